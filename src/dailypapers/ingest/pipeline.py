@@ -1,0 +1,503 @@
+"""The one ingest pipeline every source feeds: validate -> normalize -> upsert idempotently -> report.
+
+A source is any iterable of :class:`SourceItem`: a location (line number, OAI identifier, …) and
+either a raw record in the documented import shape (see README, "Import format") or the reason it
+could not even be parsed. The pipeline validates each record into a :class:`PaperRecord`, writes
+papers in batches (one transaction per batch, so no half-written paper is ever visible), and counts
+what happened. Running the same import twice changes nothing: records whose normalized content
+hash matches the stored one are counted as unchanged and not written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from dailypapers.ingest.models import IngestRun, QuarantinedRecord
+from dailypapers.papers.models import (
+    ARXIV_NEW_ID,
+    ARXIV_OLD_ID,
+    PREFIXED_ID,
+    Author,
+    Authorship,
+    DailyEntry,
+    Organization,
+    Paper,
+    normalize_person_name,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_TITLE_CHARS = 1_000
+MAX_ABSTRACT_CHARS = 20_000
+MAX_AUTHORS = 5_000
+MAX_AUTHOR_NAME_CHARS = 300
+MAX_SHORT_FIELD_CHARS = 2_000
+MAX_CATEGORIES = 50
+EARLIEST_DATE = dt.date(1980, 1, 1)
+QUARANTINE_EXCERPT_CHARS = 2_000
+CATEGORY_RE = re.compile(r"^[A-Za-z][A-Za-z\-]*(\.[A-Za-z\-]+)?$")
+SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class RecordRejected(ValueError):
+    """A record that cannot be imported; the message says why."""
+
+
+@dataclass(frozen=True)
+class SourceItem:
+    location: str
+    data: dict[str, Any] | None = None
+    error: str | None = None
+    raw: str = ""
+
+
+@dataclass(frozen=True)
+class PaperRecord:
+    """A validated, normalized paper as the pipeline writes it."""
+
+    id: str
+    title: str
+    abstract: str = ""
+    version: int = 1
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    primary_category: str = ""
+    published_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    doi: str = ""
+    journal_ref: str = ""
+    comments: str = ""
+    license: str = ""
+    github_repo: str = ""
+    project_page: str = ""
+    listed_author_count: int | None = None
+    imported_upvotes: int = 0
+    organization: tuple[str, str] | None = None  # (slug, display name)
+    # Where the paper goes on the daily pages. Not part of the content hash: an import never moves
+    # an existing entry, so a different placement is not a change to the paper.
+    daily_date: dt.date | None = None
+    daily_submitted_at: dt.datetime | None = None
+
+    def content_hash(self) -> str:
+        content = asdict(self)
+        del content["daily_date"], content["daily_submitted_at"]
+        payload = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class IngestReport:
+    source: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    rejections: list[tuple[str, str]] = field(default_factory=list)  # first few (location, reason)
+    reason_counts: dict[str, int] = field(default_factory=dict)
+
+    MAX_KEPT_REJECTIONS = 50
+
+    @property
+    def seen(self) -> int:
+        return self.created + self.updated + self.unchanged + self.rejected
+
+    def reject(self, location: str, reason: str) -> None:
+        self.rejected += 1
+        if len(self.rejections) < self.MAX_KEPT_REJECTIONS:
+            self.rejections.append((location, reason))
+        kind = reason.split(":", 1)[0]
+        self.reason_counts[kind] = self.reason_counts.get(kind, 0) + 1
+
+    def summary(self) -> str:
+        return (
+            f"{self.source}: {self.seen} records: {self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.rejected} rejected"
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Validation and normalization
+
+
+def clean_text(value: Any, field_name: str, max_chars: int, *, single_line: bool = False) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise RecordRejected(f"bad {field_name}: expected a string, got {type(value).__name__}")
+    if len(value) > max_chars * 4:  # cheap early exit before normalizing huge strings
+        raise RecordRejected(f"{field_name} too long: {len(value)} characters (max {max_chars})")
+    text = unicodedata.normalize("NFC", _CONTROL_CHARS.sub("", value))
+    text = " ".join(text.split()) if single_line else text.strip()
+    if len(text) > max_chars:
+        raise RecordRejected(f"{field_name} too long: {len(text)} characters (max {max_chars})")
+    return text
+
+
+def parse_paper_id(value: Any) -> tuple[str, int | None]:
+    """Return (id without version, version or None) for an arXiv or source-prefixed id."""
+    if not isinstance(value, str) or not value.strip():
+        raise RecordRejected("missing id")
+    raw = value.strip()
+    raw = re.sub(r"^(?:arxiv:|https?://(?:www\.)?arxiv\.org/(?:abs|pdf)/)", "", raw, flags=re.I)
+    raw = re.sub(r"\.pdf$", "", raw)
+    for pattern in (ARXIV_NEW_ID, ARXIV_OLD_ID):
+        m = pattern.match(raw)
+        if m:
+            return m.group("id"), int(m.group("version")) if m.group("version") else None
+    m = PREFIXED_ID.match(raw)
+    if m:
+        return m.group("id"), None
+    raise RecordRejected(f"bad id: {value[:80]!r} is neither an arXiv id nor a source-prefixed id")
+
+
+def parse_datetime(value: Any, field_name: str) -> dt.datetime | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise RecordRejected(f"bad {field_name}: expected a date string")
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            parsed = dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), tzinfo=dt.timezone.utc)
+        else:
+            parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    except ValueError:
+        raise RecordRejected(f"bad {field_name}: {text[:40]!r} is not a date (YYYY-MM-DD or ISO 8601)") from None
+    latest = timezone.now() + dt.timedelta(days=2)
+    if parsed.date() < EARLIEST_DATE or parsed > latest:
+        raise RecordRejected(f"impossible {field_name}: {text[:40]}")
+    return parsed
+
+
+def parse_url(value: Any, field_name: str) -> str:
+    text = clean_text(value, field_name, 500, single_line=True)
+    if text and not re.match(r"^https?://[^\s/$.?#][^\s]*$", text, re.I):
+        raise RecordRejected(f"bad {field_name}: {text[:80]!r} is not an http(s) URL")
+    return text
+
+
+def parse_authors(value: Any) -> tuple[str, ...]:
+    if value in (None, ""):
+        return ()
+    if isinstance(value, str):  # "A. One, B. Two and C. Three"
+        value = [p for p in re.split(r",\s*|\s+and\s+", value) if p.strip()]
+    if not isinstance(value, list):
+        raise RecordRejected("bad authors: expected a list of names")
+    if len(value) > MAX_AUTHORS:
+        raise RecordRejected(f"too many authors: {len(value)} (max {MAX_AUTHORS})")
+    names = []
+    for item in value:
+        if isinstance(item, dict):
+            item = item.get("name")
+        name = clean_text(item, "author name", MAX_AUTHOR_NAME_CHARS, single_line=True)
+        if name:
+            names.append(name)
+    return tuple(names)
+
+
+def parse_categories(value: Any, primary: Any) -> tuple[tuple[str, ...], str]:
+    if value in (None, ""):
+        cats: list[str] = []
+    elif isinstance(value, str):
+        cats = value.split()
+    elif isinstance(value, list) and all(isinstance(c, str) for c in value):
+        cats = [c.strip() for c in value if c.strip()]
+    else:
+        raise RecordRejected("bad categories: expected a list or a space-separated string")
+    if len(cats) > MAX_CATEGORIES:
+        raise RecordRejected(f"too many categories: {len(cats)}")
+    for c in cats:
+        if not CATEGORY_RE.match(c) or len(c) > 40:
+            raise RecordRejected(f"bad category: {c[:40]!r}")
+    cats = list(dict.fromkeys(cats))  # dedupe, keep order
+    primary_cat = clean_text(primary, "primary_category", 40, single_line=True) if primary else ""
+    if primary_cat and primary_cat not in cats:
+        cats.insert(0, primary_cat)
+    return tuple(cats), primary_cat or (cats[0] if cats else "")
+
+
+def parse_organization(value: Any) -> tuple[str, str] | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dict):
+        slug, name = value.get("slug") or value.get("name"), value.get("name") or value.get("fullname")
+    elif isinstance(value, str):
+        # Listings show "deepseek-ai DeepSeek": the handle, then the display name.
+        slug, _, name = value.strip().partition(" ")
+    else:
+        raise RecordRejected("bad organization: expected a string or an object")
+    slug = clean_text(slug, "organization", 100, single_line=True)
+    name = clean_text(name, "organization name", 200, single_line=True) or slug
+    if not SLUG_RE.match(slug or ""):
+        raise RecordRejected(f"bad organization: {str(slug)[:40]!r}")
+    return slug, name
+
+
+def parse_int(value: Any, field_name: str, *, minimum: int = 0, maximum: int = 10**9) -> int | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise RecordRejected(f"bad {field_name}: expected an integer")
+    try:
+        number = int(value)
+    except ValueError:
+        raise RecordRejected(f"bad {field_name}: {str(value)[:20]!r} is not an integer") from None
+    if not minimum <= number <= maximum:
+        raise RecordRejected(f"bad {field_name}: {number} out of range")
+    return number
+
+
+def normalize_record(data: dict[str, Any]) -> PaperRecord:
+    """Validate one raw record in the import shape and return its normalized form."""
+    if not isinstance(data, dict):
+        raise RecordRejected("not a JSON object")
+    paper_id, id_version = parse_paper_id(data.get("id"))
+    title = clean_text(data.get("title"), "title", MAX_TITLE_CHARS, single_line=True)
+    if not title:
+        raise RecordRejected("missing title")
+    version = parse_int(data.get("version"), "version", minimum=1, maximum=1000) or id_version or 1
+    categories, primary = parse_categories(data.get("categories"), data.get("primary_category"))
+    links = data.get("links") or {}
+    if not isinstance(links, dict):
+        raise RecordRejected("bad links: expected an object")
+    daily = parse_datetime(data.get("daily_date"), "daily_date")
+    daily_submitted_at = parse_datetime(data.get("daily_submitted_at"), "daily_submitted_at")
+    return PaperRecord(
+        id=paper_id,
+        title=title,
+        abstract=clean_text(data.get("abstract"), "abstract", MAX_ABSTRACT_CHARS),
+        version=version,
+        authors=parse_authors(data.get("authors")),
+        categories=categories,
+        primary_category=primary,
+        published_at=parse_datetime(data.get("published"), "published"),
+        updated_at=parse_datetime(data.get("updated"), "updated"),
+        doi=clean_text(data.get("doi"), "doi", 200, single_line=True),
+        journal_ref=clean_text(data.get("journal_ref"), "journal_ref", MAX_SHORT_FIELD_CHARS, single_line=True),
+        comments=clean_text(data.get("comments"), "comments", MAX_SHORT_FIELD_CHARS, single_line=True),
+        license=clean_text(data.get("license"), "license", 200, single_line=True),
+        github_repo=parse_url(data.get("github_repo") or links.get("code"), "github_repo"),
+        project_page=parse_url(data.get("project_page") or links.get("project_page"), "project_page"),
+        listed_author_count=parse_int(data.get("num_authors"), "num_authors", maximum=MAX_AUTHORS),
+        imported_upvotes=parse_int(data.get("upvotes"), "upvotes") or 0,
+        organization=parse_organization(data.get("organization")),
+        daily_date=daily.date() if daily else None,
+        daily_submitted_at=daily_submitted_at if daily else None,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+
+PAPER_FIELDS = [
+    "source", "title", "abstract", "published_at", "updated_at", "version", "categories",
+    "primary_category", "doi", "journal_ref", "comments", "license", "github_repo", "project_page",
+    "listed_author_count", "imported_upvotes", "organization", "content_hash",
+]  # fmt: skip
+
+
+class IngestPipeline:
+    """Feeds records into the database in batches and keeps the report.
+
+    Use as ``IngestPipeline("jsonl").run(items)``; ``on_progress`` is called after each batch with
+    the report so far, so commands can show progress.
+    """
+
+    def __init__(
+        self,
+        source: str,
+        *,
+        detail: str = "",
+        batch_size: int = 1000,
+        on_progress: Callable[[IngestReport], None] | None = None,
+    ):
+        self.source = source
+        self.detail = detail
+        self.batch_size = batch_size
+        self.on_progress = on_progress
+        self.report = IngestReport(source)
+        self._orgs: dict[str, Organization] = {}
+        self._quarantine: list[QuarantinedRecord] = []
+        self.run_row: IngestRun | None = None
+
+    # public --------------------------------------------------------------------------------
+    def run(self, items: Iterable[SourceItem]) -> IngestReport:
+        self.run_row = IngestRun.objects.create(source=self.source, detail=self.detail[:500])
+        try:
+            for batch in _batched(self._validated(items), self.batch_size):
+                self.write_batch(batch)
+                self._flush_quarantine()
+                if self.on_progress:
+                    self.on_progress(self.report)
+            self._flush_quarantine()
+        except BaseException as exc:
+            self._finish("failed", error=repr(exc))
+            raise
+        self._finish("finished")
+        if self.on_progress:
+            self.on_progress(self.report)
+        return self.report
+
+    def write_batch(self, records: list[tuple[str, PaperRecord]]) -> None:
+        """Upsert one batch atomically. Later duplicates of an id in the batch win."""
+        by_id: dict[str, PaperRecord] = {}
+        for _, record in records:
+            if record.id in by_id:
+                self.report.unchanged += 1  # counted once; the later copy replaces it
+            by_id[record.id] = record
+        hashes = {pid: rec.content_hash() for pid, rec in by_id.items()}
+        with transaction.atomic():
+            existing = dict(Paper.objects.filter(pk__in=by_id).values_list("pk", "content_hash"))
+            new = [pid for pid in by_id if pid not in existing]
+            changed = [pid for pid in by_id if pid in existing and existing[pid] != hashes[pid]]
+            self.report.unchanged += len(by_id) - len(new) - len(changed)
+            if new:
+                Paper.objects.bulk_create([self._paper(by_id[pid], hashes[pid]) for pid in new])
+            if changed:
+                Paper.objects.bulk_update([self._paper(by_id[pid], hashes[pid]) for pid in changed], PAPER_FIELDS)
+                Authorship.objects.filter(paper_id__in=changed).delete()
+            self._write_authorships([by_id[pid] for pid in new + changed])
+            self._write_daily_entries([rec for rec in by_id.values() if rec.daily_date])
+        self.report.created += len(new)
+        self.report.updated += len(changed)
+
+    # internals -----------------------------------------------------------------------------
+    def _validated(self, items: Iterable[SourceItem]) -> Iterator[tuple[str, PaperRecord]]:
+        for item in items:
+            if item.error:
+                self._reject(item, item.error)
+                continue
+            try:
+                yield item.location, normalize_record(item.data)
+            except RecordRejected as exc:
+                self._reject(item, str(exc))
+
+    def _reject(self, item: SourceItem, reason: str) -> None:
+        self.report.reject(item.location, reason)
+        excerpt = item.raw or (json.dumps(item.data, ensure_ascii=False, default=str) if item.data else "")
+        self._quarantine.append(
+            QuarantinedRecord(
+                run=self.run_row,
+                source=self.source,
+                location=item.location[:200],
+                reason=reason[:2000],
+                raw_excerpt=excerpt[:QUARANTINE_EXCERPT_CHARS],
+            )
+        )
+        if len(self._quarantine) >= self.batch_size:
+            self._flush_quarantine()
+
+    def _flush_quarantine(self) -> None:
+        if self._quarantine:
+            QuarantinedRecord.objects.bulk_create(self._quarantine)
+            self._quarantine = []
+
+    def _finish(self, status: str, error: str = "") -> None:
+        r = self.report
+        IngestRun.objects.filter(pk=self.run_row.pk).update(
+            finished_at=timezone.now(),
+            status=status,
+            error=error[:5000],
+            created=r.created,
+            updated=r.updated,
+            unchanged=r.unchanged,
+            rejected=r.rejected,
+        )
+
+    def _organization(self, org: tuple[str, str] | None) -> Organization | None:
+        if org is None:
+            return None
+        slug, name = org
+        if slug not in self._orgs:
+            self._orgs[slug], _ = Organization.objects.get_or_create(slug=slug, defaults={"name": name})
+        return self._orgs[slug]
+
+    def _paper(self, r: PaperRecord, content_hash: str) -> Paper:
+        return Paper(
+            id=r.id,
+            source=self.source,
+            title=r.title,
+            abstract=r.abstract,
+            published_at=r.published_at,
+            updated_at=r.updated_at,
+            version=r.version,
+            categories=list(r.categories),
+            primary_category=r.primary_category,
+            doi=r.doi,
+            journal_ref=r.journal_ref,
+            comments=r.comments,
+            license=r.license,
+            github_repo=r.github_repo,
+            project_page=r.project_page,
+            listed_author_count=r.listed_author_count,
+            imported_upvotes=r.imported_upvotes,
+            organization=self._organization(r.organization),
+            content_hash=content_hash,
+        )
+
+    def _write_authorships(self, records: list[PaperRecord]) -> None:
+        names = {normalize_person_name(n): n for r in records for n in r.authors}
+        if not names:
+            return
+        known: dict[str, int] = {}
+        keys = list(names)
+        for i in range(0, len(keys), 500):  # stay under SQLite's variable limit
+            chunk = keys[i : i + 500]
+            for pk, norm in Author.objects.filter(normalized_name__in=chunk).values_list("pk", "normalized_name"):
+                known.setdefault(norm, pk)
+        missing = [Author(name=names[n], normalized_name=n) for n in keys if n not in known]
+        if missing:
+            Author.objects.bulk_create(missing)
+            for i in range(0, len(missing), 500):
+                chunk = [a.normalized_name for a in missing[i : i + 500]]
+                for pk, norm in Author.objects.filter(normalized_name__in=chunk).values_list("pk", "normalized_name"):
+                    known.setdefault(norm, pk)
+        Authorship.objects.bulk_create(
+            [
+                Authorship(paper_id=r.id, author_id=known[normalize_person_name(n)], position=pos)
+                for r in records
+                for pos, n in enumerate(r.authors)
+            ]
+        )
+
+    def _write_daily_entries(self, records: list[PaperRecord]) -> None:
+        # An existing entry (a member may have submitted the paper) is never moved by an import.
+        have = set(DailyEntry.objects.filter(paper_id__in=[r.id for r in records]).values_list("paper_id", flat=True))
+        DailyEntry.objects.bulk_create(
+            [
+                DailyEntry(
+                    paper_id=r.id,
+                    date=r.daily_date,
+                    submitted_at=r.daily_submitted_at
+                    or dt.datetime.combine(r.daily_date, dt.time(), tzinfo=dt.timezone.utc),
+                    organization=self._organization(r.organization),
+                )
+                for r in records
+                if r.id not in have
+            ]
+        )
+
+
+def _batched(iterable: Iterable, size: int) -> Iterator[list]:
+    batch = []
+    for item in iterable:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

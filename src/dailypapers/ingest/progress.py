@@ -1,0 +1,51 @@
+"""Progress display for long-running commands (ingest, indexing, embedding)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None = None, *, stream=None, unit: str = "records"):
+    """Yield ``update(completed, **fields)``; renders a live bar on a terminal, periodic lines otherwise."""
+    stream = stream or sys.stderr
+    console = Console(file=stream)
+    if console.is_terminal:
+        columns = [
+            TextColumn("[bold]{task.description}"),
+            BarColumn() if total else TextColumn(""),
+            MofNCompleteColumn() if total else TextColumn("{task.completed:,} " + unit),
+            TextColumn("{task.fields[rate]:,.0f} " + unit + "/s"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn() if total else TextColumn("{task.fields[extra]}"),
+        ]
+        with Progress(*columns, console=console, transient=False) as progress:
+            task = progress.add_task(description, total=total, rate=0.0, extra="")
+            start = time.monotonic()
+
+            def update(completed: int, extra: str = "") -> None:
+                rate = completed / max(time.monotonic() - start, 1e-9)
+                progress.update(task, completed=completed, rate=rate, extra=extra)
+
+            yield update
+        return
+    # Not a terminal (logs, CI): one line at most every 5 seconds.
+    start = last = time.monotonic()
+
+    def update(completed: int, extra: str = "") -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last < 5:
+            return
+        last = now
+        rate = completed / max(now - start, 1e-9)
+        eta = f", ETA {int((total - completed) / rate)} s" if total and rate else ""
+        of_total = f"/{total:,}" if total else ""
+        print(f"{description}: {completed:,}{of_total} {unit}, {rate:,.0f}/s{eta} {extra}".rstrip(), file=stream, flush=True)
+
+    yield update

@@ -1,0 +1,171 @@
+"""The data at the centre of Daily Papers: papers, their authors, daily pages and upvotes."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F
+from django.urls import reverse
+
+# arXiv identifiers: new style (0704.0001 … 2406.01234) and old style (hep-th/9901001, math.GT/0309136).
+ARXIV_NEW_ID = re.compile(r"^(?P<id>\d{4}\.\d{4,5})(?:v(?P<version>\d+))?$")
+ARXIV_OLD_ID = re.compile(r"^(?P<id>[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v(?P<version>\d+))?$")
+# Papers from other sources carry their source as a prefix: "sample-3f2a9c01bd", "openreview-abc".
+PREFIXED_ID = re.compile(r"^(?P<id>[a-z][a-z0-9]*-[A-Za-z0-9._\-]{1,64})$")
+
+
+def normalize_person_name(name: str) -> str:
+    """Lower-case, accent-free, single-spaced form of a name, used to match authors across papers."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w\s\-']", " ", stripped.lower()).split())
+
+
+class Organization(models.Model):
+    """A lab, company or community that papers are submitted for (``deepseek-ai`` / ``DeepSeek``)."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    url = models.URLField(blank=True)
+    avatar_url = models.URLField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("papers:organization", args=[self.slug])
+
+
+class Author(models.Model):
+    """A person as named on papers. ``user`` is set once a member claims the name."""
+
+    name = models.CharField(max_length=300)
+    normalized_name = models.CharField(max_length=300, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="authors"
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.normalized_name = normalize_person_name(self.name)
+        super().save(*args, **kwargs)
+
+
+class Paper(models.Model):
+    """One paper, whatever source it came from. ``id`` is the arXiv id without version."""
+
+    id = models.CharField(primary_key=True, max_length=80)
+    source = models.CharField(max_length=32, default="arxiv", help_text="Source that created the record")
+    title = models.TextField()
+    abstract = models.TextField(blank=True)
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    categories = models.JSONField(default=list, blank=True)
+    primary_category = models.CharField(max_length=40, blank=True, db_index=True)
+    doi = models.CharField(max_length=200, blank=True)
+    journal_ref = models.TextField(blank=True)
+    comments = models.TextField(blank=True)
+    license = models.CharField(max_length=200, blank=True)
+    github_repo = models.URLField(max_length=500, blank=True)
+    project_page = models.URLField(max_length=500, blank=True)
+    # Some listings show how many authors a paper has but not their names.
+    listed_author_count = models.PositiveIntegerField(null=True, blank=True)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="papers"
+    )
+    # Upvotes imported from a source listing stay apart from members' own votes; pages show the sum.
+    imported_upvotes = models.PositiveIntegerField(default=0)
+    member_upvotes = models.PositiveIntegerField(default=0)
+    upvotes = models.GeneratedField(
+        expression=F("imported_upvotes") + F("member_upvotes"),
+        output_field=models.PositiveIntegerField(),
+        db_persist=True,
+    )
+    num_comments = models.PositiveIntegerField(default=0)
+    # Hash of the normalized source record: a re-import with the same hash changes nothing.
+    content_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["-upvotes"], name="paper_upvotes_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.id}: {self.title[:60]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("papers:paper", args=[self.id])
+
+    @property
+    def is_arxiv(self) -> bool:
+        return bool(ARXIV_NEW_ID.match(self.id) or ARXIV_OLD_ID.match(self.id))
+
+    @property
+    def arxiv_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.id}" if self.is_arxiv else ""
+
+    @property
+    def pdf_url(self) -> str:
+        return f"https://arxiv.org/pdf/{self.id}" if self.is_arxiv else ""
+
+    @property
+    def has_code(self) -> bool:
+        return bool(self.github_repo)
+
+    def ordered_authors(self) -> list[Author]:
+        return [a.author for a in self.authorships.select_related("author").order_by("position")]
+
+
+class Authorship(models.Model):
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships")
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="authorships")
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["paper", "position"], name="unique_author_position")]
+
+
+class DailyEntry(models.Model):
+    """A paper on a day's page. A paper appears on one day only."""
+
+    paper = models.OneToOneField(Paper, on_delete=models.CASCADE, related_name="daily_entry")
+    date = models.DateField(db_index=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="daily_entries"
+    )
+    submitted_at = models.DateTimeField()
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="daily_entries"
+    )
+
+    class Meta:
+        verbose_name_plural = "daily entries"
+        indexes = [models.Index(fields=["date", "submitted_at"], name="entry_date_submitted_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.paper_id}"
+
+
+class Upvote(models.Model):
+    """A member's upvote. One per member per paper; ``Paper.member_upvotes`` counts them."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="upvotes")
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="member_votes")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "paper"], name="unique_upvote_per_member")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ▲ {self.paper_id}"

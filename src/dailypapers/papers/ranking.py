@@ -1,0 +1,57 @@
+"""Ranking of papers on the daily pages and on the trending page.
+
+Both rules are stated on the "about ranking" page (``templates/papers/about_ranking.html``), which
+reads its numbers from the same settings; change them together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from dailypapers.papers.models import DailyEntry
+
+
+def rank_period_entries(entries: QuerySet[DailyEntry]) -> QuerySet[DailyEntry]:
+    """Day / week / month pages: most upvotes first; ties go to the earlier submission."""
+    return entries.order_by("-paper__upvotes", "submitted_at", "paper_id")
+
+
+@dataclass(frozen=True)
+class TrendingRanker:
+    """Gravity ranking: ``score = upvotes / (age_hours + offset) ** gravity``.
+
+    ``age_hours`` is the time since the paper entered a daily page; only entries from the last
+    ``window_days`` days compete. A higher gravity makes age count for more.
+    """
+
+    gravity: float = 1.5
+    offset_hours: float = 2.0
+    window_days: int = 14
+
+    @classmethod
+    def from_settings(cls) -> TrendingRanker:
+        return cls(
+            gravity=settings.DAILYPAPERS_TRENDING_GRAVITY,
+            offset_hours=settings.DAILYPAPERS_TRENDING_AGE_OFFSET_HOURS,
+            window_days=settings.DAILYPAPERS_TRENDING_WINDOW_DAYS,
+        )
+
+    def score(self, upvotes: int, age_hours: float) -> float:
+        return upvotes / (max(age_hours, 0.0) + self.offset_hours) ** self.gravity
+
+    def rank(self, entries: QuerySet[DailyEntry], now: dt.datetime | None = None) -> list[DailyEntry]:
+        """Entries of the window, best first; each gets ``.trending_score`` and ``.age_hours``."""
+        now = now or timezone.now()
+        since = (now - dt.timedelta(days=self.window_days)).date()
+        ranked = []
+        for entry in entries.filter(date__gte=since, date__lte=now.date()).select_related("paper"):
+            entry.age_hours = (now - entry.submitted_at).total_seconds() / 3600
+            entry.trending_score = self.score(entry.paper.upvotes, entry.age_hours)
+            ranked.append(entry)
+        ranked.sort(key=lambda e: (-e.trending_score, -e.paper.upvotes, e.submitted_at, e.paper_id))
+        return ranked

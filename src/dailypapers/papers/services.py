@@ -1,0 +1,84 @@
+"""Workflows on papers: listing a period's entries with filters, and members' upvotes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, QuerySet
+
+from dailypapers.papers.models import DailyEntry, Paper, Upvote
+from dailypapers.papers.periods import Period
+from dailypapers.papers.ranking import rank_period_entries
+
+
+@dataclass(frozen=True)
+class EntryFilters:
+    """Filters shared by the daily pages, trending, feeds and the API."""
+
+    category: str = ""
+    organization: str = ""  # organization slug
+    has_code: bool = False
+
+    @classmethod
+    def from_query(cls, params) -> EntryFilters:
+        return cls(
+            category=(params.get("category") or "").strip()[:40],
+            organization=(params.get("organization") or "").strip()[:100],
+            has_code=(params.get("has_code") or "").lower() in {"1", "true", "on", "yes"},
+        )
+
+    def apply(self, entries: QuerySet[DailyEntry]) -> QuerySet[DailyEntry]:
+        if self.category:
+            # Categories are a JSON list; match the primary category or any listed one.
+            entries = entries.filter(paper__categories__icontains=f'"{self.category}"')
+        if self.organization:
+            entries = entries.filter(
+                Q(organization__slug=self.organization) | Q(paper__organization__slug=self.organization)
+            )
+        if self.has_code:
+            entries = entries.exclude(paper__github_repo="")
+        return entries
+
+    @property
+    def active(self) -> bool:
+        return bool(self.category or self.organization or self.has_code)
+
+
+def period_entries(period: Period, filters: EntryFilters = EntryFilters()) -> QuerySet[DailyEntry]:
+    entries = DailyEntry.objects.filter(date__gte=period.start, date__lte=period.end)
+    entries = filters.apply(entries).select_related("paper", "organization", "paper__organization", "submitted_by")
+    return rank_period_entries(entries)
+
+
+def latest_day_with_entries():
+    return DailyEntry.objects.order_by("-date").values_list("date", flat=True).first()
+
+
+def set_upvote(user, paper: Paper, voted: bool) -> Paper:
+    """Make ``user``'s vote on ``paper`` be ``voted``; idempotent and exact under concurrency.
+
+    The unique (user, paper) constraint decides which of two concurrent votes counts; the counter
+    moves with an atomic ``F()`` update in the same transaction as the row, so it never drifts.
+    """
+    with transaction.atomic():
+        if voted:
+            try:
+                with transaction.atomic():
+                    Upvote.objects.create(user=user, paper=paper)
+            except IntegrityError:
+                pass  # already voted
+            else:
+                Paper.objects.filter(pk=paper.pk).update(member_upvotes=F("member_upvotes") + 1)
+        else:
+            deleted, _ = Upvote.objects.filter(user=user, paper=paper).delete()
+            if deleted:
+                Paper.objects.filter(pk=paper.pk).update(member_upvotes=F("member_upvotes") - 1)
+    paper.refresh_from_db(fields=["imported_upvotes", "member_upvotes", "upvotes"])
+    return paper
+
+
+def voted_paper_ids(user, paper_ids) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    return set(Upvote.objects.filter(user=user, paper_id__in=list(paper_ids)).values_list("paper_id", flat=True))

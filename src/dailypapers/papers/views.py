@@ -1,0 +1,182 @@
+"""Pages of the daily feed: day / week / month, trending, paper, organization, about ranking."""
+
+from __future__ import annotations
+
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import Prefetch, Q
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from dailypapers.papers.models import Authorship, DailyEntry, Organization, Paper
+from dailypapers.papers.periods import BadPeriod, Period, parse_period, period_containing
+from dailypapers.papers.ranking import TrendingRanker
+from dailypapers.papers.services import (
+    EntryFilters,
+    latest_day_with_entries,
+    period_entries,
+    set_upvote,
+    voted_paper_ids,
+)
+from dailypapers.ratelimit import RateLimited, check_write_rate
+
+AUTHORS_PREFETCH = Prefetch(
+    "paper__authorships", queryset=Authorship.objects.select_related("author").order_by("position")
+)
+
+
+def _with_votes(request, entries):
+    entries = list(entries)
+    voted = voted_paper_ids(request.user, [e.paper_id for e in entries])
+    for e in entries:
+        e.paper.voted = e.paper_id in voted
+    return entries
+
+
+def _period_page(request, period: Period, *, is_home: bool = False):
+    filters = EntryFilters.from_query(request.GET)
+    entries = _with_votes(request, period_entries(period, filters).prefetch_related(AUTHORS_PREFETCH))
+    today = timezone.localdate()
+    context = {
+        "period": period,
+        "entries": entries,
+        "filters": filters,
+        "is_home": is_home,
+        "today": today,
+        "previous": period.previous(),
+        "next": period.next() if period.end < today else None,
+        "views": {
+            "day": period_containing("day", min(period.end, today)),
+            "week": period_containing("week", min(period.end, today)),
+            "month": period_containing("month", min(period.end, today)),
+        },
+    }
+    return render(request, "papers/period.html", context)
+
+
+@require_GET
+def home(request):
+    """Today's page, or the latest day that has papers (arXiv has no papers on weekends)."""
+    today = timezone.localdate()
+    day = today if DailyEntry.objects.filter(date=today).exists() else (latest_day_with_entries() or today)
+    return _period_page(request, period_containing("day", day), is_home=True)
+
+
+@require_GET
+def period_page(request, kind: str, key: str):
+    try:
+        period = parse_period(kind, key)
+    except BadPeriod as exc:
+        raise Http404(str(exc)) from None
+    return _period_page(request, period)
+
+
+@require_GET
+def date_picker(request):
+    """Target of the date picker form: ``/papers/date?date=YYYY-MM-DD`` redirects to that day."""
+    value = request.GET.get("date", "")
+    try:
+        period = parse_period("day", value)
+    except BadPeriod as exc:
+        return HttpResponseBadRequest(
+            render_to_string("error.html", {"status": 400, "message": str(exc)}, request=request)
+        )
+    return redirect(period.url())
+
+
+@require_GET
+def trending(request):
+    filters = EntryFilters.from_query(request.GET)
+    ranker = TrendingRanker.from_settings()
+    entries = filters.apply(DailyEntry.objects.select_related("organization", "paper__organization"))
+    ranked = ranker.rank(entries.prefetch_related(AUTHORS_PREFETCH))[:50]
+    return render(
+        request,
+        "papers/trending.html",
+        {"entries": _with_votes(request, ranked), "ranker": ranker, "filters": filters, "today": timezone.localdate()},
+    )
+
+
+@require_GET
+def paper_detail(request, paper_id: str):
+    paper = get_object_or_404(Paper.objects.select_related("organization"), pk=paper_id)
+    paper.voted = paper.pk in voted_paper_ids(request.user, [paper.pk])
+    entry = DailyEntry.objects.filter(paper=paper).select_related("organization", "submitted_by").first()
+    return render(
+        request,
+        "papers/paper_detail.html",
+        {"paper": paper, "authors": paper.ordered_authors(), "entry": entry},
+    )
+
+
+@require_GET
+def organization_detail(request, slug: str):
+    org = get_object_or_404(Organization, slug=slug)
+    papers = (
+        Paper.objects.filter(Q(organization=org) | Q(daily_entry__organization=org))
+        .distinct()
+        .order_by("-upvotes", "-published_at")
+        .prefetch_related(Prefetch("authorships", queryset=Authorship.objects.select_related("author")))
+    )[:200]
+    papers = list(papers)
+    voted = voted_paper_ids(request.user, [p.pk for p in papers])
+    for p in papers:
+        p.voted = p.pk in voted
+    return render(request, "papers/organization.html", {"organization": org, "papers": papers})
+
+
+@require_GET
+def about_ranking(request):
+    ranker = TrendingRanker.from_settings()
+    examples = [
+        (votes, hours, ranker.score(votes, hours)) for votes, hours in [(10, 2), (10, 24), (50, 24), (50, 72), (200, 168)]
+    ]
+    return render(request, "papers/about_ranking.html", {"ranker": ranker, "examples": examples})
+
+
+@require_POST
+def upvote(request, paper_id: str):
+    """Set the member's vote (``voted=1`` or ``0``). Returns the button for htmx, else redirects back."""
+    paper = get_object_or_404(Paper, pk=paper_id)
+    back = request.POST.get("next") or paper.get_absolute_url()
+    if not back.startswith("/") or back.startswith("//"):
+        back = paper.get_absolute_url()
+    if not request.user.is_authenticated:
+        if request.htmx:
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = f"/accounts/login/?next={back}"
+            return response
+        return redirect_to_login(back)
+    if request.POST.get("voted") not in {"0", "1"}:
+        return HttpResponseBadRequest("voted must be 0 or 1")
+    try:
+        check_write_rate(request.user.pk)
+    except RateLimited as exc:
+        response = HttpResponse(str(exc), status=429, content_type="text/plain")
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    paper = set_upvote(request.user, paper, request.POST["voted"] == "1")
+    paper.voted = request.POST["voted"] == "1"
+    if request.htmx:
+        return render(request, "papers/_upvote.html", {"paper": paper})
+    return redirect(back)
+
+
+def error_404(request, exception=None):
+    message = str(exception) if exception and "Resolver404" not in type(exception).__name__ else ""
+    return render(request, "error.html", {"status": 404, "message": message or "Page not found."}, status=404)
+
+
+def error_500(request):
+    return render(request, "error.html", {"status": 500, "message": "Something went wrong on our side."}, status=500)
+
+
+def error_400(request, exception=None):
+    return render(request, "error.html", {"status": 400, "message": "Bad request."}, status=400)
+
+
+def error_403(request, exception=None):
+    return render(request, "error.html", {"status": 403, "message": "Forbidden."}, status=403)
+

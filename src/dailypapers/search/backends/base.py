@@ -1,0 +1,65 @@
+"""The one interface between views/API and any search engine.
+
+Views, the API, feeds and digests call only :func:`dailypapers.search.get_backend` and the methods
+below, so the embedded backend (tantivy + ANN index) and the PostgreSQL backend (FTS + pgvector)
+are interchangeable through settings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    published_from: dt.date | None = None
+    published_to: dt.date | None = None
+    category: str = ""
+    organization: str = ""  # organization slug
+    has_code: bool = False
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str
+    filters: SearchFilters = field(default_factory=SearchFilters)
+    limit: int = 20
+    offset: int = 0
+    mode: str = "hybrid"  # "hybrid" | "lexical" | "vector"
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    paper_id: str
+    score: float
+    # Title/abstract fragments with matches wrapped in <mark>…</mark>; already HTML-escaped.
+    title_highlight: str = ""
+    abstract_highlight: str = ""
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    hits: list[SearchHit]
+    total: int  # matches found (may be an estimate for hybrid)
+    mode: str  # the mode actually used ("lexical" when vectors are not ready)
+    notice: str = ""  # e.g. "semantic search covers 12% of papers so far"
+    exact_paper_id: str | None = None  # the query was an arXiv id/URL of a known paper
+
+
+class SearchBackend:
+    """Subclasses implement these; ``dailypapers.search.get_backend()`` returns the configured one."""
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        raise NotImplementedError
+
+    def similar(self, paper_id: str, limit: int = 10) -> list[SearchHit]:
+        raise NotImplementedError
+
+    def index_papers(self, paper_ids: list[str]) -> None:
+        """(Re)index these papers (new or updated); removed ids are dropped."""
+        raise NotImplementedError
+
+    def status(self) -> dict:
+        """Counts for operators: papers indexed lexically, vectors embedded, model, consistency."""
+        raise NotImplementedError

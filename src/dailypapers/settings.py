@@ -1,0 +1,218 @@
+"""Settings for Daily Papers.
+
+Everything an operator changes comes from environment variables (see README, "Configuration").
+The embedded default keeps all state in one data directory, so two instances with different
+``DAILYPAPERS_DATA_DIR`` never share anything.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+DATA_DIR = Path(os.environ.get("DAILYPAPERS_DATA_DIR") or Path.cwd() / "data").resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    """The configured key, else one generated on first start and kept in the data dir."""
+    configured = os.environ.get("DAILYPAPERS_SECRET_KEY")
+    if configured:
+        return configured
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        # O_EXCL: two processes starting at once agree on a single key.
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(50))
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("DAILYPAPERS_DEBUG", False)
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("DAILYPAPERS_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h.strip()
+]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("DAILYPAPERS_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+SITE_NAME = os.environ.get("DAILYPAPERS_SITE_NAME", "Daily Papers")
+SITE_ID = 1
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.sites",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "allauth",
+    "allauth.account",
+    "dailypapers.papers",
+    "dailypapers.ingest",
+    "dailypapers.accounts",
+    "dailypapers.search",
+    "dailypapers.digests",
+    "dailypapers.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+ROOT_URLCONF = "dailypapers.urls"
+WSGI_APPLICATION = "dailypapers.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "dailypapers.papers.context_processors.site",
+            ],
+        },
+    },
+]
+
+# Database: SQLite (WAL) in the data dir unless DATABASE_URL names another.
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'dailypapers.sqlite3'}",
+        conn_max_age=int(os.environ.get("DAILYPAPERS_DB_CONN_MAX_AGE", "60")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets readers proceed while one writer commits; IMMEDIATE takes the write lock at
+        # BEGIN so concurrent writers queue on busy_timeout instead of failing mid-transaction.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache"
+        if env_bool("DAILYPAPERS_SHARED_CACHE", False)
+        else "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "dailypapers_cache",
+    }
+}
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Accounts (django-allauth). Members log in with username or email. Verification is offered but
+# not yet required; set DAILYPAPERS_EMAIL_VERIFICATION=mandatory once SMTP is configured.
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = os.environ.get("DAILYPAPERS_EMAIL_VERIFICATION", "optional")
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key", "signup": "20/h/ip"}
+LOGIN_REDIRECT_URL = "/"
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+LOGIN_URL = "/accounts/login/"
+
+# Email: SMTP when DAILYPAPERS_EMAIL_HOST is set, else files in the data dir (nothing leaves the machine).
+EMAIL_HOST = os.environ.get("DAILYPAPERS_EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = int(os.environ.get("DAILYPAPERS_EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("DAILYPAPERS_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("DAILYPAPERS_EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("DAILYPAPERS_EMAIL_USE_TLS", EMAIL_PORT == 587)
+    EMAIL_USE_SSL = env_bool("DAILYPAPERS_EMAIL_USE_SSL", EMAIL_PORT == 465)
+    EMAIL_TIMEOUT = int(os.environ.get("DAILYPAPERS_EMAIL_TIMEOUT", "30"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = DATA_DIR / "sent-mail"
+DEFAULT_FROM_EMAIL = os.environ.get("DAILYPAPERS_FROM_EMAIL", "Daily Papers <papers@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Background tasks: the ORM queue, run by `dailypapers worker` (and by `dailypapers serve`).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = os.environ.get("DAILYPAPERS_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Serve straight from the app dirs too, so `serve` works before/without collectstatic.
+WHITENOISE_USE_FINDERS = True
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DAILYPAPERS_SECURE_COOKIES", False)
+
+# Papers
+# How far back a member may submit a paper to a day's page.
+DAILYPAPERS_SUBMISSION_WINDOW_DAYS = int(os.environ.get("DAILYPAPERS_SUBMISSION_WINDOW_DAYS", "14"))
+# Trending: score = upvotes / (age_hours + TRENDING_AGE_OFFSET) ** TRENDING_GRAVITY over the last N days.
+DAILYPAPERS_TRENDING_GRAVITY = float(os.environ.get("DAILYPAPERS_TRENDING_GRAVITY", "1.5"))
+DAILYPAPERS_TRENDING_AGE_OFFSET_HOURS = float(os.environ.get("DAILYPAPERS_TRENDING_AGE_OFFSET_HOURS", "2"))
+DAILYPAPERS_TRENDING_WINDOW_DAYS = int(os.environ.get("DAILYPAPERS_TRENDING_WINDOW_DAYS", "14"))
+# Member writes (upvotes, submissions): at most this many per minute per member.
+DAILYPAPERS_WRITE_RATE_PER_MINUTE = int(os.environ.get("DAILYPAPERS_WRITE_RATE_PER_MINUTE", "60"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("DAILYPAPERS_LOG_LEVEL", "WARNING")},
+    "loggers": {"dailypapers": {"level": os.environ.get("DAILYPAPERS_LOG_LEVEL", "INFO"), "propagate": True}},
+}

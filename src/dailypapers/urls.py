@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from dailypapers.papers import views as paper_views
+
+urlpatterns = [
+    path("", paper_views.home, name="home"),
+    path("", include("dailypapers.papers.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "dailypapers.papers.views.error_400"
+handler403 = "dailypapers.papers.views.error_403"
+handler404 = "dailypapers.papers.views.error_404"
+handler500 = "dailypapers.papers.views.error_500"

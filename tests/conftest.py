@@ -1,0 +1,13 @@
+import pytest
+from django.core.management import call_command
+
+
+@pytest.fixture
+def sample_papers(db):
+    """The bundled sample dataset, ingested through the real pipeline."""
+    call_command("ingest", "sample", verbosity=0)
+
+
+@pytest.fixture
+def member(django_user_model):
+    return django_user_model.objects.create_user(username="ada", email="ada@example.org", password="correct-horse-9")
