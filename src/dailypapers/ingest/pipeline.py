@@ -35,6 +35,7 @@ from dailypapers.papers.models import (
     Paper,
     normalize_person_name,
 )
+from dailypapers.papers.signals import papers_changed
 
 log = logging.getLogger(__name__)
 
@@ -374,6 +375,8 @@ class IngestPipeline:
             self._write_daily_entries([rec for rec in by_id.values() if rec.daily_date])
         self.report.created += len(new)
         self.report.updated += len(changed)
+        if new or changed:
+            papers_changed.send(sender=IngestPipeline, paper_ids=new + changed)
 
     # internals -----------------------------------------------------------------------------
     def _validated(self, items: Iterable[SourceItem]) -> Iterator[tuple[str, PaperRecord]]:
