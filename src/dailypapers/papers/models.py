@@ -169,3 +169,40 @@ class Upvote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} ▲ {self.paper_id}"
+
+
+class Collection(models.Model):
+    """A member's named list of papers, each with an optional note; private unless made public."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="collections")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=5000)
+    is_public = models.BooleanField(default=False)
+    papers = models.ManyToManyField(Paper, through="CollectionItem", related_name="collections")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="unique_collection_name_per_owner")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def visible_to(self, user) -> bool:
+        return self.is_public or (user.is_authenticated and user.pk == self.owner_id)
+
+
+class CollectionItem(models.Model):
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="items")
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="collection_items")
+    note = models.TextField(blank=True, max_length=5000)
+    position = models.PositiveIntegerField(default=0)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "added_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["collection", "paper"], name="unique_paper_per_collection")]
+
+    def __str__(self) -> str:
+        return f"{self.collection_id}: {self.paper_id}"
