@@ -1,0 +1,113 @@
+"""arXiv's record formats mapped onto the pipeline's import shape (README, "Import format").
+
+Pure functions with no Django imports, so benchmarks and tools can use them without settings:
+the metadata snapshot (Kaggle-style JSON lines), and arXiv identifiers as members type them
+(abs/pdf URLs, versioned ids, old-style ids such as ``hep-th/9901001``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import re
+from typing import Any
+
+_MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}
+# "Mon, 2 Apr 2007 19:18:42 GMT", the date format of the snapshot's ``versions[].created``.
+_RFC2822 = re.compile(r"^\w{3}, (\d{1,2}) (\w{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$")
+
+# What a member may paste: an id (optionally "arXiv:"-prefixed, optionally versioned) or an
+# arxiv.org abs/pdf/html URL of one.
+_ARXIV_REF = re.compile(
+    r"""^\s*(?:arxiv:\s*|(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/)?
+        (?P<id>\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})
+        (?:v(?P<version>\d{1,4}))?
+        (?:\.pdf)?/?(?:[?#].*)?\s*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+class NotAnArxivId(ValueError):
+    """The text is neither an arXiv id nor an arxiv.org paper URL."""
+
+
+def parse_arxiv_reference(text: str) -> tuple[str, int | None]:
+    """Return (id without version, version or None) for an arXiv id or abs/pdf URL.
+
+    >>> parse_arxiv_reference("https://arxiv.org/pdf/2406.01234v2.pdf")
+    ('2406.01234', 2)
+    """
+    m = _ARXIV_REF.match(text or "")
+    if not m:
+        raise NotAnArxivId(f"{(text or '').strip()[:100]!r} is not an arXiv id or arxiv.org URL")
+    paper_id = m.group("id")
+    if "/" in paper_id:  # old style: archive is lower case, subject class upper case (math.GT)
+        archive, number = paper_id.split("/")
+        name, _, subject = archive.partition(".")
+        paper_id = f"{name.lower()}{'.' + subject.upper() if subject else ''}/{number}"
+    return paper_id, int(m.group("version")) if m.group("version") else None
+
+
+def parse_rfc2822(value: str) -> str | None:
+    """ISO 8601 for the snapshot's version dates; None when there is none or it is unreadable."""
+    if not value:
+        return None
+    m = _RFC2822.match(value)
+    if m and m.group(2) in _MONTHS:
+        day, month, year, hh, mm, ss = m.groups()
+        return f"{year}-{_MONTHS[month]:02d}-{int(day):02d}T{hh}:{mm}:{ss}+00:00"
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return value  # let the pipeline reject it with its own message
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed.isoformat()
+
+
+def author_name(parts: Any) -> str:
+    """``["Vaswani", "Ashish", ""]`` (last, first, suffix) -> ``"Ashish Vaswani"``."""
+    if not isinstance(parts, list) or not parts:
+        return ""
+    last = parts[0] if isinstance(parts[0], str) else ""
+    first = parts[1] if len(parts) > 1 and isinstance(parts[1], str) else ""
+    suffix = parts[2] if len(parts) > 2 and isinstance(parts[2], str) else ""
+    return " ".join(p for p in (first.strip(), last.strip(), suffix.strip()) if p)
+
+
+def snapshot_to_import(record: dict[str, Any]) -> dict[str, Any]:
+    """Map one arXiv metadata-snapshot record onto the pipeline's import shape.
+
+    Nothing is validated here: malformed values pass through for the pipeline to reject with a
+    reason, so every problem is reported in one place.
+    """
+    versions = record.get("versions")
+    if not isinstance(versions, list):
+        versions = []
+    created = [v.get("created") for v in versions if isinstance(v, dict)]
+    parsed = record.get("authors_parsed")
+    if isinstance(parsed, list) and parsed:
+        authors: Any = [author_name(p) for p in parsed]
+    else:
+        authors = record.get("authors")
+    last_version = versions[-1].get("version") if versions and isinstance(versions[-1], dict) else None
+    version = None
+    if isinstance(last_version, str) and last_version[1:].isdigit():
+        version = int(last_version[1:])
+    categories = record.get("categories")
+    return {
+        "id": record.get("id"),
+        "title": record.get("title"),
+        "abstract": record.get("abstract"),
+        "authors": authors,
+        "categories": categories,
+        # The snapshot lists the primary category first.
+        "primary_category": categories.split()[0] if isinstance(categories, str) and categories.split() else None,
+        "published": parse_rfc2822(created[0]) if created else record.get("update_date"),
+        "updated": parse_rfc2822(created[-1]) if created else record.get("update_date"),
+        "version": version,
+        "doi": record.get("doi"),
+        "journal_ref": record.get("journal-ref"),
+        "comments": record.get("comments"),
+        "license": record.get("license"),
+    }
