@@ -2,6 +2,15 @@ import pytest
 from django.core.management import call_command
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache; user ids repeat across tests, so start each one clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def sample_papers(db):
     """The bundled sample dataset, ingested through the real pipeline."""

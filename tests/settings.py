@@ -9,3 +9,9 @@ from dailypapers.settings import *  # noqa: E402,F403
 
 # Hashing cost is irrelevant to what the tests check and dominates their run time.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# A real database file (not shared-cache memory), so threads and live-server tests see SQLite's
+# actual locking behaviour.
+DATABASES["default"].setdefault("TEST", {})  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"]["NAME"] = str(DATA_DIR / "test.sqlite3")  # noqa: F405
