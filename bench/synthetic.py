@@ -18,7 +18,7 @@ Usage::
     python bench/synthetic.py --records 1000000 --out /tmp/snapshot.jsonl.gz
 
 or from Python: ``generate_snapshot_records(n, seed)`` and ``snapshot_to_import(record)``.
-Same ``n`` and ``seed`` give the same records.
+Same ``n`` and ``seed`` give the same records (within a calendar month: ids run up to last month).
 """
 
 from __future__ import annotations
@@ -86,14 +86,13 @@ def _vocabulary() -> list[str]:
     return words
 
 
-def _months() -> list[tuple[int, int, float]]:
-    """(year, month, relative volume) from Aug 1991 to Dec 2026; volume grows ~10 % a year."""
+def _months(last: tuple[int, int]) -> list[tuple[int, int, float]]:
+    """(year, month, relative volume) from Aug 1991 to ``last``; volume grows ~10 % a year."""
     out = []
-    for year in range(1991, 2027):
+    for year in range(1991, last[0] + 1):
         for month in range(1, 13):
-            if (year, month) < (1991, 8):
-                continue
-            out.append((year, month, math.exp(0.1 * (year - 1991))))
+            if (1991, 8) <= (year, month) < last:
+                out.append((year, month, math.exp(0.1 * (year - 1991))))
     return out
 
 
@@ -118,7 +117,7 @@ def _rfc2822(t: float) -> str:
 
 
 def generate_snapshot_records(n: int, seed: int = 0) -> Iterator[dict]:
-    """Yield ``n`` synthetic snapshot records, oldest ids first, deterministic for (n, seed)."""
+    """Yield ``n`` synthetic snapshot records, oldest ids first, deterministic for (n, seed) in a given month."""
     rng = random.Random(seed)
     vocab = _vocabulary()
     lower_vocab = [w.lower() if not w.isupper() else w for w in vocab]
@@ -129,7 +128,11 @@ def generate_snapshot_records(n: int, seed: int = 0) -> Iterator[dict]:
     # Skewed name choice (index ~ u**2) makes common names and prolific authors recur.
     n_first, n_last = len(FIRST_NAMES), len(LAST_NAMES)
 
-    months = _months()
+    # Up to last month, so every date (versions up to ~3 months later included) is in the past
+    # once clamped to now; the pipeline rejects dates in the future.
+    now = time.time()
+    today = time.gmtime(now)
+    months = _months((today.tm_year, today.tm_mon))
     total_weight = sum(w for _, _, w in months)
     quotas = [n * w / total_weight for _, _, w in months]
     # Round quotas so they sum to exactly n (largest remainders first).
@@ -169,13 +172,13 @@ def generate_snapshot_records(n: int, seed: int = 0) -> Iterator[dict]:
             words = rng.choices(lower_vocab, k=abstract_words)
             # Snapshot abstracts are hard-wrapped (~12 words a line) with leading spaces.
             abstract = "  " + "\n".join(" ".join(words[i : i + 12]) for i in range(0, len(words), 12)) + "\n"
-            created = month_start + rng.random() * 27 * 86400
+            created = min(now - 7200, month_start + rng.random() * 27 * 86400)
             n_versions = min(5, 1 + int(rng.expovariate(1.6)))
             versions = []
             t = created
             for v in range(1, n_versions + 1):
                 versions.append({"version": f"v{v}", "created": _rfc2822(t)})
-                t += rng.expovariate(1 / (60 * 86400))
+                t = min(now - 3600, t + rng.expovariate(1 / (60 * 86400)))
             last_created = time.gmtime(created if n_versions == 1 else t - 1)
             has_doi = rng.random() < 0.35
             yield {
