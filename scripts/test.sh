@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
-# The test command (README, "Run the tests"): a virtualenv with the project and its test extras,
-# then the whole suite. Browser tests use Debian's chromium at /usr/bin/chromium.
+# The test command (README, "Run the tests"): installs what the suite needs — Debian's chromium for
+# the browser tests, a virtualenv with the project and its test extras — then runs the whole suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if ! command -v chromium >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "Installing Debian's chromium for the browser tests …"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+fi
+
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
