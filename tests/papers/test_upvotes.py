@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import close_old_connections
+from django.db import connection
 from django.test import Client
 
 from dailypapers.papers.models import Paper, Upvote
@@ -109,7 +109,7 @@ def test_counts_stay_exact_under_concurrent_votes(django_user_model):
         except Exception as exc:  # noqa: BLE001 - surfaced through the assertion below
             errors.append(exc)
         finally:
-            close_old_connections()
+            connection.close()  # each thread has its own connection; don't leak it
 
     # Every member votes twice at once: only one vote each may count.
     threads = [threading.Thread(target=vote, args=(u,)) for u in users for _ in range(2)]

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Run a command against a throw-away PostgreSQL cluster on loopback:
+#   bash scripts/with-postgres.sh .venv/bin/pytest tests/papers
+# Starts a fresh cluster in a temp dir (as the `postgres` user when run as root), exports
+# DATABASE_URL for the command, and removes the cluster afterwards. Needs Debian's postgresql.
+set -euo pipefail
+PGBIN=${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
+[ -x "$PGBIN/initdb" ] || { echo "PostgreSQL server binaries not found (apt-get install postgresql)" >&2; exit 2; }
+PORT=${PGPORT_TEST:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
+DIR=$(mktemp -d /tmp/dailypapers-pg.XXXXXX)
+AS=()
+if [ "$(id -u)" -eq 0 ]; then chown postgres "$DIR"; AS=(runuser -u postgres --); fi
+cleanup() { "${AS[@]}" "$PGBIN/pg_ctl" -D "$DIR/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$DIR"; }
+trap cleanup EXIT
+"${AS[@]}" "$PGBIN/initdb" -D "$DIR/data" -U dailypapers --auth=trust -E UTF8 >/dev/null
+"${AS[@]}" "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w \
+  -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
+"${AS[@]}" "$PGBIN/createdb" -h 127.0.0.1 -p "$PORT" -U dailypapers dailypapers
+export DATABASE_URL="postgres://dailypapers@127.0.0.1:$PORT/dailypapers"
+"$@"
