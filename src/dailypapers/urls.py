@@ -5,7 +5,10 @@ from dailypapers.papers import views as paper_views
 
 urlpatterns = [
     path("", paper_views.home, name="home"),
+    # Before papers.urls: /papers/<id>.md must not be taken for a paper id.
+    path("", include("dailypapers.api.urls")),
     path("", include("dailypapers.papers.urls")),
+    path("", include("dailypapers.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

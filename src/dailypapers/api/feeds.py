@@ -1,0 +1,262 @@
+"""RSS 2.0 and Atom feeds: the daily pages, trending, an organization, a category, a saved search.
+
+Every feed exists in both formats (``….rss`` / ``….atom``). Links are built from the request's own
+host, so a feed fetched from ``https://papers.example.org`` links back there without configuration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.db.models import Prefetch, Q
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.http import urlencode
+
+from dailypapers.api.searching import find_papers
+from dailypapers.ingest.pipeline import CATEGORY_RE
+from dailypapers.papers.models import Authorship, DailyEntry, Organization, Paper
+from dailypapers.papers.ranking import TrendingRanker
+from dailypapers.papers.services import EntryFilters, latest_day_with_entries
+from dailypapers.search.backends.base import SearchFilters
+
+FEED_ITEMS = 50
+DAILY_FEED_DAYS = 7  # the daily feed carries the last week of daily pages, newest day first
+MAX_QUERY_CHARS = 250
+AUTHORS_IN_FEED = 10
+
+AUTHORSHIPS = Prefetch("authorships", queryset=Authorship.objects.select_related("author").order_by("position"))
+
+
+@dataclass
+class FeedSource:
+    """What one request's feed shows: resolved in ``get_object`` so feed instances stay stateless."""
+
+    title: str
+    link: str
+    description: str
+    feed_url: str
+    papers: list[Paper] = field(default_factory=list)
+
+
+def absolute(request, path: str) -> str:
+    return request.build_absolute_uri(path)
+
+
+def papers_of_entries(entries) -> list[Paper]:
+    papers = []
+    for entry in entries:
+        entry.paper.entry = entry
+        papers.append(entry.paper)
+    return papers
+
+
+def attach_entries(papers: list[Paper]) -> list[Paper]:
+    entries = {
+        e.paper_id: e for e in DailyEntry.objects.filter(paper_id__in=[p.pk for p in papers]).select_related("organization")
+    }
+    for paper in papers:
+        paper.entry = entries.get(paper.pk)
+    return papers
+
+
+class PaperFeed(Feed):
+    """Items are papers (with ``.entry`` and ``.feed_link`` attached)."""
+
+    feed_type = Rss201rev2Feed
+
+    def __call__(self, request, *args, **kwargs):
+        response = super().__call__(request, *args, **kwargs)
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+    def get_object(self, request, *args, **kwargs) -> FeedSource:
+        source = self.source(request, *args, **kwargs)
+        for paper in source.papers:
+            paper.feed_link = absolute(request, paper.get_absolute_url())
+        return source
+
+    def source(self, request, *args, **kwargs) -> FeedSource:
+        raise NotImplementedError
+
+    def title(self, obj: FeedSource) -> str:
+        return f"{obj.title} · {settings.SITE_NAME}"
+
+    def link(self, obj: FeedSource) -> str:
+        return obj.link
+
+    def description(self, obj: FeedSource) -> str:
+        return obj.description
+
+    subtitle = description
+
+    def feed_url(self, obj: FeedSource) -> str:
+        return obj.feed_url
+
+    def items(self, obj: FeedSource) -> list[Paper]:
+        return obj.papers
+
+    def item_title(self, paper: Paper) -> str:
+        return paper.title
+
+    def item_link(self, paper: Paper) -> str:
+        return paper.feed_link
+
+    def item_guid(self, paper: Paper) -> str:
+        return paper.feed_link
+
+    def item_description(self, paper: Paper) -> str:
+        facts = [f"{paper.upvotes} upvotes"]
+        if paper.published_at:
+            facts.append(f"published {paper.published_at:%Y-%m-%d}")
+        if paper.github_repo:
+            facts.append(f"code: {paper.github_repo}")
+        return " · ".join(facts) + "\n\n" + (paper.abstract or "")
+
+    def item_author_name(self, paper: Paper) -> str | None:
+        names = [a.author.name for a in paper.authorships.all()]
+        if not names:
+            return None
+        return ", ".join(names[:AUTHORS_IN_FEED]) + (" et al." if len(names) > AUTHORS_IN_FEED else "")
+
+    def item_pubdate(self, paper: Paper) -> dt.datetime:
+        entry = getattr(paper, "entry", None)
+        return (entry.submitted_at if entry else None) or paper.published_at or paper.created_at
+
+    def item_updateddate(self, paper: Paper) -> dt.datetime:
+        return max(d for d in (paper.updated_at, self.item_pubdate(paper)) if d)
+
+    def item_categories(self, paper: Paper) -> list[str]:
+        return list(paper.categories or [])
+
+
+def atom(feed_class: type[PaperFeed]) -> type[PaperFeed]:
+    """The Atom variant of an RSS feed class."""
+    return type(f"{feed_class.__name__}Atom", (feed_class,), {"feed_type": Atom1Feed})
+
+
+def this_feed_url(request) -> str:
+    return request.build_absolute_uri()
+
+
+class DailyFeed(PaperFeed):
+    """The last week of daily pages, newest day first, each day's papers by upvotes.
+
+    Takes the pages' filters: ``?category=cs.CL&organization=slug&has_code=1``.
+    """
+
+    def source(self, request) -> FeedSource:
+        filters = EntryFilters.from_query(request.GET)
+        latest = latest_day_with_entries() or timezone.localdate()
+        entries = filters.apply(
+            DailyEntry.objects.filter(date__gt=latest - dt.timedelta(days=DAILY_FEED_DAYS), date__lte=latest)
+        )
+        entries = (
+            entries.select_related("paper__organization", "organization")
+            .prefetch_related(Prefetch("paper__authorships", queryset=Authorship.objects.select_related("author")))
+            .order_by("-date", "-paper__upvotes", "submitted_at", "paper_id")[: FEED_ITEMS * 2]
+        )
+        narrowed = [x for x in (filters.category, filters.organization, "with code" if filters.has_code else "") if x]
+        return FeedSource(
+            title="Daily papers" + (f" ({', '.join(narrowed)})" if narrowed else ""),
+            link=absolute(request, reverse("papers:papers") + (f"?{request.GET.urlencode()}" if request.GET else "")),
+            description="The papers on the daily pages, newest day first, most upvoted first within a day.",
+            feed_url=this_feed_url(request),
+            papers=papers_of_entries(entries),
+        )
+
+
+class TrendingFeed(PaperFeed):
+    def source(self, request) -> FeedSource:
+        filters = EntryFilters.from_query(request.GET)
+        ranker = TrendingRanker.from_settings()
+        entries = filters.apply(DailyEntry.objects.select_related("paper__organization", "organization"))
+        ranked = ranker.rank(
+            entries.prefetch_related(Prefetch("paper__authorships", queryset=Authorship.objects.select_related("author")))
+        )[:FEED_ITEMS]
+        return FeedSource(
+            title="Trending papers",
+            link=absolute(request, reverse("papers:trending")),
+            description=(
+                f"Ranked by upvotes / (age in hours + {ranker.offset_hours:g}) ^ {ranker.gravity:g} "
+                f"over the last {ranker.window_days} days."
+            ),
+            feed_url=this_feed_url(request),
+            papers=papers_of_entries(ranked),
+        )
+
+
+def newest_first(papers_qs):
+    """Papers by when they reached the site's pages (or were published), newest first."""
+    return (
+        papers_qs.annotate(feed_date=Coalesce("daily_entry__submitted_at", "published_at", "created_at"))
+        .order_by("-feed_date", "id")
+        .select_related("organization")
+        .prefetch_related(AUTHORSHIPS)
+    )
+
+
+class OrganizationFeed(PaperFeed):
+    def source(self, request, slug: str) -> FeedSource:
+        org = get_object_or_404(Organization, slug=slug)
+        papers = newest_first(Paper.objects.filter(Q(organization=org) | Q(daily_entry__organization=org)).distinct())
+        return FeedSource(
+            title=f"Papers from {org.name}",
+            link=absolute(request, org.get_absolute_url()),
+            description=f"New papers submitted for {org.name}, newest first.",
+            feed_url=this_feed_url(request),
+            papers=attach_entries(list(papers[:FEED_ITEMS])),
+        )
+
+
+class CategoryFeed(PaperFeed):
+    def source(self, request, category: str) -> FeedSource:
+        if not CATEGORY_RE.match(category) or len(category) > 40:
+            raise Http404(f"{category[:40]!r} is not a category")
+        papers = newest_first(Paper.objects.filter(categories__icontains=f'"{category}"'))
+        return FeedSource(
+            title=f"Papers in {category}",
+            link=absolute(request, reverse("papers:papers") + "?" + urlencode({"category": category})),
+            description=f"New papers in the arXiv category {category}, newest first.",
+            feed_url=this_feed_url(request),
+            papers=attach_entries(list(papers[:FEED_ITEMS])),
+        )
+
+
+class SearchFeed(PaperFeed):
+    """A saved search: ``?q=…`` plus the search filters; the best matches, newest first."""
+
+    def source(self, request) -> FeedSource:
+        q = (request.GET.get("q") or "").strip()
+        if not q or len(q) > MAX_QUERY_CHARS:
+            raise Http404(f"a search feed needs q= (1 to {MAX_QUERY_CHARS} characters)")
+        filters = EntryFilters.from_query(request.GET)
+        found = find_papers(
+            q,
+            filters=SearchFilters(category=filters.category, organization=filters.organization, has_code=filters.has_code),
+            limit=FEED_ITEMS,
+        )
+        papers = sorted(found.papers, key=lambda p: self.item_pubdate(p), reverse=True)
+        return FeedSource(
+            title=f"Search: {q}",
+            link=absolute(request, "/search?" + request.GET.urlencode()),
+            description=f"The best {FEED_ITEMS} matches for “{q}”, newest first.",
+            feed_url=this_feed_url(request),
+            papers=papers,
+        )
+
+
+FEEDS = {
+    "daily": DailyFeed,
+    "trending": TrendingFeed,
+    "organization": OrganizationFeed,
+    "category": CategoryFeed,
+    "search": SearchFeed,
+}

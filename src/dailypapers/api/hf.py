@@ -1,0 +1,293 @@
+"""Endpoints compatible with the Hugging Face papers API, so ``huggingface_hub.HfApi(endpoint=...)``
+and tools built on it work against a Daily Papers site unchanged.
+
+Shapes follow what the client parses (``huggingface_hub.hf_api.PaperInfo``): daily items nest the
+paper under ``paper`` and repeat the fields the client reads only at the top level; datetimes are
+``YYYY-MM-DDTHH:MM:SS.fffZ``. Errors are ``{"error": message}``, as the Hub sends them, which the
+client turns into its exception messages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, prefetch_related_objects
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from dailypapers.papers.models import Authorship, DailyEntry, Paper
+from dailypapers.papers.periods import BadPeriod, Period, parse_period
+from dailypapers.papers.ranking import TrendingRanker
+
+MAX_DAILY_LIMIT = 100
+DEFAULT_DAILY_LIMIT = 50
+MAX_SEARCH_LIMIT = 120
+DEFAULT_SEARCH_LIMIT = 50
+MAX_QUERY_CHARS = 250
+
+AUTHORSHIPS = Prefetch("authorships", queryset=Authorship.objects.select_related("author__user").order_by("position"))
+ENTRY_AUTHORSHIPS = Prefetch(
+    "paper__authorships", queryset=Authorship.objects.select_related("author__user").order_by("position")
+)
+
+
+class BadParameter(ValueError):
+    """A query parameter the endpoint cannot use; the message names it and says what is allowed."""
+
+
+def hf_datetime(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    utc = value.astimezone(dt.timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def hf_error(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+def user_payload(user) -> dict | None:
+    if user is None:
+        return None
+    return {
+        "_id": str(user.pk),
+        "user": user.username,
+        "fullname": user.get_full_name() or user.username,
+        "avatarUrl": "",
+        "type": "user",
+        "isPro": False,
+    }
+
+
+def organization_payload(org) -> dict | None:
+    if org is None:
+        return None
+    return {"_id": str(org.pk), "name": org.slug, "fullname": org.name, "avatarUrl": org.avatar_url}
+
+
+def authors_payload(paper: Paper) -> list[dict]:
+    authors = []
+    for authorship in paper.authorships.all():
+        author = authorship.author
+        item = {"_id": str(author.pk), "name": author.name, "hidden": False}
+        if author.user_id:
+            item["status"] = "claimed_verified"
+            item["user"] = user_payload(author.user)
+        authors.append(item)
+    return authors
+
+
+def paper_payload(paper: Paper, entry: DailyEntry | None) -> dict:
+    """The paper object as ``GET /api/papers/{id}`` returns it (also nested in daily items)."""
+    payload = {
+        "id": paper.id,
+        "authors": authors_payload(paper),
+        "publishedAt": hf_datetime(paper.published_at),
+        "title": paper.title,
+        "summary": paper.abstract,
+        "upvotes": paper.upvotes,
+        "discussionId": paper.id,
+        "numComments": paper.num_comments,
+        "source": paper.source,
+        "githubRepo": paper.github_repo or None,
+        "githubStars": None,
+        "projectPage": paper.project_page or None,
+        "ai_summary": None,
+        "ai_keywords": None,
+        "organization": organization_payload(paper.organization),
+    }
+    if entry is not None:
+        payload["submittedOnDailyAt"] = hf_datetime(entry.submitted_at)
+        payload["submittedOnDailyBy"] = user_payload(entry.submitted_by)
+    return payload
+
+
+def daily_item_payload(paper: Paper, entry: DailyEntry | None) -> dict:
+    """An item of ``/api/daily_papers`` and ``/api/papers/search``."""
+    nested = paper_payload(paper, entry)
+    organization = (entry.organization if entry and entry.organization_id else None) or paper.organization
+    return {
+        "paper": nested,
+        # On the Hub the top-level publishedAt is when the paper entered the daily page.
+        "publishedAt": hf_datetime(entry.submitted_at) if entry else nested["publishedAt"],
+        "submittedOnDailyAt": nested.get("submittedOnDailyAt"),
+        "title": paper.title,
+        "summary": paper.abstract,
+        "upvotes": paper.upvotes,
+        "numComments": paper.num_comments,
+        "submittedBy": user_payload(entry.submitted_by) if entry else None,
+        "organization": organization_payload(organization),
+        "isAuthorParticipating": any(a.get("user") for a in nested["authors"]),
+        "githubRepo": nested["githubRepo"],
+        "githubStars": None,
+        "projectPage": nested["projectPage"],
+        "ai_summary": None,
+        "ai_keywords": None,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Parameters
+
+
+def int_param(params, name: str, default: int, minimum: int, maximum: int | None = None) -> int:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadParameter(f"{name} must be an integer") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        allowed = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+        raise BadParameter(f"{name} must be {allowed}")
+    return value
+
+
+@dataclass(frozen=True)
+class DailyPapersParams:
+    period: Period | None
+    submitter: str
+    sort: str
+    page: int
+    limit: int
+
+    @classmethod
+    def parse(cls, params) -> DailyPapersParams:
+        given = [(kind, params[name]) for kind, name in (("day", "date"), ("week", "week"), ("month", "month")) if params.get(name)]
+        if len(given) > 1:
+            raise BadParameter("give at most one of date, week and month")
+        try:
+            period = parse_period(*given[0]) if given else None
+        except BadPeriod as exc:
+            raise BadParameter(str(exc)) from None
+        sort = params.get("sort") or "publishedAt"
+        if sort not in {"publishedAt", "trending"}:
+            raise BadParameter("sort must be publishedAt or trending")
+        return cls(
+            period=period,
+            submitter=(params.get("submitter") or "").strip()[:150],
+            sort=sort,
+            page=int_param(params, "p", 0, 0, 100_000),
+            limit=int_param(params, "limit", DEFAULT_DAILY_LIMIT, 1, MAX_DAILY_LIMIT),
+        )
+
+
+def daily_papers_entries(params: DailyPapersParams, now: dt.datetime | None = None) -> list[DailyEntry]:
+    """One page of daily entries: newest on the daily pages first, or by the trending score."""
+    entries = DailyEntry.objects.select_related("paper__organization", "organization", "submitted_by")
+    if params.period:
+        entries = entries.filter(date__gte=params.period.start, date__lte=params.period.end)
+    if params.submitter:
+        entries = entries.filter(submitted_by__username=params.submitter)
+    start = params.page * params.limit
+    if params.sort == "trending":
+        ranker = TrendingRanker.from_settings()
+        if params.period is None:
+            ranked = ranker.rank(entries, now=now)
+        else:
+            # A past period is ranked as the trending formula scores its papers now, without the
+            # trending window (which would leave an old period empty).
+            now = now or timezone.now()
+            ranked = sorted(
+                entries,
+                key=lambda e: (-ranker.score(e.paper.upvotes, (now - e.submitted_at).total_seconds() / 3600), e.paper_id),
+            )
+        page = ranked[start : start + params.limit]
+    else:
+        page = list(entries.order_by("-submitted_at", "paper_id")[start : start + params.limit])
+    prefetch_related_objects(page, ENTRY_AUTHORSHIPS, "paper__authorships__author__user")
+    return page
+
+
+# --------------------------------------------------------------------------------------------
+# Views
+
+
+@require_GET
+def daily_papers(request):
+    try:
+        params = DailyPapersParams.parse(request.GET)
+    except BadParameter as exc:
+        return hf_error(400, str(exc))
+    items = [daily_item_payload(e.paper, e) for e in daily_papers_entries(params)]
+    return JsonResponse(items, safe=False)
+
+
+@require_GET
+def papers_search(request):
+    """``?q=`` through the site's search backend; without ``q``, the newest daily papers."""
+    q = (request.GET.get("q") or "").strip()
+    try:
+        if len(q) > MAX_QUERY_CHARS:
+            raise BadParameter(f"q must be at most {MAX_QUERY_CHARS} characters")
+        limit = int_param(request.GET, "limit", DEFAULT_SEARCH_LIMIT, 1, MAX_SEARCH_LIMIT)
+    except BadParameter as exc:
+        return hf_error(400, str(exc))
+    if not q:
+        params = DailyPapersParams(period=None, submitter="", sort="publishedAt", page=0, limit=limit)
+        items = [daily_item_payload(e.paper, e) for e in daily_papers_entries(params)]
+        return JsonResponse(items, safe=False)
+    from dailypapers.api.searching import search_papers
+
+    papers = search_papers(q, limit=limit)
+    return JsonResponse([daily_item_payload(p, getattr(p, "entry", None)) for p in papers], safe=False)
+
+
+def load_paper(paper_id: str) -> tuple[Paper | None, DailyEntry | None]:
+    """The paper with its authors and its daily entry (if any); (None, None) when unknown."""
+    paper = Paper.objects.select_related("organization").prefetch_related(AUTHORSHIPS).filter(pk=paper_id).first()
+    if paper is None:
+        return None, None
+    return paper, DailyEntry.objects.filter(paper=paper).select_related("organization", "submitted_by").first()
+
+
+@require_GET
+def paper_info(request, paper_id: str):
+    paper, entry = load_paper(paper_id)
+    if paper is None:
+        return hf_error(404, "Paper not found")
+    return JsonResponse(paper_payload(paper, entry))
+
+
+def paper_markdown(paper: Paper, entry: DailyEntry | None, base_url: str) -> str:
+    authors = ", ".join(a.author.name for a in paper.authorships.all())
+    facts = []
+    if paper.published_at:
+        facts.append(f"Published: {paper.published_at:%Y-%m-%d}")
+    if entry:
+        facts.append(f"On the daily page: {entry.date:%Y-%m-%d}")
+    facts.append(f"Upvotes: {paper.upvotes}")
+    if paper.categories:
+        facts.append("Categories: " + ", ".join(paper.categories))
+    links = [f"[Paper page]({base_url}{paper.get_absolute_url()})"]
+    if paper.is_arxiv:
+        links += [f"[arXiv]({paper.arxiv_url})", f"[PDF]({paper.pdf_url})"]
+    if paper.github_repo:
+        links.append(f"[Code]({paper.github_repo})")
+    if paper.project_page:
+        links.append(f"[Project page]({paper.project_page})")
+    organization = (entry.organization if entry and entry.organization_id else None) or paper.organization
+    lines = [f"# {paper.title}", ""]
+    if authors:
+        lines += [f"Authors: {authors}", ""]
+    elif paper.listed_author_count:
+        lines += [f"Authors: {paper.listed_author_count} (names not listed)", ""]
+    if organization:
+        lines += [f"Organization: {organization.name}", ""]
+    lines += [" · ".join(facts), "", " · ".join(links), ""]
+    if paper.doi or paper.journal_ref:
+        lines += [" · ".join(x for x in (f"DOI: {paper.doi}" if paper.doi else "", paper.journal_ref) if x), ""]
+    lines += ["## Abstract", "", paper.abstract or "(no abstract)", ""]
+    return "\n".join(lines)
+
+
+@require_GET
+def paper_md(request, paper_id: str):
+    paper, entry = load_paper(paper_id)
+    if paper is None:
+        return HttpResponse("Paper not found\n", status=404, content_type="text/plain; charset=utf-8")
+    base_url = f"{request.scheme}://{request.get_host()}"
+    return HttpResponse(paper_markdown(paper, entry, base_url), content_type="text/markdown; charset=utf-8")

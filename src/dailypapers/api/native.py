@@ -1,0 +1,479 @@
+"""The native JSON API under ``/api/v1/`` (django-ninja). OpenAPI at ``/api/v1/openapi.json``,
+interactive docs at ``/api/v1/docs``.
+
+Reads are open. Writes (upvotes, submissions, collections) need a member's API token as
+``Authorization: Bearer dp_…`` and are rate-limited per member (429 with ``Retry-After``).
+Every error is JSON ``{"detail": "message"}`` (validation errors: ``{"detail": [ … ]}``, 422).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Prefetch, Q
+from django.http import Http404
+from django.utils import timezone
+from ninja import NinjaAPI, Query, Router
+from ninja.errors import HttpError
+from ninja.security import HttpBearer
+
+from dailypapers.accounts.models import ApiToken
+from dailypapers.api import converters  # noqa: F401  (registers "paperid")
+from dailypapers.api import schemas as s
+from dailypapers.api.searching import find_papers, similar_papers
+from dailypapers.papers.models import Authorship, Collection, CollectionItem, DailyEntry, Organization, Paper
+from dailypapers.papers.periods import BadPeriod, parse_period
+from dailypapers.papers.ranking import TrendingRanker
+from dailypapers.papers.services import EntryFilters, latest_day_with_entries, period_entries, set_upvote
+from dailypapers.ratelimit import RateLimited, check_write_rate
+from dailypapers.search.backends.base import SearchFilters
+
+AUTHORSHIPS = Prefetch("authorships", queryset=Authorship.objects.select_related("author").order_by("position"))
+ENTRY_AUTHORSHIPS = Prefetch(
+    "paper__authorships", queryset=Authorship.objects.select_related("author").order_by("position")
+)
+ERRORS = {400: s.ErrorOut, 404: s.ErrorOut, 422: s.ValidationErrorOut}
+WRITE_ERRORS = {**ERRORS, 401: s.ErrorOut, 409: s.ErrorOut, 429: s.ErrorOut}
+
+
+class TokenAuth(HttpBearer):
+    openapi_scheme = "bearer"
+
+    def authenticate(self, request, token):
+        user = ApiToken.user_for(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Daily Papers API",
+    version="1.0",
+    description=(
+        "Papers, daily pages, trending, search, organizations and similar papers; for members with "
+        "an API token (Settings › API tokens): upvotes, submissions and collections. "
+        "The Hugging Face–compatible endpoints (`/api/daily_papers`, `/api/papers/search`, "
+        "`/api/papers/{id}`, `/papers/{id}.md`) are documented in the README."
+    ),
+    urls_namespace="api-v1",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+@api.exception_handler(RateLimited)
+def rate_limited(request, exc: RateLimited):
+    response = api.create_response(request, {"detail": str(exc)}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc: Http404):
+    return api.create_response(request, {"detail": str(exc) or "Not found"}, status=404)
+
+
+def write_allowed(request) -> None:
+    """Count one write for the member; raises RateLimited (answered with 429) past the limit."""
+    check_write_rate(request.user.pk, scope="api")
+
+
+def get_paper(paper_id: str) -> Paper:
+    paper = Paper.objects.select_related("organization").prefetch_related(AUTHORSHIPS).filter(pk=paper_id).first()
+    if paper is None:
+        raise Http404(f"No paper with id {paper_id[:100]!r}")
+    return paper
+
+
+def entry_filters(category: str, organization: str, has_code: bool) -> EntryFilters:
+    return EntryFilters(category=category.strip()[:40], organization=organization.strip()[:100], has_code=has_code)
+
+
+class PaperFilters(s.Schema):
+    category: str = s.Field("", max_length=40, description="arXiv category, e.g. cs.CL")
+    organization: str = s.Field("", max_length=100, description="organization slug")
+    has_code: bool = False
+    published_from: dt.date | None = None
+    published_to: dt.date | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# Papers
+
+papers = Router(tags=["papers"])
+
+
+@papers.get("/papers", response={200: s.PaperPage, **ERRORS}, summary="List papers")
+def list_papers(
+    request,
+    filters: Query[PaperFilters],
+    sort: Literal["published", "upvotes"] = "published",
+    limit: int = Query(20, ge=1, le=100),
+    offset: int = Query(0, ge=0, le=1_000_000),
+):
+    """Papers, newest publication first (or most upvoted), with optional filters."""
+    qs = Paper.objects.all()
+    if filters.category:
+        qs = qs.filter(categories__icontains=f'"{filters.category}"')
+    if filters.organization:
+        qs = qs.filter(
+            Q(organization__slug=filters.organization) | Q(daily_entry__organization__slug=filters.organization)
+        )
+    if filters.has_code:
+        qs = qs.exclude(github_repo="")
+    if filters.published_from:
+        qs = qs.filter(published_at__date__gte=filters.published_from)
+    if filters.published_to:
+        qs = qs.filter(published_at__date__lte=filters.published_to)
+    order = ["-published_at", "id"] if sort == "published" else ["-upvotes", "-published_at", "id"]
+    page = (
+        qs.order_by(*order)
+        .select_related("organization", "daily_entry__organization", "daily_entry__submitted_by")
+        .prefetch_related(AUTHORSHIPS)[offset : offset + limit]
+    )
+    return {"count": qs.count(), "limit": limit, "offset": offset, "items": [s.paper_out(p) for p in page]}
+
+
+@papers.get("/papers/{paperid:paper_id}/similar", response={200: list[s.SimilarItemOut], **ERRORS}, summary="Similar papers")
+def paper_similar(request, paper_id: str, limit: int = Query(10, ge=1, le=50)):
+    get_paper(paper_id)
+    return [{**s.paper_out(p), "score": p.hit.score} for p in similar_papers(paper_id, limit=limit)]
+
+
+@papers.get("/papers/{paperid:paper_id}", response={200: s.PaperOut, **ERRORS}, summary="One paper")
+def paper_detail(request, paper_id: str):
+    return s.paper_out(get_paper(paper_id))
+
+
+# --------------------------------------------------------------------------------------------
+# Daily pages and trending
+
+pages = Router(tags=["daily pages"])
+
+
+def period_response(kind: str, key: str, category: str, organization: str, has_code: bool) -> dict:
+    try:
+        period = parse_period(kind, key)
+    except BadPeriod as exc:
+        raise HttpError(400, str(exc)) from None
+    entries = list(period_entries(period, entry_filters(category, organization, has_code)).prefetch_related(ENTRY_AUTHORSHIPS))
+    return {
+        "kind": period.kind,
+        "key": period.key,
+        "label": period.label,
+        "start": period.start,
+        "end": period.end,
+        "previous": period.previous().key,
+        "next": period.next().key,
+        "count": len(entries),
+        "items": [s.entry_out(e) for e in entries],
+    }
+
+
+FILTER_DOC = {"category": "arXiv category", "organization": "organization slug", "has_code": "only papers with code"}
+
+
+@pages.get("/days/latest", response={200: s.PeriodOut, **ERRORS}, summary="The latest day with papers")
+def latest_day(request, category: str = Query("", max_length=40), organization: str = Query("", max_length=100), has_code: bool = False):
+    day = latest_day_with_entries() or timezone.localdate()
+    return period_response("day", day.isoformat(), category, organization, has_code)
+
+
+@pages.get("/days/{date}", response={200: s.PeriodOut, **ERRORS}, summary="A day's page (YYYY-MM-DD)")
+def day(request, date: str, category: str = Query("", max_length=40), organization: str = Query("", max_length=100), has_code: bool = False):
+    """The papers of one day, most upvoted first (ties: earlier submission)."""
+    return period_response("day", date, category, organization, has_code)
+
+
+@pages.get("/weeks/{week}", response={200: s.PeriodOut, **ERRORS}, summary="A week's page (YYYY-Www)")
+def week(request, week: str, category: str = Query("", max_length=40), organization: str = Query("", max_length=100), has_code: bool = False):
+    return period_response("week", week, category, organization, has_code)
+
+
+@pages.get("/months/{month}", response={200: s.PeriodOut, **ERRORS}, summary="A month's page (YYYY-MM)")
+def month(request, month: str, category: str = Query("", max_length=40), organization: str = Query("", max_length=100), has_code: bool = False):
+    return period_response("month", month, category, organization, has_code)
+
+
+@pages.get("/trending", response={200: s.TrendingOut, **ERRORS}, summary="Trending papers")
+def trending(
+    request,
+    category: str = Query("", max_length=40),
+    organization: str = Query("", max_length=100),
+    has_code: bool = False,
+    limit: int = Query(50, ge=1, le=100),
+):
+    """Ranked by ``upvotes / (age_hours + offset_hours) ** gravity`` over the last ``window_days``."""
+    ranker = TrendingRanker.from_settings()
+    entries = entry_filters(category, organization, has_code).apply(
+        DailyEntry.objects.select_related("paper__organization", "organization", "submitted_by")
+    )
+    ranked = ranker.rank(entries.prefetch_related(ENTRY_AUTHORSHIPS))[:limit]
+    return {
+        "formula": "upvotes / (age_hours + offset_hours) ** gravity",
+        "gravity": ranker.gravity,
+        "offset_hours": ranker.offset_hours,
+        "window_days": ranker.window_days,
+        "items": [{**s.entry_out(e), "trending_score": e.trending_score, "age_hours": e.age_hours} for e in ranked],
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Search
+
+search = Router(tags=["search"])
+
+
+@search.get("/search", response={200: s.SearchOut, **ERRORS}, summary="Search papers")
+def search_papers(
+    request,
+    filters: Query[PaperFilters],
+    q: str = Query(..., min_length=1, max_length=250, description="words, a phrase, or an arXiv id/URL"),
+    mode: Literal["hybrid", "lexical", "vector"] = "hybrid",
+    limit: int = Query(20, ge=1, le=100),
+    offset: int = Query(0, ge=0, le=1000),
+):
+    """Hybrid lexical + semantic search, with the same filters as the pages."""
+    if not q.strip():
+        raise HttpError(400, "q must not be blank")
+    found = find_papers(
+        q.strip(),
+        filters=SearchFilters(
+            published_from=filters.published_from,
+            published_to=filters.published_to,
+            category=filters.category,
+            organization=filters.organization,
+            has_code=filters.has_code,
+        ),
+        limit=limit,
+        offset=offset,
+        mode=mode,
+    )
+    results = found.results
+    return {
+        "query": q.strip(),
+        "mode": results.mode,
+        "total": results.total,
+        "notice": results.notice,
+        "exact_paper_id": results.exact_paper_id,
+        "items": [
+            {
+                **s.paper_out(p),
+                "score": p.hit.score,
+                "title_highlight": p.hit.title_highlight,
+                "abstract_highlight": p.hit.abstract_highlight,
+            }
+            for p in found.papers
+        ],
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Organizations
+
+organizations = Router(tags=["organizations"])
+
+
+@organizations.get("/organizations", response={200: s.OrganizationPage, **ERRORS}, summary="Organizations")
+def list_organizations(request, limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0, le=1_000_000)):
+    qs = Organization.objects.order_by("name", "slug")
+    return {"count": qs.count(), "items": [s.organization_out(o) for o in qs[offset : offset + limit]]}
+
+
+@organizations.get("/organizations/{slug}", response={200: s.OrganizationOut, **ERRORS}, summary="One organization")
+def organization_detail(request, slug: str):
+    org = Organization.objects.filter(slug=slug).first()
+    if org is None:
+        raise Http404(f"No organization {slug[:100]!r}")
+    return s.organization_out(org)
+
+
+@organizations.get("/organizations/{slug}/papers", response={200: s.PaperPage, **ERRORS}, summary="An organization's papers")
+def organization_papers(request, slug: str, limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0, le=1_000_000)):
+    """Most upvoted first."""
+    org = Organization.objects.filter(slug=slug).first()
+    if org is None:
+        raise Http404(f"No organization {slug[:100]!r}")
+    qs = Paper.objects.filter(Q(organization=org) | Q(daily_entry__organization=org)).distinct()
+    page = (
+        qs.order_by("-upvotes", "-published_at", "id")
+        .select_related("organization", "daily_entry__organization", "daily_entry__submitted_by")
+        .prefetch_related(AUTHORSHIPS)[offset : offset + limit]
+    )
+    return {"count": qs.count(), "limit": limit, "offset": offset, "items": [s.paper_out(p) for p in page]}
+
+
+# --------------------------------------------------------------------------------------------
+# Members: upvotes, submissions, collections (API token required)
+
+member = Router(tags=["members"], auth=TokenAuth())
+
+
+@member.get("/me", response={200: s.MeOut, 401: s.ErrorOut}, summary="The token's member")
+def me(request):
+    user = request.auth
+    return {"username": user.username, "upvotes": user.upvotes.count(), "collections": user.collections.count()}
+
+
+@member.post("/papers/{paperid:paper_id}/upvote", response={200: s.VoteOut, **WRITE_ERRORS}, summary="Upvote a paper")
+def upvote(request, paper_id: str):
+    paper = get_paper(paper_id)
+    write_allowed(request)
+    paper = set_upvote(request.auth, paper, True)
+    return {"id": paper.id, "voted": True, "upvotes": paper.upvotes}
+
+
+@member.delete("/papers/{paperid:paper_id}/upvote", response={200: s.VoteOut, **WRITE_ERRORS}, summary="Withdraw an upvote")
+def remove_upvote(request, paper_id: str):
+    paper = get_paper(paper_id)
+    write_allowed(request)
+    paper = set_upvote(request.auth, paper, False)
+    return {"id": paper.id, "voted": False, "upvotes": paper.upvotes}
+
+
+@member.post("/submissions", response={201: s.PaperOut, **WRITE_ERRORS}, summary="Submit a paper to today's page")
+def submit(request, body: s.SubmissionIn):
+    """Submit by arXiv id or URL; the paper is fetched from arXiv when the site does not have it yet."""
+    from dailypapers.ingest.services import SubmissionError, submit_paper
+
+    write_allowed(request)
+    try:
+        result = submit_paper(request.auth, body.paper.strip())
+    except SubmissionError as exc:
+        raise HttpError(400, str(exc)) from None
+    paper_id = result.paper_id if isinstance(result, DailyEntry) else result.pk
+    paper = Paper.objects.select_related("organization", "daily_entry__organization", "daily_entry__submitted_by").prefetch_related(AUTHORSHIPS).get(pk=paper_id)
+    return 201, s.paper_out(paper)
+
+
+def own_collection(request, collection_id: int) -> Collection:
+    collection = Collection.objects.select_related("owner").filter(pk=collection_id, owner=request.auth).first()
+    if collection is None:
+        raise Http404(f"You have no collection {collection_id}")
+    return collection
+
+
+def collection_detail_out(collection: Collection) -> dict:
+    items = (
+        collection.items.select_related(
+            "paper__organization", "paper__daily_entry__organization", "paper__daily_entry__submitted_by"
+        )
+        .prefetch_related(Prefetch("paper__authorships", queryset=Authorship.objects.select_related("author")))
+        .order_by("position", "added_at", "pk")
+    )
+    items = list(items)
+    collection.num_papers = len(items)
+    return {**s.collection_out(collection), "items": [s.collection_item_out(i) for i in items]}
+
+
+@member.get("/collections", response={200: list[s.CollectionOut], 401: s.ErrorOut}, summary="Your collections")
+def list_collections(request):
+    qs = Collection.objects.filter(owner=request.auth).select_related("owner").annotate(num_papers=Count("items"))
+    return [s.collection_out(c) for c in qs]
+
+
+@member.post("/collections", response={201: s.CollectionOut, **WRITE_ERRORS}, summary="Create a collection")
+def create_collection(request, body: s.CollectionIn):
+    write_allowed(request)
+    name = body.name.strip()
+    if not name:
+        raise HttpError(400, "name must not be blank")
+    try:
+        with transaction.atomic():
+            collection = Collection.objects.create(
+                owner=request.auth, name=name, description=body.description.strip(), is_public=body.is_public
+            )
+    except IntegrityError:
+        raise HttpError(409, f"You already have a collection named {name!r}") from None
+    collection.num_papers = 0
+    return 201, s.collection_out(collection)
+
+
+@member.get("/collections/{int:collection_id}", response={200: s.CollectionDetailOut, **ERRORS, 401: s.ErrorOut}, summary="One of your collections")
+def get_collection(request, collection_id: int):
+    return collection_detail_out(own_collection(request, collection_id))
+
+
+@member.patch("/collections/{int:collection_id}", response={200: s.CollectionOut, **WRITE_ERRORS}, summary="Rename or describe a collection")
+def update_collection(request, collection_id: int, body: s.CollectionPatch):
+    collection = own_collection(request, collection_id)
+    write_allowed(request)
+    changes = body.dict(exclude_unset=True, exclude_none=True)
+    if "name" in changes:
+        changes["name"] = changes["name"].strip()
+        if not changes["name"]:
+            raise HttpError(400, "name must not be blank")
+    for field, value in changes.items():
+        setattr(collection, field, value.strip() if isinstance(value, str) else value)
+    try:
+        with transaction.atomic():
+            collection.save()
+    except IntegrityError:
+        raise HttpError(409, f"You already have a collection named {collection.name!r}") from None
+    return s.collection_out(collection)
+
+
+@member.delete("/collections/{int:collection_id}", response={204: None, **WRITE_ERRORS}, summary="Delete a collection")
+def delete_collection(request, collection_id: int):
+    collection = own_collection(request, collection_id)
+    write_allowed(request)
+    collection.delete()
+    return 204, None
+
+
+@member.put(
+    "/collections/{int:collection_id}/items/{paperid:paper_id}",
+    response={200: s.CollectionItemOut, **WRITE_ERRORS},
+    summary="Add a paper to a collection (or change its note/position)",
+)
+def put_collection_item(request, collection_id: int, paper_id: str, body: s.CollectionItemIn):
+    collection = own_collection(request, collection_id)
+    paper = get_paper(paper_id)
+    write_allowed(request)
+    with transaction.atomic():
+        item = CollectionItem.objects.filter(collection=collection, paper=paper).first()
+        if item is None:
+            last = collection.items.aggregate(last=Max("position"))["last"]
+            item = CollectionItem(collection=collection, paper=paper, position=0 if last is None else last + 1)
+        item.note = body.note.strip()
+        if body.position is not None:
+            item.position = body.position
+        item.save()
+        collection.save(update_fields=["updated_at"])
+    item = CollectionItem.objects.select_related(
+        "paper__organization", "paper__daily_entry__organization", "paper__daily_entry__submitted_by"
+    ).prefetch_related(Prefetch("paper__authorships", queryset=Authorship.objects.select_related("author"))).get(pk=item.pk)
+    return s.collection_item_out(item)
+
+
+@member.delete("/collections/{int:collection_id}/items/{paperid:paper_id}", response={204: None, **WRITE_ERRORS}, summary="Remove a paper from a collection")
+def delete_collection_item(request, collection_id: int, paper_id: str):
+    collection = own_collection(request, collection_id)
+    write_allowed(request)
+    deleted, _ = CollectionItem.objects.filter(collection=collection, paper_id=paper_id).delete()
+    if not deleted:
+        raise Http404(f"Paper {paper_id[:100]!r} is not in this collection")
+    collection.save(update_fields=["updated_at"])
+    return 204, None
+
+
+# Public collections can be read by anyone (the owner reads private ones under /collections/{id}).
+public = Router(tags=["collections"])
+
+
+@public.get("/public-collections/{int:collection_id}", response={200: s.CollectionDetailOut, **ERRORS}, summary="A public collection")
+def public_collection(request, collection_id: int):
+    collection = Collection.objects.select_related("owner").filter(pk=collection_id, is_public=True).first()
+    if collection is None:
+        raise Http404(f"No public collection {collection_id}")
+    return collection_detail_out(collection)
+
+
+api.add_router("", papers)
+api.add_router("", pages)
+api.add_router("", search)
+api.add_router("", organizations)
+api.add_router("", member)
+api.add_router("", public)

@@ -1,0 +1,244 @@
+"""Typed shapes of the native API (``/api/v1/``); the OpenAPI document is generated from them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Schema
+from pydantic import Field
+
+from dailypapers.papers.models import CollectionItem, DailyEntry, Organization, Paper
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class ValidationErrorOut(Schema):
+    detail: list[dict]
+
+
+class OrganizationOut(Schema):
+    slug: str
+    name: str
+    url: str
+    avatar_url: str
+    papers_url: str
+
+
+class PaperOut(Schema):
+    id: str
+    title: str
+    abstract: str
+    authors: list[str]
+    num_authors: int | None = Field(description="Authors listed by the source; may exceed len(authors) when names were not given")
+    published_at: dt.datetime | None
+    updated_at: dt.datetime | None
+    version: int
+    categories: list[str]
+    primary_category: str
+    doi: str
+    journal_ref: str
+    comments: str
+    license: str
+    github_repo: str
+    project_page: str
+    url: str = Field(description="The paper's page on this site")
+    arxiv_url: str
+    pdf_url: str
+    upvotes: int
+    num_comments: int
+    organization: OrganizationOut | None
+    daily_date: dt.date | None = Field(description="The day the paper is on the daily pages, if any")
+    submitted_at: dt.datetime | None
+    submitted_by: str | None
+
+
+class PaperPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[PaperOut]
+
+
+class PeriodOut(Schema):
+    kind: str
+    key: str
+    label: str
+    start: dt.date
+    end: dt.date
+    previous: str
+    next: str
+    count: int
+    items: list[PaperOut]
+
+
+class TrendingItemOut(PaperOut):
+    trending_score: float
+    age_hours: float
+
+
+class TrendingOut(Schema):
+    formula: str
+    gravity: float
+    offset_hours: float
+    window_days: int
+    items: list[TrendingItemOut]
+
+
+class SearchItemOut(PaperOut):
+    score: float
+    title_highlight: str
+    abstract_highlight: str
+
+
+class SearchOut(Schema):
+    query: str
+    mode: str
+    total: int
+    notice: str
+    exact_paper_id: str | None
+    items: list[SearchItemOut]
+
+
+class SimilarItemOut(PaperOut):
+    score: float
+
+
+class OrganizationPage(Schema):
+    count: int
+    items: list[OrganizationOut]
+
+
+class VoteOut(Schema):
+    id: str
+    voted: bool
+    upvotes: int
+
+
+class SubmissionIn(Schema):
+    paper: str = Field(min_length=1, max_length=300, description="arXiv id or URL (abs or pdf)")
+
+
+class CollectionIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=5000)
+    is_public: bool = False
+
+
+class CollectionPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=5000)
+    is_public: bool | None = None
+
+
+class CollectionOut(Schema):
+    id: int
+    name: str
+    description: str
+    is_public: bool
+    owner: str
+    num_papers: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class CollectionItemIn(Schema):
+    note: str = Field("", max_length=5000)
+    position: int | None = Field(None, ge=0, le=1_000_000)
+
+
+class CollectionItemOut(Schema):
+    paper: PaperOut
+    note: str
+    position: int
+    added_at: dt.datetime
+
+
+class CollectionDetailOut(CollectionOut):
+    items: list[CollectionItemOut]
+
+
+class MeOut(Schema):
+    username: str
+    upvotes: int
+    collections: int
+
+
+# --------------------------------------------------------------------------------------------
+# Model -> payload
+
+
+def organization_out(org: Organization) -> dict:
+    return {
+        "slug": org.slug,
+        "name": org.name,
+        "url": org.url,
+        "avatar_url": org.avatar_url,
+        "papers_url": org.get_absolute_url(),
+    }
+
+
+def entry_of(paper: Paper) -> DailyEntry | None:
+    """The paper's daily entry: attached by the caller as ``.entry``, or loaded via ``daily_entry``."""
+    if hasattr(paper, "entry"):
+        return paper.entry
+    try:
+        return paper.daily_entry
+    except DailyEntry.DoesNotExist:
+        return None
+
+
+def paper_out(paper: Paper, entry: DailyEntry | None = None) -> dict:
+    """A paper as the native API shows it. Authors come from a prefetch of ``authorships``."""
+    if entry is None:
+        entry = entry_of(paper)
+    organization = (entry.organization if entry and entry.organization_id else None) or paper.organization
+    return {
+        "id": paper.id,
+        "title": paper.title,
+        "abstract": paper.abstract,
+        "authors": [a.author.name for a in paper.authorships.all()],
+        "num_authors": paper.listed_author_count,
+        "published_at": paper.published_at,
+        "updated_at": paper.updated_at,
+        "version": paper.version,
+        "categories": list(paper.categories or []),
+        "primary_category": paper.primary_category,
+        "doi": paper.doi,
+        "journal_ref": paper.journal_ref,
+        "comments": paper.comments,
+        "license": paper.license,
+        "github_repo": paper.github_repo,
+        "project_page": paper.project_page,
+        "url": paper.get_absolute_url(),
+        "arxiv_url": paper.arxiv_url,
+        "pdf_url": paper.pdf_url,
+        "upvotes": paper.upvotes,
+        "num_comments": paper.num_comments,
+        "organization": organization_out(organization) if organization else None,
+        "daily_date": entry.date if entry else None,
+        "submitted_at": entry.submitted_at if entry else None,
+        "submitted_by": entry.submitted_by.username if entry and entry.submitted_by_id else None,
+    }
+
+
+def entry_out(entry: DailyEntry) -> dict:
+    return paper_out(entry.paper, entry)
+
+
+def collection_out(collection) -> dict:
+    return {
+        "id": collection.pk,
+        "name": collection.name,
+        "description": collection.description,
+        "is_public": collection.is_public,
+        "owner": collection.owner.username,
+        "num_papers": getattr(collection, "num_papers", None) or collection.items.count(),
+        "created_at": collection.created_at,
+        "updated_at": collection.updated_at,
+    }
+
+
+def collection_item_out(item: CollectionItem) -> dict:
+    return {"paper": paper_out(item.paper), "note": item.note, "position": item.position, "added_at": item.added_at}

@@ -1,0 +1,60 @@
+"""Search and similar papers for the API and feeds, always through the configured search backend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+
+from dailypapers.papers.models import Authorship, DailyEntry, Paper
+from dailypapers.search.backends.base import SearchFilters, SearchHit, SearchQuery, SearchResults
+
+
+@dataclass
+class FoundPapers:
+    papers: list[Paper]  # in rank order; each has ``.entry`` (DailyEntry or None) and ``.hit``
+    results: SearchResults | None
+
+
+def papers_for_hits(hits: list[SearchHit]) -> list[Paper]:
+    """Load the papers of ``hits`` in hit order (ids the database no longer has are dropped)."""
+    ids = [h.paper_id for h in hits]
+    rows = (
+        Paper.objects.filter(pk__in=ids)
+        .select_related("organization")
+        .prefetch_related(
+            Prefetch("authorships", queryset=Authorship.objects.select_related("author__user").order_by("position"))
+        )
+    )
+    by_id = {p.pk: p for p in rows}
+    entries = {
+        e.paper_id: e
+        for e in DailyEntry.objects.filter(paper_id__in=ids).select_related("organization", "submitted_by")
+    }
+    papers = []
+    for hit in hits:
+        paper = by_id.get(hit.paper_id)
+        if paper is not None:
+            paper.hit = hit
+            paper.entry = entries.get(paper.pk)
+            papers.append(paper)
+    return papers
+
+
+def find_papers(
+    text: str, *, filters: SearchFilters = SearchFilters(), limit: int = 20, offset: int = 0, mode: str = "hybrid"
+) -> FoundPapers:
+    from dailypapers.search import get_backend
+
+    results = get_backend().search(SearchQuery(text=text, filters=filters, limit=limit, offset=offset, mode=mode))
+    return FoundPapers(papers=papers_for_hits(results.hits), results=results)
+
+
+def search_papers(text: str, *, limit: int = 20) -> list[Paper]:
+    return find_papers(text, limit=limit).papers
+
+
+def similar_papers(paper_id: str, *, limit: int = 10) -> list[Paper]:
+    from dailypapers.search import get_backend
+
+    return papers_for_hits(get_backend().similar(paper_id, limit=limit))

@@ -1,0 +1,36 @@
+"""Routes of the open interfaces. Included before ``papers.urls``: ``/papers/<id>.md`` must win
+over the paper page's catch-all id pattern."""
+
+from django.urls import path, re_path
+
+from dailypapers.api import hf
+from dailypapers.api.feeds import FEEDS, atom
+from dailypapers.api.native import api
+from dailypapers.papers.urls import PAPER_ID
+
+# No app namespace: django-ninja reverses its own "api-v1" namespace from the root.
+
+SLUG = r"(?P<slug>[A-Za-z0-9][A-Za-z0-9_.\-]{0,99})"
+CATEGORY = r"(?P<category>[A-Za-z][A-Za-z\-]*(?:\.[A-Za-z\-]+)?)"
+
+# Each feed is served as RSS at ``<prefix>.rss`` and as Atom at ``<prefix>.atom``.
+feed_prefixes = {
+    "daily": r"feeds/daily",
+    "trending": r"feeds/trending",
+    "organization": rf"feeds/organizations/{SLUG}",
+    "category": rf"feeds/categories/{CATEGORY}",
+    "search": r"feeds/search",
+}
+
+urlpatterns = [
+    path("api/daily_papers", hf.daily_papers, name="hf_daily_papers"),
+    path("api/papers/search", hf.papers_search, name="hf_papers_search"),
+    re_path(rf"^api/papers/{PAPER_ID}$", hf.paper_info, name="hf_paper"),
+    re_path(rf"^papers/{PAPER_ID}\.md$", hf.paper_md, name="paper_markdown"),
+    path("api/v1/", api.urls),
+]
+for kind, prefix in feed_prefixes.items():
+    urlpatterns += [
+        re_path(rf"^{prefix}\.rss$", FEEDS[kind](), name=f"feed_{kind}_rss"),
+        re_path(rf"^{prefix}\.atom$", atom(FEEDS[kind])(), name=f"feed_{kind}_atom"),
+    ]
