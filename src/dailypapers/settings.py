@@ -210,6 +210,16 @@ DAILYPAPERS_TRENDING_WINDOW_DAYS = int(os.environ.get("DAILYPAPERS_TRENDING_WIND
 # Member writes (upvotes, submissions): at most this many per minute per member.
 DAILYPAPERS_WRITE_RATE_PER_MINUTE = int(os.environ.get("DAILYPAPERS_WRITE_RATE_PER_MINUTE", "60"))
 
+# Search (README, "Search"). Index files live in DATA_DIR/search. The worker embeds at most
+# EMBED_PER_TASK papers per task (newest first) and, with EMBED_BACKLOG on, keeps going until all are.
+DAILYPAPERS_SEARCH_BACKEND = os.environ.get(
+    "DAILYPAPERS_SEARCH_BACKEND", "dailypapers.search.backends.local.LocalSearchBackend"
+)
+DAILYPAPERS_EMBED_PER_TASK = int(os.environ.get("DAILYPAPERS_EMBED_PER_TASK", "2000"))
+DAILYPAPERS_EMBED_BACKLOG = env_bool("DAILYPAPERS_EMBED_BACKLOG", True)
+# Search requests (page, suggestions, API) per minute per client address.
+DAILYPAPERS_SEARCH_RATE_PER_MINUTE = int(os.environ.get("DAILYPAPERS_SEARCH_RATE_PER_MINUTE", "120"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

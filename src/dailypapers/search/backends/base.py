@@ -11,6 +11,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 
+MODES = ("hybrid", "lexical", "vector")
+MAX_LIMIT = 120  # the Hugging Face papers API allows 1..120
+MAX_OFFSET = 1000  # deeper pages are not useful to people and get expensive to fuse
+
+
 @dataclass(frozen=True)
 class SearchFilters:
     published_from: dt.date | None = None
@@ -26,7 +31,14 @@ class SearchQuery:
     filters: SearchFilters = field(default_factory=SearchFilters)
     limit: int = 20
     offset: int = 0
-    mode: str = "hybrid"  # "hybrid" | "lexical" | "vector"
+    mode: str = "hybrid"  # one of MODES
+
+    def __post_init__(self):
+        # Backends may rely on these; callers validate user input first (see search.query).
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}")
+        if not 1 <= self.limit <= MAX_LIMIT or not 0 <= self.offset <= MAX_OFFSET:
+            raise ValueError(f"limit must be 1..{MAX_LIMIT} and offset 0..{MAX_OFFSET}")
 
 
 @dataclass(frozen=True)
@@ -63,3 +75,6 @@ class SearchBackend:
     def status(self) -> dict:
         """Counts for operators: papers indexed lexically, vectors embedded, model, consistency."""
         raise NotImplementedError
+
+    def close(self) -> None:
+        """Release files and memory (tests, rebuilds). The default has nothing to release."""

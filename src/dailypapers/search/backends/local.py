@@ -1,0 +1,306 @@
+"""The embedded backend: tantivy (lexical) + faiss (vectors) in the data directory, fused by RRF."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+
+from dailypapers.papers.models import Authorship, Paper
+from dailypapers.search import fusion
+from dailypapers.search.backends.base import SearchBackend, SearchHit, SearchQuery, SearchResults
+from dailypapers.search.embedder import get_embedder, paper_text, text_hash
+from dailypapers.search.highlight import ABSTRACT_FRAGMENT_CHARS, highlight
+from dailypapers.search.lexical import LexicalDoc, LexicalIndex
+from dailypapers.search.models import PaperEmbedding, PendingIndexUpdate
+from dailypapers.search.query import arxiv_reference, query_terms
+from dailypapers.search.vectors import VectorIndex
+
+log = logging.getLogger(__name__)
+
+# Both halves contribute this many candidates (at least) to the fusion.
+FUSION_DEPTH = 100
+# Vector hits are filtered after the ANN search, so filtered searches fetch more of them.
+FILTERED_OVERFETCH = 8
+INDEX_CHUNK = 2_000
+QUERY_VECTOR_CACHE = 2_048
+
+
+def lexical_docs(paper_ids: Iterable[str]) -> tuple[list[LexicalDoc], list[str]]:
+    """Index documents for the papers that exist, and the ids that no longer do."""
+    paper_ids = list(paper_ids)
+    papers = list(
+        Paper.objects.filter(pk__in=paper_ids)
+        .select_related("organization", "daily_entry__organization")
+        .only(
+            "id", "title", "abstract", "categories", "primary_category", "github_repo", "published_at",
+            "organization__slug", "daily_entry__organization__slug",
+        )
+    )  # fmt: skip
+    authors: dict[str, list[str]] = {}
+    for paper_id, name in (
+        Authorship.objects.filter(paper_id__in=[p.pk for p in papers]).order_by("position").values_list("paper_id", "author__name")
+    ):
+        authors.setdefault(paper_id, []).append(name)
+    docs = []
+    for p in papers:
+        entry = getattr(p, "daily_entry", None) if hasattr(p, "daily_entry") else None
+        orgs = {o.slug for o in (p.organization, entry.organization if entry else None) if o}
+        categories = sorted({*(p.categories or []), *([p.primary_category] if p.primary_category else [])})
+        docs.append(
+            LexicalDoc(
+                paper_id=p.pk, title=p.title, abstract=p.abstract, authors=authors.get(p.pk, []),
+                categories=categories, organizations=sorted(orgs), has_code=bool(p.github_repo),
+                published=p.published_at.date() if p.published_at else None,
+            )
+        )  # fmt: skip
+    found = {p.pk for p in papers}
+    return docs, [pid for pid in paper_ids if pid not in found]
+
+
+def unembedded_papers():
+    """Papers without a current vector, newest first: the embedding backlog."""
+    return Paper.objects.filter(~Q(embedding__model=get_embedder().name) | Q(embedding__isnull=True)).order_by(
+        F("published_at").desc(nulls_last=True), "-pk"
+    )
+
+
+class LocalSearchBackend(SearchBackend):
+    def __init__(self, root=None):
+        self.root = (root or settings.DATA_DIR / "search")
+        self.lexical = LexicalIndex(self.root / "lexical")
+        self.embedder = get_embedder()
+        self.vectors = VectorIndex(self.root / "vectors", self.embedder.name, self.embedder.dimensions)
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    # -- searching ---------------------------------------------------------------------------
+    def search(self, query: SearchQuery) -> SearchResults:
+        reference = arxiv_reference(query.text)
+        if reference and Paper.objects.filter(pk=reference).exists():
+            paper = Paper.objects.only("id", "title", "abstract").get(pk=reference)
+            hit = SearchHit(reference, 1.0, highlight(paper.title, []), highlight(paper.abstract, [], fragment_chars=ABSTRACT_FRAGMENT_CHARS))
+            return SearchResults(hits=[hit] if query.offset == 0 else [], total=1, mode=query.mode, exact_paper_id=reference)
+        terms = query_terms(query.text)
+        notices = []
+        if not self.lexical.consistent():
+            notices.append("The search index is being rebuilt; some papers may be missing from results.")
+        if not terms:
+            return SearchResults(hits=[], total=0, mode=query.mode, notice="Type some words to search.")
+        depth = max(FUSION_DEPTH, query.offset + query.limit)
+        mode = query.mode
+        vector_ranking: list[str] = []
+        if mode in ("hybrid", "vector"):
+            vectors_ready, coverage_notice = self._vector_coverage()
+            if not vectors_ready:
+                mode = "lexical"
+                notices.append("Semantic search is not available yet (no papers embedded); showing keyword matches only.")
+            else:
+                if coverage_notice:
+                    notices.append(coverage_notice)
+                vector_ranking = self._vector_ranking(self.query_vector(" ".join(terms)), query, depth)
+        lexical_hits, lexical_total = ([], 0)
+        if mode in ("hybrid", "lexical"):
+            lexical_hits, lexical_total = self.lexical.search(terms, query.filters, depth)
+        if mode == "lexical":
+            ranked, total = lexical_hits, lexical_total
+        elif mode == "vector":
+            ranked, total = vector_ranking, len(vector_ranking)
+        else:
+            ranked = fusion.reciprocal_rank_fusion(
+                [([pid for pid, _ in lexical_hits], fusion.LEXICAL_WEIGHT), ([pid for pid, _ in vector_ranking], fusion.VECTOR_WEIGHT)]
+            )
+            total = max(lexical_total, len(ranked))
+        page = ranked[query.offset : query.offset + query.limit]
+        return SearchResults(
+            hits=self._hits(page, terms), total=total, mode=mode, notice=" ".join(notices)
+        )
+
+    def query_vector(self, text: str) -> np.ndarray:
+        """The embedding of a query, cached: search-as-you-type repeats queries a lot."""
+        with self._cache_lock:
+            cached = self._query_vectors.get(text)
+            if cached is not None:
+                self._query_vectors.move_to_end(text)
+                return cached
+        vector = self.embedder.embed([text])[0]
+        with self._cache_lock:
+            self._query_vectors[text] = vector
+            while len(self._query_vectors) > QUERY_VECTOR_CACHE:
+                self._query_vectors.popitem(last=False)
+        return vector
+
+    def _vector_coverage(self) -> tuple[bool, str]:
+        self.vectors.ensure_loaded()
+        embedded = self.vectors.ntotal
+        if embedded == 0:
+            return False, ""
+        papers = self.lexical.num_docs()
+        if papers and embedded < papers:
+            share = embedded / papers
+            return True, (
+                f"Semantic matching covers {embedded:,} of {papers:,} papers so far ({share:.0%}, newest first); "
+                "keyword matching covers all."
+            )
+        return True, ""
+
+    def _vector_ranking(self, vector: np.ndarray, query: SearchQuery, depth: int) -> list[tuple[str, float]]:
+        filters_active = query.filters != type(query.filters)()
+        k = depth * (FILTERED_OVERFETCH if filters_active else 1)
+        found = self.vectors.search(vector, k + 16)  # +16: room for rows dropped below
+        papers = self._row_papers([row for row, _ in found])
+        ranked = [(papers[row], score) for row, score in found if row in papers]
+        if filters_active:
+            allowed = self.lexical.matching_ids([pid for pid, _ in ranked], query.filters)
+            ranked = [(pid, score) for pid, score in ranked if pid in allowed]
+        return ranked[:depth]
+
+    @staticmethod
+    def _row_papers(row_ids: list[int]) -> dict[int, str]:
+        """ANN row ids -> paper ids; rows replaced or deleted since the index was loaded drop out."""
+        return dict(PaperEmbedding.objects.filter(pk__in=row_ids).values_list("pk", "paper_id"))
+
+    def _hits(self, ranked: list[tuple[str, float]], terms: list[str]) -> list[SearchHit]:
+        texts = {pid: (title, abstract) for pid, title, abstract in Paper.objects.filter(pk__in=[p for p, _ in ranked]).values_list("pk", "title", "abstract")}
+        return [
+            SearchHit(
+                paper_id=pid,
+                score=float(score),
+                title_highlight=highlight(texts[pid][0], terms),
+                abstract_highlight=highlight(texts[pid][1], terms, fragment_chars=ABSTRACT_FRAGMENT_CHARS),
+            )
+            for pid, score in ranked
+            if pid in texts  # deleted since it was indexed; its removal is already queued
+        ]
+
+    def similar(self, paper_id: str, limit: int = 10) -> list[SearchHit]:
+        row = PaperEmbedding.objects.filter(paper_id=paper_id, model=self.embedder.name).first()
+        if row is None:
+            return []
+        found = self.vectors.search(row.as_array(), limit + 17)
+        papers = self._row_papers([r for r, _ in found])
+        ranked = [(papers[r], score) for r, score in found if r in papers and papers[r] != paper_id]
+        return self._hits(ranked[:limit], [])
+
+    # -- indexing ----------------------------------------------------------------------------
+    def index_papers(self, paper_ids: list[str]) -> None:
+        """Lexical entries now; vectors whose text changed are dropped and re-embedded by ``embed_pending``."""
+        for start in range(0, len(paper_ids), INDEX_CHUNK):
+            chunk = paper_ids[start : start + INDEX_CHUNK]
+            docs, gone = lexical_docs(chunk)
+            self.lexical.upsert(docs, gone)
+            self._drop_stale_vectors(chunk)
+        self.lexical.commit()
+
+    def _drop_stale_vectors(self, paper_ids: list[str]) -> None:
+        current = {pid: text_hash(paper_text(t, a)) for pid, t, a in Paper.objects.filter(pk__in=paper_ids).values_list("pk", "title", "abstract")}
+        stale = [
+            (row_id, pid)
+            for row_id, pid, digest in PaperEmbedding.objects.filter(paper_id__in=paper_ids).values_list("pk", "paper_id", "text_hash")
+            if current.get(pid) != digest
+        ]
+        if stale:
+            PaperEmbedding.objects.filter(pk__in=[row for row, _ in stale]).delete()
+            self.vectors.remove([row for row, _ in stale])
+
+    def embed_pending(self, limit: int | None = None, on_progress: Callable[[int, int], None] | None = None, batch: int = 256) -> int:
+        """Embed up to ``limit`` papers of the backlog, newest first; returns how many were embedded."""
+        self.vectors.ensure_loaded()
+        total = unembedded_papers().count()
+        if limit is not None:
+            total = min(total, limit)
+        done = 0
+        while done < total:
+            papers = list(unembedded_papers().values_list("pk", "title", "abstract")[: min(batch, total - done)])
+            if not papers:
+                break
+            texts = [paper_text(t, a) for _, t, a in papers]
+            vectors = self.embedder.embed(texts).astype(np.float16)
+            with transaction.atomic():
+                PaperEmbedding.objects.filter(paper_id__in=[p[0] for p in papers]).delete()
+                PaperEmbedding.objects.bulk_create(
+                    PaperEmbedding(paper_id=pid, model=self.embedder.name, text_hash=text_hash(text), vector=vec.tobytes())
+                    for (pid, _, _), text, vec in zip(papers, texts, vectors)
+                )
+            self.vectors.catch_up(force=True)
+            done += len(papers)
+            if on_progress:
+                on_progress(done, total)
+        if done:
+            self.vectors.save()
+        return done
+
+    def process_pending_updates(self) -> int:
+        """Index the papers in the outbox, then clear exactly those rows; returns how many."""
+        processed = 0
+        while True:
+            rows = list(PendingIndexUpdate.objects.order_by("pk").values_list("pk", "paper_id", "queued_at")[:INDEX_CHUNK])
+            if not rows:
+                return processed
+            self.index_papers([pid for _, pid, _ in rows])
+            # A paper queued again while we indexed has a newer queued_at and stays for next round.
+            read_until = max(queued for _, _, queued in rows)
+            PendingIndexUpdate.objects.filter(pk__in=[pk for pk, _, _ in rows], queued_at__lte=read_until).delete()
+            processed += len(rows)
+
+    def rebuild(self, on_progress: Callable[[str, int, int], None] | None = None) -> dict:
+        """Lexical index from every paper, vector index from every stored vector."""
+        total = Paper.objects.count()
+        self.lexical.delete_all()
+        done = 0
+        last_pk = ""
+        while True:
+            ids = list(Paper.objects.filter(pk__gt=last_pk).order_by("pk").values_list("pk", flat=True)[:INDEX_CHUNK])
+            if not ids:
+                break
+            docs, _ = lexical_docs(ids)
+            self.lexical.upsert(docs)
+            # Vectors whose paper text changed while the index was down must go too.
+            self._drop_stale_vectors(ids)
+            last_pk = ids[-1]
+            done += len(ids)
+            if on_progress:
+                on_progress("lexical", done, total)
+        self.lexical.commit()
+        self.vectors.close()
+        self.vectors.rebuild(lambda d, t: on_progress("vectors", d, t) if on_progress else None)
+        return self.status()
+
+    def ensure_consistent(self) -> str:
+        """Rebuild when the index disagrees with its manifest or the papers table; 'ok' or what was done."""
+        papers = Paper.objects.count()
+        if self.lexical.consistent() and self.lexical.num_docs() == papers:
+            return "ok"
+        log.warning("search index inconsistent (%s docs, %s papers): rebuilding", self.lexical.num_docs(), papers)
+        self.rebuild()
+        return "rebuilt"
+
+    # -- operators ---------------------------------------------------------------------------
+    def status(self) -> dict:
+        self.vectors.ensure_loaded()
+        papers = Paper.objects.count()
+        embedded = PaperEmbedding.objects.filter(model=self.embedder.name).count()
+        lexical_docs_count = self.lexical.num_docs()
+        return {
+            "backend": "local (tantivy + faiss)",
+            "papers": papers,
+            "lexical_indexed": lexical_docs_count,
+            "lexical_consistent": self.lexical.consistent() and lexical_docs_count == papers,
+            "pending_updates": PendingIndexUpdate.objects.count(),
+            "embedding_model": self.embedder.name,
+            "vectors": embedded,
+            "vector_coverage": embedded / papers if papers else 1.0,
+            "vector_index": self.vectors.kind(),
+            "vector_index_size": self.vectors.ntotal,
+            "data_dir": str(self.root),
+        }
+
+    def close(self) -> None:
+        self.lexical.close()
+        self.vectors.close()

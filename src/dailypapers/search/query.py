@@ -1,0 +1,133 @@
+"""Turning what a person typed into a :class:`SearchQuery`, and refusing what cannot be searched.
+
+Shared by the search page, the suggestions box and the JSON API so that all three accept and
+reject exactly the same input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from dailypapers.papers.models import ARXIV_NEW_ID, ARXIV_OLD_ID
+from dailypapers.search.backends.base import MAX_LIMIT, MAX_OFFSET, MODES, SearchFilters, SearchQuery
+
+# The Hugging Face papers API caps q at 250 characters; longer input is cut there, not refused,
+# since people paste abstracts into search boxes.
+MAX_QUERY_CHARS = 250
+# More terms than this add nothing to ranking but cost time in every index.
+MAX_QUERY_TERMS = 32
+KNOWN_PARAMS = {"q", "limit", "offset", "page", "mode", "from", "to", "category", "organization", "has_code"}
+
+_ARXIV_URL = re.compile(
+    r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/(?P<ref>[^?#\s]+?)(?:\.pdf)?/?(?:[?#].*)?$",
+    re.IGNORECASE,
+)
+_HF_URL = re.compile(r"^(?:https?://)?(?:www\.)?huggingface\.co/papers/(?P<ref>[^?#\s/]+)", re.IGNORECASE)
+_ARXIV_PREFIX = re.compile(r"^arxiv:\s*", re.IGNORECASE)
+_TERM = re.compile(r"\w+", re.UNICODE)
+_CATEGORY = re.compile(r"^[a-zA-Z\-]+(?:\.[a-zA-Z\-]+)?$")
+_SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
+
+
+class InvalidSearch(ValueError):
+    """Input that cannot be searched; the message is shown to the person (HTTP 400)."""
+
+
+def arxiv_reference(text: str) -> str | None:
+    """The arXiv id (without version) if ``text`` is an arXiv id or arXiv/HF paper URL, else None."""
+    text = text.strip()
+    for pattern in (_ARXIV_URL, _HF_URL):
+        match = pattern.match(text)
+        if match:
+            text = match.group("ref")
+            break
+    text = _ARXIV_PREFIX.sub("", text)
+    for pattern in (ARXIV_NEW_ID, ARXIV_OLD_ID):
+        match = pattern.match(text)
+        if match:
+            return match.group("id")
+    return None
+
+
+def clean_text(text: str) -> str:
+    """Whitespace-normalised query text, cut at :data:`MAX_QUERY_CHARS`."""
+    return " ".join((text or "").split())[:MAX_QUERY_CHARS].strip()
+
+
+def query_terms(text: str) -> list[str]:
+    """The words of a query, lower-cased, without any query-language syntax.
+
+    Backends build their own queries from these words, so quotes, colons, parentheses, wildcards
+    and minus signs typed by people are never interpreted as syntax (and never raise).
+    """
+    return [t.lower() for t in _TERM.findall(text)][:MAX_QUERY_TERMS]
+
+
+def _int_param(params, name: str, default: int, low: int, high: int) -> int:
+    raw = (params.get(name) or "").strip()
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidSearch(f"{name} must be a whole number") from None
+    if not low <= value <= high:
+        raise InvalidSearch(f"{name} must be between {low} and {high}")
+    return value
+
+
+def _date_param(params, name: str) -> dt.date | None:
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidSearch(f"{name} must be a date as YYYY-MM-DD") from None
+
+
+def filters_from_params(params) -> SearchFilters:
+    category = (params.get("category") or "").strip()
+    if category and (len(category) > 40 or not _CATEGORY.match(category)):
+        raise InvalidSearch("category must look like cs.CL")
+    organization = (params.get("organization") or "").strip()
+    if organization and (len(organization) > 100 or not _SLUG.match(organization)):
+        raise InvalidSearch("organization must be an organization's slug")
+    has_code_raw = (params.get("has_code") or "").strip().lower()
+    if has_code_raw not in {"", "0", "1", "true", "false", "on", "off", "yes", "no"}:
+        raise InvalidSearch("has_code must be true or false")
+    published_from, published_to = _date_param(params, "from"), _date_param(params, "to")
+    if published_from and published_to and published_from > published_to:
+        raise InvalidSearch("from must not be after to")
+    return SearchFilters(
+        published_from=published_from,
+        published_to=published_to,
+        category=category,
+        organization=organization,
+        has_code=has_code_raw in {"1", "true", "on", "yes"},
+    )
+
+
+def query_from_params(params, *, default_limit: int = 20, strict: bool = False) -> SearchQuery:
+    """A :class:`SearchQuery` from request parameters; raises :class:`InvalidSearch` with the reason.
+
+    ``strict`` (the API) also refuses parameters it does not know, so typos in filter names do not
+    silently return unfiltered results; pages ignore them, as browsers add their own.
+    """
+    if strict:
+        unknown = sorted(set(params.keys()) - KNOWN_PARAMS)
+        if unknown:
+            raise InvalidSearch(f"unknown parameter(s): {', '.join(unknown)}; known: {', '.join(sorted(KNOWN_PARAMS))}")
+    limit = _int_param(params, "limit", default_limit, 1, MAX_LIMIT)
+    if "page" in params and "offset" not in params:
+        page = _int_param(params, "page", 1, 1, MAX_OFFSET // limit + 1)
+        offset = (page - 1) * limit
+    else:
+        offset = _int_param(params, "offset", 0, 0, MAX_OFFSET)
+    mode = (params.get("mode") or "hybrid").strip().lower()
+    if mode not in MODES:
+        raise InvalidSearch(f"mode must be one of {', '.join(MODES)}")
+    return SearchQuery(
+        text=clean_text(params.get("q") or ""), filters=filters_from_params(params), limit=limit, offset=offset, mode=mode
+    )
