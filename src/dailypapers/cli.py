@@ -84,7 +84,11 @@ def worker(argv: list[str]) -> int:
     _setup_django()
     from django.core.management import call_command
 
+    from dailypapers import scheduler
+
     call_command("migrate", interactive=False, verbosity=0)
+    # Periodic jobs (daily harvest, digests) are enqueued by this thread and run by db_worker.
+    scheduler.start_in_thread()
     call_command("db_worker", *argv)
     return 0
 

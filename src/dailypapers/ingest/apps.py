@@ -5,3 +5,17 @@ class IngestConfig(AppConfig):
     name = "dailypapers.ingest"
     label = "ingest"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        from dailypapers import scheduler
+        from dailypapers.ingest.tasks import harvest_arxiv
+
+        scheduler.register(
+            "arxiv-harvest",
+            harvest_arxiv,
+            hour=settings.DAILYPAPERS_HARVEST_HOUR,
+            minute=settings.DAILYPAPERS_HARVEST_MINUTE,
+            enabled=lambda: bool(settings.DAILYPAPERS_HARVEST_SETS),
+        )

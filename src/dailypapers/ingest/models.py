@@ -12,6 +12,7 @@ class IngestRun(models.Model):
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
+    deleted = models.PositiveIntegerField(default=0, help_text="papers removed because the source deleted them")
     status = models.CharField(max_length=16, default="running")  # running | finished | failed
     error = models.TextField(blank=True)
 
@@ -37,3 +38,53 @@ class QuarantinedRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.location}: {self.reason[:80]}"
+
+
+class HarvestState(models.Model):
+    """Checkpoint of an incremental harvest, one per (source, set).
+
+    ``last_datestamp`` is the day up to which every record has been harvested, so the next run
+    asks for records from there on. While a run is in progress, ``resumption_token`` holds the
+    token of the next page (with the ``from``/``until`` it belongs to): a killed run resumes at the
+    page after the last one whose records were committed, and no page is fetched twice.
+    """
+
+    source = models.CharField(max_length=64)
+    set_spec = models.CharField(max_length=100, blank=True, help_text="OAI set, e.g. cs or physics:hep-th")
+    metadata_prefix = models.CharField(max_length=32, default="arXiv")
+    last_datestamp = models.DateField(null=True, blank=True)
+    resumption_token = models.CharField(max_length=500, blank=True)
+    token_from = models.DateField(null=True, blank=True)
+    token_until = models.DateField(null=True, blank=True)
+    pages = models.PositiveIntegerField(default=0, help_text="pages committed in the current run")
+    records = models.PositiveIntegerField(default=0, help_text="records committed in the current run")
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "set_spec"], name="unique_harvest_state")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.set_spec or '(all)'} up to {self.last_datestamp or 'never'}"
+
+
+class ScheduledRun(models.Model):
+    """One enqueue of a periodic job (see ``dailypapers.scheduler``) for one period.
+
+    The unique (job, period_key) pair is what makes the scheduler exactly-once: several workers
+    ticking at once race on this insert, and only the winner enqueues the task.
+    """
+
+    job = models.CharField(max_length=100)
+    period_key = models.CharField(max_length=20)
+    due_at = models.DateTimeField()
+    enqueued_at = models.DateTimeField(auto_now_add=True)
+    task_result_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-enqueued_at"]
+        constraints = [models.UniqueConstraint(fields=["job", "period_key"], name="unique_scheduled_run")]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.period_key}"

@@ -58,10 +58,24 @@ class RecordRejected(ValueError):
 
 @dataclass(frozen=True)
 class SourceItem:
+    """One record from a source; ``deleted`` marks a source saying the paper ``data["id"]`` is gone."""
+
     location: str
     data: dict[str, Any] | None = None
     error: str | None = None
     raw: str = ""
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """Yielded by a source after a unit it can resume from (an OAI-PMH page).
+
+    The pipeline writes every record before it, then calls ``commit()`` inside the same
+    transaction, so a source's saved position never runs ahead of (or behind) the data written.
+    """
+
+    commit: Callable[[], None]
 
 
 @dataclass(frozen=True)
@@ -105,6 +119,7 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    deleted: int = 0
     rejections: list[tuple[str, str]] = field(default_factory=list)  # first few (location, reason)
     reason_counts: dict[str, int] = field(default_factory=dict)
 
@@ -112,7 +127,7 @@ class IngestReport:
 
     @property
     def seen(self) -> int:
-        return self.created + self.updated + self.unchanged + self.rejected
+        return self.created + self.updated + self.unchanged + self.rejected + self.deleted
 
     def reject(self, location: str, reason: str) -> None:
         self.rejected += 1
@@ -125,6 +140,7 @@ class IngestReport:
         return (
             f"{self.source}: {self.seen} records: {self.created} created, {self.updated} updated, "
             f"{self.unchanged} unchanged, {self.rejected} rejected"
+            + (f", {self.deleted} deleted" if self.deleted else "")
         )
 
 
@@ -333,17 +349,26 @@ class IngestPipeline:
         self.report = IngestReport(source)
         self._orgs: dict[str, Organization] = {}
         self._quarantine: list[QuarantinedRecord] = []
+        self._deletions: list[str] = []
         self.run_row: IngestRun | None = None
 
     # public --------------------------------------------------------------------------------
     def run(self, items: Iterable[SourceItem]) -> IngestReport:
         self.run_row = IngestRun.objects.create(source=self.source, detail=self.detail[:500])
         try:
-            for batch in _batched(self._validated(items), self.batch_size):
-                self.write_batch(batch)
-                self._flush_quarantine()
-                if self.on_progress:
-                    self.on_progress(self.report)
+            batch: list[tuple[str, PaperRecord]] = []
+            for entry in self._validated(items):
+                if isinstance(entry, Checkpoint):
+                    with transaction.atomic():
+                        self._write(batch)
+                        entry.commit()
+                    batch = []
+                    continue
+                batch.append(entry)
+                if len(batch) >= self.batch_size:
+                    self._write(batch)
+                    batch = []
+            self._write(batch)
             self._flush_quarantine()
         except BaseException as exc:
             self._finish("failed", error=repr(exc))
@@ -352,6 +377,29 @@ class IngestPipeline:
         if self.on_progress:
             self.on_progress(self.report)
         return self.report
+
+    def _write(self, batch: list) -> None:
+        """Write one batch (deletions included) with its quarantined records, then report progress."""
+        if batch or self._deletions or self._quarantine:
+            self._delete_pending()
+            if batch:
+                self.write_batch(batch)
+            self._flush_quarantine()
+            if self.on_progress:
+                self.on_progress(self.report)
+
+    def _delete_pending(self) -> None:
+        ids = list(dict.fromkeys(self._deletions))
+        self._deletions = []
+        if not ids:
+            return
+        with transaction.atomic():
+            present = list(Paper.objects.filter(pk__in=ids).values_list("pk", flat=True))
+            Paper.objects.filter(pk__in=present).delete()
+        # Counted per record, deleted or already absent: re-running a harvest changes nothing.
+        self.report.deleted += len(ids)
+        if present:
+            papers_changed.send(sender=IngestPipeline, paper_ids=present)
 
     def write_batch(self, records: list[tuple[str, PaperRecord]]) -> None:
         """Upsert one batch atomically. Later duplicates of an id in the batch win."""
@@ -379,8 +427,17 @@ class IngestPipeline:
             papers_changed.send(sender=IngestPipeline, paper_ids=new + changed)
 
     # internals -----------------------------------------------------------------------------
-    def _validated(self, items: Iterable[SourceItem]) -> Iterator[tuple[str, PaperRecord]]:
+    def _validated(self, items: Iterable[SourceItem | Checkpoint]) -> Iterator[tuple[str, PaperRecord] | Checkpoint]:
         for item in items:
+            if isinstance(item, Checkpoint):
+                yield item
+                continue
+            if item.deleted:
+                try:
+                    self._deletions.append(parse_paper_id((item.data or {}).get("id"))[0])
+                except RecordRejected as exc:
+                    self._reject(item, str(exc))
+                continue
             if item.error:
                 self._reject(item, item.error)
                 continue
@@ -419,6 +476,7 @@ class IngestPipeline:
             updated=r.updated,
             unchanged=r.unchanged,
             rejected=r.rejected,
+            deleted=r.deleted,
         )
 
     def _organization(self, org: tuple[str, str] | None) -> Organization | None:
@@ -493,14 +551,3 @@ class IngestPipeline:
                 if r.id not in have
             ]
         )
-
-
-def _batched(iterable: Iterable, size: int) -> Iterator[list]:
-    batch = []
-    for item in iterable:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -11,13 +13,27 @@ from dailypapers.ingest.progress import progress_bar
 
 
 class Command(BaseCommand):
-    help = "Import papers from a source: sample (bundled demo data) or jsonl FILE."
+    help = (
+        "Import papers from a source: sample (bundled demo data), jsonl FILE, snapshot FILE (arXiv metadata "
+        "snapshot), arxiv-oai --set SET (OAI-PMH harvest) or arxiv-id ID... (arXiv API)."
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="source", required=True, metavar="SOURCE")
         sub.add_parser("sample", help="the bundled demo dataset, placed on the last 30 days' pages")
         jsonl = sub.add_parser("jsonl", help="a JSON-lines file in the documented import format (.gz too)")
         jsonl.add_argument("file", type=Path)
+        snapshot = sub.add_parser("snapshot", help="arXiv's metadata snapshot, JSON lines (.gz too), streamed")
+        snapshot.add_argument("file", type=Path)
+        snapshot.add_argument("--batch-size", type=int, default=None, help="papers per transaction")
+        oai = sub.add_parser("arxiv-oai", help="incremental OAI-PMH harvest of one arXiv set")
+        oai.add_argument("--set", dest="set_spec", default="", help="OAI set, e.g. cs, math, physics:hep-th")
+        oai.add_argument("--from", dest="from_date", type=_date, default=None,
+                         help="first datestamp (YYYY-MM-DD); default: after the set's last harvest")  # fmt: skip
+        oai.add_argument("--until", type=_date, default=None, help="last datestamp (YYYY-MM-DD); default: today")
+        oai.add_argument("--format", dest="metadata_prefix", default="arXiv", choices=["arXiv", "arXivRaw"])
+        by_id = sub.add_parser("arxiv-id", help="papers by arXiv id or URL, from the arXiv API")
+        by_id.add_argument("ids", nargs="+", metavar="ID")
 
     def handle(self, *args, source, **options):
         if source == "sample":
@@ -31,14 +47,54 @@ class Command(BaseCommand):
             if not path.is_file():
                 raise CommandError(f"no such file: {path}")
             report = self.run_pipeline("jsonl", jsonl_items(path), detail=str(path))
+        elif source == "snapshot":
+            report = self.ingest_snapshot(options["file"], options["batch_size"])
+        elif source == "arxiv-oai":
+            from dailypapers.ingest.sources.arxiv_oai import SOURCE, HarvestError, OaiHarvest
+
+            try:
+                harvest = OaiHarvest(
+                    options["set_spec"],
+                    from_date=options["from_date"],
+                    until=options["until"],
+                    metadata_prefix=options["metadata_prefix"],
+                )
+                self.stderr.write(f"harvesting {harvest.detail} from {harvest.endpoint}")
+                report = self.run_pipeline(SOURCE, harvest.items(), detail=harvest.detail)
+            except HarvestError as exc:
+                raise CommandError(f"{exc} (the checkpoint is kept: run the same command again to resume)") from exc
+        elif source == "arxiv-id":
+            from dailypapers.ingest.arxiv_format import NotAnArxivId, parse_arxiv_reference
+            from dailypapers.ingest.sources.arxiv_api import ArxivLookupError, arxiv_id_items
+
+            try:
+                ids = [parse_arxiv_reference(ref)[0] for ref in options["ids"]]
+                items = list(arxiv_id_items(ids))  # fetch first: offline means nothing written
+            except (NotAnArxivId, ArxivLookupError) as exc:
+                raise CommandError(str(exc)) from exc
+            report = self.run_pipeline("arxiv-api", items, detail=" ".join(ids))
         else:  # argparse only lets known sources through
             raise CommandError(f"unknown source {source!r}")
         self.print_report(report)
 
-    def run_pipeline(self, source: str, items, *, detail: str = "", total: int | None = None) -> IngestReport:
+    def run_pipeline(
+        self, source: str, items, *, detail: str = "", total: int | None = None, batch_size: int | None = None
+    ) -> IngestReport:
         with progress_bar(f"ingest {source}", total, stream=self.stderr._out) as update:
-            pipeline = IngestPipeline(source, detail=detail, on_progress=lambda r: update(r.seen))
+            pipeline = IngestPipeline(
+                source, detail=detail, on_progress=lambda r: update(r.seen), **({"batch_size": batch_size} if batch_size else {})
+            )
             return pipeline.run(items)
+
+    def ingest_snapshot(self, path: Path, batch_size: int | None) -> IngestReport:
+        from dailypapers.ingest.sources.snapshot import SOURCE, estimate_records, snapshot_items
+
+        if not path.is_file():
+            raise CommandError(f"no such file: {path}")
+        total = estimate_records(path)
+        if total:
+            self.stderr.write(f"{path}: about {total:,} records")
+        return self.run_pipeline(SOURCE, snapshot_items(path), detail=str(path), total=total, batch_size=batch_size)
 
     def print_report(self, report: IngestReport) -> None:
         self.stdout.write(report.summary())
@@ -49,3 +105,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"  rejected {where}: {reason}")
             if report.rejected > 20:
                 self.stdout.write(f"  … {report.rejected - 20} more in the admin (Ingest › Quarantined records)")
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
