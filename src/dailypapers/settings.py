@@ -210,6 +210,23 @@ DAILYPAPERS_TRENDING_WINDOW_DAYS = int(os.environ.get("DAILYPAPERS_TRENDING_WIND
 # Member writes (upvotes, submissions): at most this many per minute per member.
 DAILYPAPERS_WRITE_RATE_PER_MINUTE = int(os.environ.get("DAILYPAPERS_WRITE_RATE_PER_MINUTE", "60"))
 
+# arXiv ingest (README, "Ingesting arXiv"). The daily harvest is off until sets are configured,
+# e.g. DAILYPAPERS_HARVEST_SETS=cs,stat (OAI-PMH set specs); it runs at HOUR:MINUTE in TIME_ZONE.
+DAILYPAPERS_HARVEST_SETS = [s.strip() for s in os.environ.get("DAILYPAPERS_HARVEST_SETS", "").split(",") if s.strip()]
+DAILYPAPERS_HARVEST_HOUR = int(os.environ.get("DAILYPAPERS_HARVEST_HOUR", "6"))
+DAILYPAPERS_HARVEST_MINUTE = int(os.environ.get("DAILYPAPERS_HARVEST_MINUTE", "0"))
+DAILYPAPERS_HARVEST_FORMAT = os.environ.get("DAILYPAPERS_HARVEST_FORMAT", "arXiv")
+DAILYPAPERS_ARXIV_OAI_URL = os.environ.get("DAILYPAPERS_ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
+DAILYPAPERS_ARXIV_API_URL = os.environ.get("DAILYPAPERS_ARXIV_API_URL", "https://export.arxiv.org/api/query")
+# arXiv asks harvesters for at most one request every 3 seconds, and honours Retry-After on 503.
+DAILYPAPERS_ARXIV_REQUEST_DELAY = float(os.environ.get("DAILYPAPERS_ARXIV_REQUEST_DELAY", "3"))
+DAILYPAPERS_ARXIV_MAX_RETRIES = int(os.environ.get("DAILYPAPERS_ARXIV_MAX_RETRIES", "5"))
+DAILYPAPERS_ARXIV_MAX_RETRY_AFTER = float(os.environ.get("DAILYPAPERS_ARXIV_MAX_RETRY_AFTER", "120"))
+DAILYPAPERS_ARXIV_TIMEOUT = float(os.environ.get("DAILYPAPERS_ARXIV_TIMEOUT", "30"))
+DAILYPAPERS_ARXIV_USER_AGENT = os.environ.get(
+    "DAILYPAPERS_ARXIV_USER_AGENT", "dailypapers/0.1 (self-hosted; https://github.com/dailypapers)"
+)
+
 # Search (README, "Search"). Index files live in DATA_DIR/search. The worker embeds at most
 # EMBED_PER_TASK papers per task (newest first) and, with EMBED_BACKLOG on, keeps going until all are.
 DAILYPAPERS_SEARCH_BACKEND = os.environ.get(
