@@ -210,6 +210,32 @@ DAILYPAPERS_TRENDING_WINDOW_DAYS = int(os.environ.get("DAILYPAPERS_TRENDING_WIND
 # Member writes (upvotes, submissions): at most this many per minute per member.
 DAILYPAPERS_WRITE_RATE_PER_MINUTE = int(os.environ.get("DAILYPAPERS_WRITE_RATE_PER_MINUTE", "60"))
 
+# Absolute links in mail and feeds: the address readers reach the site at.
+DAILYPAPERS_BASE_URL = os.environ.get("DAILYPAPERS_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Digests (README, "Email digests"). Sent by the worker at DIGEST_HOUR:DIGEST_MINUTE (TIME_ZONE);
+# the weekly one on DIGEST_WEEKDAY (0 = Monday) for the week before.
+DAILYPAPERS_DIGEST_ENABLED = env_bool("DAILYPAPERS_DIGEST_ENABLED", True)
+DAILYPAPERS_DIGEST_HOUR = int(os.environ.get("DAILYPAPERS_DIGEST_HOUR", "7"))
+DAILYPAPERS_DIGEST_MINUTE = int(os.environ.get("DAILYPAPERS_DIGEST_MINUTE", "0"))
+DAILYPAPERS_DIGEST_WEEKDAY = int(os.environ.get("DAILYPAPERS_DIGEST_WEEKDAY", "0"))
+DAILYPAPERS_DIGEST_TOP_N = int(os.environ.get("DAILYPAPERS_DIGEST_TOP_N", "10"))
+DAILYPAPERS_DIGEST_PERSONAL_N = int(os.environ.get("DAILYPAPERS_DIGEST_PERSONAL_N", "3"))
+DAILYPAPERS_DIGEST_CONFIRM_MAX_AGE_HOURS = int(os.environ.get("DAILYPAPERS_DIGEST_CONFIRM_MAX_AGE_HOURS", "72"))
+DAILYPAPERS_DIGEST_CONFIRM_RESEND_SECONDS = int(os.environ.get("DAILYPAPERS_DIGEST_CONFIRM_RESEND_SECONDS", "600"))
+DAILYPAPERS_DIGEST_SUBSCRIBE_PER_MINUTE = int(os.environ.get("DAILYPAPERS_DIGEST_SUBSCRIBE_PER_MINUTE", "5"))
+DAILYPAPERS_DIGEST_MAX_ATTEMPTS = int(os.environ.get("DAILYPAPERS_DIGEST_MAX_ATTEMPTS", "6"))
+DAILYPAPERS_DIGEST_RETRY_BASE_SECONDS = float(os.environ.get("DAILYPAPERS_DIGEST_RETRY_BASE_SECONDS", "60"))
+DAILYPAPERS_DIGEST_RETRY_MAX_SECONDS = float(os.environ.get("DAILYPAPERS_DIGEST_RETRY_MAX_SECONDS", "21600"))
+# A sender's claim on outbox rows older than this is presumed dead (claims of a sender on the same
+# host whose process is gone are taken back at once).
+DAILYPAPERS_DIGEST_CLAIM_LEASE_SECONDS = int(os.environ.get("DAILYPAPERS_DIGEST_CLAIM_LEASE_SECONDS", "900"))
+DAILYPAPERS_DIGEST_MESSAGE_ID_DOMAIN = os.environ.get(
+    "DAILYPAPERS_DIGEST_MESSAGE_ID_DOMAIN", DAILYPAPERS_BASE_URL.split("://", 1)[-1].split("/")[0].split(":")[0]
+)
+# Optional mailto: for List-Unsubscribe (the HTTPS one-click link is always there).
+DAILYPAPERS_DIGEST_UNSUBSCRIBE_MAILTO = os.environ.get("DAILYPAPERS_DIGEST_UNSUBSCRIBE_MAILTO", "")
+
 # arXiv ingest (README, "Ingesting arXiv"). The daily harvest is off until sets are configured,
 # e.g. DAILYPAPERS_HARVEST_SETS=cs,stat (OAI-PMH set specs); it runs at HOUR:MINUTE in TIME_ZONE.
 DAILYPAPERS_HARVEST_SETS = [s.strip() for s in os.environ.get("DAILYPAPERS_HARVEST_SETS", "").split(",") if s.strip()]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("dailypapers.papers.urls")),
     path("", include("dailypapers.accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("", include("dailypapers.digests.urls")),
     path("admin/", admin.site.urls),
 ]
 

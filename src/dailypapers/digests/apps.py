@@ -1,7 +1,22 @@
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class DigestsConfig(AppConfig):
     name = "dailypapers.digests"
     label = "digests"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        try:
+            from dailypapers import scheduler
+        except ImportError:  # a build without the scheduler: operators send with `dailypapers digests send`
+            return
+        from dailypapers.digests.tasks import send_scheduled_digest
+
+        enabled = lambda: settings.DAILYPAPERS_DIGEST_ENABLED  # noqa: E731
+        scheduler.register("digest-daily", send_scheduled_digest, hour=settings.DAILYPAPERS_DIGEST_HOUR,
+                           minute=settings.DAILYPAPERS_DIGEST_MINUTE, enabled=enabled)
+        scheduler.register("digest-weekly", send_scheduled_digest, hour=settings.DAILYPAPERS_DIGEST_HOUR,
+                           minute=settings.DAILYPAPERS_DIGEST_MINUTE, weekday=settings.DAILYPAPERS_DIGEST_WEEKDAY,
+                           enabled=enabled)

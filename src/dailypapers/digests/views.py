@@ -1,0 +1,196 @@
+"""Subscribe, confirm, unsubscribe (incl. RFC 8058 one-click), manage, member settings, view in browser."""
+
+from __future__ import annotations
+
+import smtplib
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from dailypapers.digests import services, tokens
+from dailypapers.digests.content import IssueContent, Selection, absolute_url, fill_links, subscribe_url
+from dailypapers.digests.models import DigestIssue, Frequency
+from dailypapers.digests.sending import subscriber_links
+from dailypapers.ratelimit import RateLimited, check_write_rate
+
+HONEYPOT_FIELD = "website"
+
+
+def _bad_token(request, exc: tokens.BadToken, status: int = 400):
+    return render(request, "digests/message.html", {"title": "Link not valid", "message": str(exc)}, status=status)
+
+
+def _client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+@require_http_methods(["GET", "POST"])
+def subscribe(request):
+    """The footer box and the stand-alone page. Anyone may subscribe; confirmation is by email."""
+    template = "digests/_subscribe_box.html" if request.htmx else "digests/subscribe.html"
+    if request.method == "GET":
+        return render(request, template, {"frequency": request.GET.get("frequency", Frequency.DAILY)})
+    email = request.POST.get("email", "")
+    frequency = request.POST.get("frequency") or Frequency.DAILY
+    context = {"email": email, "frequency": frequency}
+    try:
+        check_write_rate(f"ip:{_client_ip(request)}", scope="digest-subscribe",
+                         per_minute=settings.DAILYPAPERS_DIGEST_SUBSCRIBE_PER_MINUTE)
+    except RateLimited as exc:
+        response = render(request, template, {**context, "error": f"Too many sign-ups from your network; {exc}."},
+                          status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    if request.POST.get(HONEYPOT_FIELD):
+        # A bot filled the field people cannot see: answer as if it worked, do nothing.
+        return render(request, template, {**context, "done": True})
+    try:
+        services.subscribe(email, frequency)
+    except services.SubscriptionError as exc:
+        return render(request, template, {**context, "error": str(exc)}, status=400)
+    except (OSError, smtplib.SMTPException):
+        return render(request, template, {**context, "error": "We could not send the confirmation email just now. "
+                                                             "Please try again in a few minutes."}, status=503)
+    return render(request, template, {**context, "done": True})
+
+
+# Token links: the signed token is the credential, so these take no cookie and no CSRF token
+# (mail clients POST one-click unsubscribes without either, RFC 8058).
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def confirm(request, token: str):
+    try:
+        sub = tokens.subscription_from_confirm_token(token)
+    except tokens.BadToken as exc:
+        return _bad_token(request, exc)
+    if request.method == "POST":
+        sub.confirm()
+        return render(request, "digests/message.html", {
+            "title": "Subscription confirmed",
+            "message": f"{sub.email} will get the {sub.get_frequency_display().lower()} digest.",
+            "manage_url": absolute_url_for_manage(sub),
+        })
+    # GET only asks: link scanners in mail systems follow links, and must not subscribe anyone.
+    return render(request, "digests/confirm.html", {"subscription": sub, "token": token})
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token: str):
+    try:
+        sub = tokens.subscription_from_unsubscribe_token(token)
+    except tokens.BadToken as exc:
+        return _bad_token(request, exc)
+    if request.method == "POST":
+        sub.unsubscribe()
+        if request.POST.get("List-Unsubscribe") == "One-Click":
+            return HttpResponse("Unsubscribed.\n", content_type="text/plain")
+        return render(request, "digests/message.html", {
+            "title": "Unsubscribed",
+            "message": f"{sub.email} will get no more digests.",
+            "manage_url": absolute_url_for_manage(sub),
+            "manage_label": "Changed your mind? Subscribe again",
+        })
+    return render(request, "digests/unsubscribe.html", {"subscription": sub, "token": token})
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def manage(request, token: str):
+    try:
+        sub = tokens.subscription_from_manage_token(token)
+    except tokens.BadToken as exc:
+        return _bad_token(request, exc)
+    status = 200
+    context = {"subscription": sub, "token": token, "frequencies": Frequency.choices}
+    if request.method == "POST":
+        action = request.POST.get("action", "save")
+        if action == "unsubscribe":
+            sub.unsubscribe()
+            context["notice"] = "Unsubscribed. You will get no more digests."
+        elif action == "resubscribe":
+            sub.confirm()  # the link came from this inbox: that is the confirmation
+            context["notice"] = "Subscribed again."
+        else:
+            try:
+                services.update_preferences(
+                    sub, frequency=request.POST.get("frequency", ""),
+                    categories=request.POST.get("categories", ""), query=request.POST.get("query", ""),
+                )
+                context["notice"] = "Preferences saved."
+            except services.SubscriptionError as exc:
+                context["error"] = str(exc)
+                status = 400
+        sub.refresh_from_db()
+    return render(request, "digests/manage.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_settings(request):
+    sub = services.member_subscription(request.user)
+    status = 200
+    if request.method == "POST":
+        try:
+            check_write_rate(request.user.pk)
+            sub = services.save_member_subscription(
+                request.user,
+                active=request.POST.get("active") == "on",
+                frequency=request.POST.get("frequency", Frequency.DAILY),
+                categories=request.POST.get("categories", ""),
+                query=request.POST.get("query", ""),
+                personal=request.POST.get("personal") == "on",
+            )
+        except RateLimited as exc:
+            messages.error(request, f"Too many changes; {exc}.")
+            status = 429
+        except services.SubscriptionError as exc:
+            messages.error(request, str(exc))
+            status = 400
+        except (OSError, smtplib.SMTPException):
+            messages.error(request, "We could not send the confirmation email just now; try again in a few minutes.")
+            status = 503
+        else:
+            if sub and not sub.is_receiving and sub.status == "unconfirmed":
+                messages.info(request, f"Almost done: confirm with the link we sent to {sub.email}.")
+            else:
+                messages.success(request, "Digest settings saved.")
+            return redirect("digests:settings")
+    return render(request, "digests/settings.html",
+                  {"subscription": sub, "frequencies": Frequency.choices}, status=status)
+
+
+def absolute_url_for_manage(sub) -> str:
+    return absolute_url(reverse("digests:manage", args=[tokens.manage_token(sub)]))
+
+
+@require_GET
+def view_in_browser(request, token: str):
+    """The subscriber's own digest, exactly as mailed (the papers recorded on the delivery)."""
+    try:
+        delivery = tokens.delivery_from_view_token(token)
+    except tokens.BadToken as exc:
+        return _bad_token(request, exc, status=404)
+    content = IssueContent(delivery.issue)
+    selection = Selection(tuple(delivery.paper_ids), tuple(tuple(p) for p in delivery.personal_paper_ids))
+    html, _ = content.render(selection)
+    return HttpResponse(fill_links(html, subscriber_links(delivery.subscription, delivery.pk)))
+
+
+@require_GET
+def issue_page(request, frequency: str, period_key: str):
+    """A sent issue as a public web page: the period's papers without anyone's filters."""
+    issue = DigestIssue.objects.filter(frequency=frequency, period_key=period_key).first()
+    if issue is None:
+        raise Http404("No digest was sent for that period.")
+    content = IssueContent(issue)
+    html, _ = content.render(content.default, public=True)
+    page = request.build_absolute_uri()
+    return HttpResponse(fill_links(html, {"unsubscribe_url": subscribe_url(), "manage_url": subscribe_url(),
+                                          "view_url": page}))
