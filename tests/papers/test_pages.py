@@ -154,3 +154,20 @@ def test_the_sample_demo_has_today_yesterday_week_and_month(client, sample_paper
         assert response.status_code == 200
         assert len(response.context["entries"]) > 0, url
     assert DailyEntry.objects.filter(date=today()).exists()
+
+
+def test_long_periods_are_paged_and_load_more_in_place(client):
+    day = dt.date(2026, 11, 18)
+    for i in range(55):
+        make_paper(title=f"Paper number {i:02d}", upvotes=100 - i, day=day)
+    first = client.get("/papers/month/2026-11?category=")
+    html = first.content.decode()
+    assert "55 papers" in html and html.count('class="paper-card"') == 50
+    assert "Paper number 49" in html and "Paper number 50" not in html
+    more = client.get("/papers/month/2026-11?category=&page=2", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="load-more")
+    html = more.content.decode()
+    assert html.count('class="paper-card"') == 5 and "Paper number 54" in html
+    assert "<html" not in html and 'id="load-more"' not in html  # a fragment, and the last page
+    # Out-of-range or junk page numbers fall back to a valid page instead of failing.
+    assert client.get("/papers/month/2026-11?page=999").status_code == 200
+    assert client.get("/papers/month/2026-11?page=abc").status_code == 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -35,13 +36,23 @@ def _with_votes(request, entries):
     return entries
 
 
+PAGE_SIZE = 50
+
+
 def _period_page(request, period: Period, *, is_home: bool = False):
     filters = EntryFilters.from_query(request.GET)
-    entries = _with_votes(request, period_entries(period, filters).prefetch_related(AUTHORS_PREFETCH))
+    page = Paginator(period_entries(period, filters).prefetch_related(AUTHORS_PREFETCH), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    page.object_list = _with_votes(request, page.object_list)
+    more_query = request.GET.copy()
+    more_query["page"] = page.next_page_number() if page.has_next() else ""
     today = timezone.localdate()
     context = {
         "period": period,
-        "entries": entries,
+        "page": page,
+        "entries": page.object_list,
+        "more_url": f"?{more_query.urlencode()}" if page.has_next() else "",
         "filters": filters,
         "is_home": is_home,
         "today": today,
@@ -53,6 +64,8 @@ def _period_page(request, period: Period, *, is_home: bool = False):
             "month": period_containing("month", min(period.end, today)),
         },
     }
+    if request.htmx and request.htmx.target == "load-more":
+        return render(request, "papers/_entry_page.html", context)
     return render(request, "papers/period.html", context)
 
 
