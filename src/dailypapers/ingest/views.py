@@ -1,0 +1,37 @@
+"""Members submitting a paper to today's page."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from dailypapers.ingest.services import SubmissionError, submit_paper
+from dailypapers.ratelimit import RateLimited
+
+MAX_REFERENCE_CHARS = 300
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def submit(request):
+    reference = request.POST.get("paper", request.GET.get("paper", ""))[:MAX_REFERENCE_CHARS].strip()
+    if request.method == "GET":
+        return _form(request, reference)
+    try:
+        entry = submit_paper(request.user, reference)
+    except RateLimited as exc:
+        response = _form(request, reference, str(exc), status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    except SubmissionError as exc:
+        return _form(request, reference, str(exc), status=400)
+    messages.success(request, f"Submitted “{entry.paper.title}” to today's page.")
+    return redirect(entry.paper.get_absolute_url())
+
+
+def _form(request, reference: str, error: str = "", status: int = 200):
+    context = {"reference": reference, "error": error, "window_days": settings.DAILYPAPERS_SUBMISSION_WINDOW_DAYS}
+    return render(request, "ingest/submit.html", context, status=status)
