@@ -17,9 +17,11 @@ from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from dailypapers.api.searching import check_search_rate, search_papers
 from dailypapers.papers.models import Authorship, DailyEntry, Paper
 from dailypapers.papers.periods import BadPeriod, Period, parse_period
 from dailypapers.papers.ranking import TrendingRanker
+from dailypapers.ratelimit import RateLimited
 
 MAX_DAILY_LIMIT = 100
 DEFAULT_DAILY_LIMIT = 50
@@ -226,12 +228,16 @@ def papers_search(request):
         limit = int_param(request.GET, "limit", DEFAULT_SEARCH_LIMIT, 1, MAX_SEARCH_LIMIT)
     except BadParameter as exc:
         return hf_error(400, str(exc))
+    try:
+        check_search_rate(request)
+    except RateLimited as exc:
+        response = hf_error(429, str(exc))
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     if not q:
         params = DailyPapersParams(period=None, submitter="", sort="publishedAt", page=0, limit=limit)
         items = [daily_item_payload(e.paper, e) for e in daily_papers_entries(params)]
         return JsonResponse(items, safe=False)
-    from dailypapers.api.searching import search_papers
-
     papers = search_papers(q, limit=limit)
     return JsonResponse([daily_item_payload(p, getattr(p, "entry", None)) for p in papers], safe=False)
 

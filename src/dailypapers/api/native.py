@@ -15,14 +15,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
-from ninja import NinjaAPI, Query, Router
+from ninja import NinjaAPI, Query, Router, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
 from dailypapers.accounts.models import ApiToken
 from dailypapers.api import converters  # noqa: F401  (registers "paperid")
 from dailypapers.api import schemas as s
-from dailypapers.api.searching import find_papers, similar_papers
+from dailypapers.api.searching import check_search_rate, find_papers, similar_papers
 from dailypapers.papers.models import Authorship, Collection, CollectionItem, DailyEntry, Organization, Paper
 from dailypapers.papers.periods import BadPeriod, parse_period
 from dailypapers.papers.ranking import TrendingRanker
@@ -226,7 +226,7 @@ def trending(
 search = Router(tags=["search"])
 
 
-@search.get("/search", response={200: s.SearchOut, **ERRORS}, summary="Search papers")
+@search.get("/search", response={200: s.SearchOut, **ERRORS, 429: s.ErrorOut}, summary="Search papers")
 def search_papers(
     request,
     filters: Query[PaperFilters],
@@ -238,6 +238,7 @@ def search_papers(
     """Hybrid lexical + semantic search, with the same filters as the pages."""
     if not q.strip():
         raise HttpError(400, "q must not be blank")
+    check_search_rate(request)
     found = find_papers(
         q.strip(),
         filters=SearchFilters(
@@ -345,7 +346,7 @@ def submit(request, body: s.SubmissionIn):
         raise HttpError(400, str(exc)) from None
     paper_id = result.paper_id if isinstance(result, DailyEntry) else result.pk
     paper = Paper.objects.select_related("organization", "daily_entry__organization", "daily_entry__submitted_by").prefetch_related(AUTHORSHIPS).get(pk=paper_id)
-    return 201, s.paper_out(paper)
+    return Status(201, s.paper_out(paper))
 
 
 def own_collection(request, collection_id: int) -> Collection:
@@ -388,7 +389,7 @@ def create_collection(request, body: s.CollectionIn):
     except IntegrityError:
         raise HttpError(409, f"You already have a collection named {name!r}") from None
     collection.num_papers = 0
-    return 201, s.collection_out(collection)
+    return Status(201, s.collection_out(collection))
 
 
 @member.get("/collections/{int:collection_id}", response={200: s.CollectionDetailOut, **ERRORS, 401: s.ErrorOut}, summary="One of your collections")
@@ -420,7 +421,7 @@ def delete_collection(request, collection_id: int):
     collection = own_collection(request, collection_id)
     write_allowed(request)
     collection.delete()
-    return 204, None
+    return Status(204, None)
 
 
 @member.put(
@@ -456,7 +457,7 @@ def delete_collection_item(request, collection_id: int, paper_id: str):
     if not deleted:
         raise Http404(f"Paper {paper_id[:100]!r} is not in this collection")
     collection.save(update_fields=["updated_at"])
-    return 204, None
+    return Status(204, None)
 
 
 # Public collections can be read by anyone (the owner reads private ones under /collections/{id}).

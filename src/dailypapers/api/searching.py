@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Prefetch
 
 from dailypapers.papers.models import Authorship, DailyEntry, Paper
+from dailypapers.ratelimit import check_write_rate
 from dailypapers.search.backends.base import SearchFilters, SearchHit, SearchQuery, SearchResults
 
 
@@ -14,6 +16,12 @@ from dailypapers.search.backends.base import SearchFilters, SearchHit, SearchQue
 class FoundPapers:
     papers: list[Paper]  # in rank order; each has ``.entry`` (DailyEntry or None) and ``.hit``
     results: SearchResults | None
+
+
+def check_search_rate(request) -> None:
+    """Searches cost more than page views: limit them per client address (raises RateLimited)."""
+    client = request.META.get("REMOTE_ADDR") or "unknown"
+    check_write_rate(client, scope="search", per_minute=settings.DAILYPAPERS_SEARCH_RATE_PER_MINUTE)
 
 
 def papers_for_hits(hits: list[SearchHit]) -> list[Paper]:
