@@ -291,7 +291,7 @@ class DigestSender:
             self._mine(delivery).update(state=DeliveryState.FAILED, claimed_by="", last_error=f"build: {exc}"[:500])
             report.outcomes["failed"] += 1
             return
-        except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as exc:
+        except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError) as exc:
             self._retry(delivery, _refusal(exc)[1], report)
             self._reconnect(connection)
             return
@@ -304,6 +304,10 @@ class DigestSender:
                 self._fail(delivery, reason, report, suspend=isinstance(exc, smtplib.SMTPRecipientsRefused))
             else:
                 self._retry(delivery, reason, report)
+            return
+        except OSError as exc:  # socket trouble (SMTPException is an OSError too, handled above)
+            self._retry(delivery, _refusal(exc)[1], report)
+            self._reconnect(connection)
             return
         self._mine(delivery).update(
             state=DeliveryState.SENT, claimed_by="", sent_at=timezone.now(), attempts=F("attempts") + 1,
