@@ -113,8 +113,10 @@ class LocalSearchBackend(SearchBackend):
         elif mode == "vector":
             ranked, total = vector_ranking, len(vector_ranking)
         else:
+            lexical_weight, vector_weight = fusion.hybrid_weights(vector_ranking[0][1] if vector_ranking else 0.0)
             ranked = fusion.reciprocal_rank_fusion(
-                [([pid for pid, _ in lexical_hits], fusion.LEXICAL_WEIGHT), ([pid for pid, _ in vector_ranking], fusion.VECTOR_WEIGHT)]
+                [([pid for pid, _ in lexical_hits], lexical_weight), ([pid for pid, _ in vector_ranking], vector_weight)],
+                k=fusion.RRF_K,
             )
             total = max(lexical_total, len(ranked))
         page = ranked[query.offset : query.offset + query.limit]

@@ -1,0 +1,79 @@
+"""``dailypapers index status|rebuild|update|embed|evaluate``: the operator's handle on search."""
+
+from __future__ import annotations
+
+import json
+from contextlib import ExitStack
+
+from django.core.management.base import BaseCommand, CommandError
+
+from dailypapers.ingest.progress import progress_bar
+
+
+class Command(BaseCommand):
+    help = "Search index upkeep: status, rebuild, update (process queued changes), embed (backlog), evaluate."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        status = sub.add_parser("status", help="coverage and consistency of the lexical and vector indexes")
+        status.add_argument("--json", action="store_true")
+        sub.add_parser("rebuild", help="rebuild the lexical index from the papers table and the vector index from stored vectors")
+        sub.add_parser("update", help="index papers queued by ingests (what the worker does)")
+        embed = sub.add_parser("embed", help="embed papers without vectors, newest first")
+        embed.add_argument("--limit", type=int, default=None, help="at most this many papers")
+        embed.add_argument("--batch", type=int, default=256)
+        evaluate = sub.add_parser("evaluate", help="nDCG@10 / recall@10 of lexical, vector and hybrid on the relevance set")
+        evaluate.add_argument("--json", action="store_true")
+
+    def handle(self, *args, action, **options):
+        from dailypapers.search import get_backend
+
+        backend = get_backend()
+        local_only = {"rebuild", "update", "embed"}
+        if action in local_only and not hasattr(backend, "rebuild"):
+            raise CommandError(f"the configured search backend does not support '{action}'")
+        getattr(self, f"_{action}")(backend, **options)
+
+    def _status(self, backend, **options):
+        status = backend.status()
+        if options.get("json"):
+            self.stdout.write(json.dumps(status, indent=2))
+            return
+        for key, value in status.items():
+            if key == "vector_coverage":
+                value = f"{value:.1%}"
+            self.stdout.write(f"{key.replace('_', ' '):>22}: {value}")
+        if not status.get("lexical_consistent", True):
+            self.stdout.write(self.style.WARNING("The lexical index disagrees with the papers table: run `dailypapers index rebuild`."))
+
+    def _rebuild(self, backend, **options):
+        with ExitStack() as stack:
+            bars: dict[str, object] = {}
+
+            def on_progress(stage, done, total):
+                if stage not in bars:  # one bar per stage: lexical, then vectors
+                    bars[stage] = stack.enter_context(progress_bar(f"indexing {stage}", total, stream=self.stderr._out, unit="papers"))
+                bars[stage](done)
+
+            status = backend.rebuild(on_progress)
+        self.stdout.write(self.style.SUCCESS(f"rebuilt: {status['lexical_indexed']:,} papers indexed, {status['vector_index_size']:,} vectors"))
+
+    def _update(self, backend, **options):
+        self.stdout.write(f"consistency: {backend.ensure_consistent()}")
+        self.stdout.write(f"indexed {backend.process_pending_updates():,} queued papers")
+
+    def _embed(self, backend, limit=None, batch=256, **options):
+        from dailypapers.search.backends.local import unembedded_papers
+
+        total = unembedded_papers().count()
+        if limit is not None:
+            total = min(total, limit)
+        with progress_bar("embedding", total, stream=self.stderr._out, unit="papers") as update:
+            done = backend.embed_pending(limit=limit, on_progress=lambda d, t: update(d), batch=batch)
+        self.stdout.write(self.style.SUCCESS(f"embedded {done:,} papers on {backend.embedder.device}"))
+
+    def _evaluate(self, backend, **options):
+        from dailypapers.search.evaluation import evaluate, format_report
+
+        report = evaluate(backend)
+        self.stdout.write(json.dumps(report, indent=2) if options.get("json") else format_report(report))
