@@ -8,6 +8,7 @@ urlpatterns = [
     # Before papers.urls: /papers/<id>.md must not be taken for a paper id.
     path("", include("dailypapers.api.urls")),
     path("", include("dailypapers.ingest.urls")),  # /papers/submit, before the paper-id pattern
+    path("", include("dailypapers.search.urls")),
     path("", include("dailypapers.papers.urls")),
     path("", include("dailypapers.accounts.urls")),
     path("accounts/", include("allauth.urls")),

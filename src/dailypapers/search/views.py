@@ -1,0 +1,94 @@
+"""Search pages: results with highlights and paging, suggestions as you type, similar papers.
+
+Thin on purpose: parsing is :mod:`dailypapers.search.query`, searching is the backend.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from dailypapers.api.searching import papers_for_hits
+from dailypapers.papers.models import Organization, Paper
+from dailypapers.ratelimit import RateLimited, check_write_rate
+from dailypapers.search import get_backend
+from dailypapers.search.query import InvalidSearch, query_from_params
+
+SUGGESTIONS = 6
+SIMILAR = 6
+
+
+def _client_key(request) -> str:
+    return request.user.pk if request.user.is_authenticated else request.META.get("REMOTE_ADDR", "?")
+
+
+def _refuse(request, status: int, message: str, template: str = "error.html") -> HttpResponse:
+    return render(request, template, {"status": status, "message": message}, status=status)
+
+
+def _limited(request) -> HttpResponse | None:
+    try:
+        check_write_rate(_client_key(request), scope="search", per_minute=settings.DAILYPAPERS_SEARCH_RATE_PER_MINUTE)
+    except RateLimited as exc:
+        response = _refuse(request, 429, str(exc))
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    return None
+
+
+@require_GET
+def search_page(request):
+    if limited := _limited(request):
+        return limited
+    try:
+        query = query_from_params(request.GET)
+    except InvalidSearch as exc:
+        return _refuse(request, 400, str(exc))
+    context = {"query": query, "q": query.text, "organizations": Organization.objects.order_by("name")}
+    if query.text:
+        results = get_backend().search(query)
+        if results.exact_paper_id and query.offset == 0:
+            return redirect("papers:paper", results.exact_paper_id)
+        papers = papers_for_hits(results.hits)
+        context.update(
+            results=results,
+            papers=papers,
+            first=query.offset + 1,
+            last=query.offset + len(papers),
+            previous_offset=max(0, query.offset - query.limit) if query.offset else None,
+            next_offset=query.offset + query.limit if query.offset + query.limit < results.total and len(results.hits) == query.limit else None,
+        )
+        params = request.GET.copy()
+        params.pop("offset", None)
+        params.pop("page", None)
+        context["paging_query"] = params.urlencode()
+    return render(request, "search/search.html", context)
+
+
+@require_GET
+def suggest(request):
+    """The header box's dropdown (htmx): the best few matches for what has been typed so far."""
+    if limited := _limited(request):
+        return limited
+    params = request.GET.copy()
+    params["limit"] = str(SUGGESTIONS)
+    try:
+        query = query_from_params(params)
+    except InvalidSearch as exc:
+        return render(request, "search/_suggestions.html", {"error": str(exc)}, status=400)
+    if len(query.text) < 2:
+        return render(request, "search/_suggestions.html", {"papers": [], "q": query.text})
+    results = get_backend().search(query)
+    papers = papers_for_hits(results.hits)
+    return render(request, "search/_suggestions.html", {"papers": papers, "q": query.text, "results": results})
+
+
+@require_GET
+def similar(request, paper_id: str):
+    """Nearest neighbours of a paper's own vector, loaded into its page by htmx."""
+    if not Paper.objects.filter(pk=paper_id).exists():
+        return _refuse(request, 404, "Paper not found.")
+    papers = papers_for_hits(get_backend().similar(paper_id, limit=SIMILAR))
+    return render(request, "search/_similar.html", {"papers": papers})

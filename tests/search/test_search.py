@@ -1,0 +1,194 @@
+"""Search end to end: real SQLite, real tantivy and faiss indexes, the real MiniLM model."""
+
+import datetime as dt
+import json
+import shutil
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from dailypapers.ingest.pipeline import IngestPipeline, SourceItem
+from dailypapers.papers.models import Paper
+from dailypapers.search import SearchFilters, SearchQuery, get_backend, reset_backend
+from dailypapers.search.evaluation import evaluate
+from dailypapers.search.models import PaperEmbedding, PendingIndexUpdate
+from dailypapers.search.tasks import update_search_index
+from tests.search.conftest import run_index_tasks
+
+pytestmark = pytest.mark.django_db
+
+
+def ingest(records):
+    return IngestPipeline("jsonl").run(SourceItem(location=f"record {i}", data=r) for i, r in enumerate(records))
+
+
+def record(pid, title, abstract, **extra):
+    return {"id": pid, "title": title, "abstract": abstract, "authors": extra.pop("authors", ["Grace Hopper"]), **extra}
+
+
+CORPUS = [
+    record("2401.00001", "Nested Matryoshka embeddings", "We train representations whose prefixes are usable at many sizes.",
+           categories=["cs.LG"], primary_category="cs.LG", published="2024-01-02", github_repo="https://github.com/x/y",
+           organization="deepseek-ai DeepSeek", authors=["Ada Lovelace"]),
+    record("2402.00002", "Diffusion models for image synthesis", "Denoising diffusion generates pictures from text prompts.",
+           categories=["cs.CV"], primary_category="cs.CV", published="2024-02-10"),
+    record("2303.00003", "Protein folding with transformers", "We predict protein structures from amino acid sequences.",
+           categories=["q-bio.BM"], primary_category="q-bio.BM", published="2023-03-05"),
+]
+
+
+@pytest.fixture
+def corpus():
+    ingest(CORPUS)
+    return run_index_tasks()
+
+
+def test_papers_changed_queues_outbox_and_task_indexes_them():
+    ingest(CORPUS)
+    assert set(PendingIndexUpdate.objects.values_list("paper_id", flat=True)) == {r["id"] for r in CORPUS}
+    result = update_search_index.call()
+    assert result["indexed"] == 3 and result["embedded"] == 3
+    assert not PendingIndexUpdate.objects.exists()
+    hits = get_backend().search(SearchQuery("protein", mode="lexical")).hits
+    assert [h.paper_id for h in hits] == ["2303.00003"]
+
+
+def test_modes_filters_and_highlights(corpus):
+    for mode in ("lexical", "vector", "hybrid"):
+        results = corpus.search(SearchQuery("matryoshka representations", mode=mode, limit=3))
+        assert results.mode == mode and results.hits[0].paper_id == "2401.00001"
+    hit = corpus.search(SearchQuery("matryoshka", mode="lexical")).hits[0]
+    assert "<mark>Matryoshka</mark>" in hit.title_highlight
+    # Authors are searchable; names mean nothing to the embedding model, so BM25 leads.
+    assert corpus.search(SearchQuery("Lovelace")).hits[0].paper_id == "2401.00001"
+
+    def ids(**filters):
+        return {h.paper_id for h in corpus.search(SearchQuery("models images proteins embeddings", filters=SearchFilters(**filters))).hits}
+
+    assert ids(category="cs.CV") == {"2402.00002"}
+    assert ids(organization="deepseek-ai") == {"2401.00001"}
+    assert ids(has_code=True) == {"2401.00001"}
+    assert ids(published_from=dt.date(2024, 1, 1)) == {"2401.00001", "2402.00002"}
+    assert ids(published_to=dt.date(2023, 12, 31)) == {"2303.00003"}
+    # Vector-only searches honour filters too.
+    vec = corpus.search(SearchQuery("pictures", mode="vector", filters=SearchFilters(category="q-bio.BM")))
+    assert [h.paper_id for h in vec.hits] == ["2303.00003"]
+
+
+@pytest.mark.parametrize("text", ["2401.00001", "arXiv:2401.00001v2", "https://arxiv.org/abs/2401.00001v1",
+                                  "https://arxiv.org/pdf/2401.00001.pdf", "https://huggingface.co/papers/2401.00001"])
+def test_arxiv_reference_opens_the_paper(corpus, client, text):
+    assert corpus.search(SearchQuery(text)).exact_paper_id == "2401.00001"
+    response = client.get("/search", {"q": text})
+    assert response.status_code == 302 and response["Location"] == "/papers/2401.00001"
+
+
+def test_similar_papers_and_updates_reembed(corpus, client):
+    similar = corpus.similar("2401.00001", limit=5)
+    assert "2401.00001" not in {h.paper_id for h in similar} and len(similar) == 2
+    assert b"Similar papers" in client.get("/search/similar/2401.00001").content
+    assert client.get("/search/similar/9999.99999").status_code == 404
+    old_row = PaperEmbedding.objects.get(paper_id="2303.00003").pk
+    ingest([record("2303.00003", "Protein folding with transformers", "Now about quantum error correction codes instead.",
+                   categories=["q-bio.BM"], published="2023-03-05")])
+    run_index_tasks()
+    assert PaperEmbedding.objects.get(paper_id="2303.00003").pk != old_row
+    assert corpus.search(SearchQuery("quantum error correction", mode="vector", limit=1)).hits[0].paper_id == "2303.00003"
+    assert corpus.search(SearchQuery("amino acid", mode="lexical")).hits == []
+
+
+def test_lexical_fallback_and_partial_coverage_are_announced():
+    ingest(CORPUS)
+    backend = get_backend()
+    backend.process_pending_updates()
+    results = backend.search(SearchQuery("protein structures"))
+    assert results.mode == "lexical" and "not available yet" in results.notice and results.hits
+    backend.embed_pending(limit=1)  # the newest paper only
+    results = backend.search(SearchQuery("protein structures"))
+    assert results.mode == "hybrid" and "covers 1 of 3 papers" in results.notice
+    assert PaperEmbedding.objects.get().paper_id == "2402.00002"  # newest first
+
+
+def test_crashed_or_stale_indexes_are_rebuilt(corpus, settings):
+    # Lexical: the manifest disagrees with the index (a crash between commit and manifest write).
+    manifest = corpus.lexical.manifest_path
+    manifest.write_text(json.dumps({"schema_version": 1, "num_docs": 99}))
+    assert not corpus.status()["lexical_consistent"]
+    assert "being rebuilt" in corpus.search(SearchQuery("protein")).notice
+    assert corpus.ensure_consistent() == "rebuilt" and corpus.status()["lexical_consistent"]
+    # A paper that never reached the index (its task was lost): the count check catches it.
+    Paper.objects.create(id="2405.00009", title="Lost update about graph neural networks", abstract="Graphs.")
+    assert corpus.ensure_consistent() == "rebuilt"
+    assert corpus.search(SearchQuery("graph", mode="lexical")).hits[0].paper_id == "2405.00009"
+    # Index directories wiped: a new process rebuilds vectors from the table and lexical on demand.
+    reset_backend()
+    shutil.rmtree(settings.DATA_DIR / "search")
+    backend = get_backend()
+    assert backend.ensure_consistent() == "rebuilt"
+    status = backend.status()
+    assert status["lexical_indexed"] == 4 and status["vector_index_size"] == 3 and status["vectors"] == 3
+    # Vector file replaced by one of another size than its manifest says: rebuilt from the table.
+    reset_backend()
+    vec_manifest = settings.DATA_DIR / "search" / "vectors" / "manifest.json"
+    data = json.loads(vec_manifest.read_text())
+    vec_manifest.write_text(json.dumps({**data, "ntotal": 7}))
+    assert get_backend().search(SearchQuery("pictures", mode="vector")).hits[0].paper_id == "2402.00002"
+    assert json.loads(vec_manifest.read_text())["ntotal"] == 3
+
+
+BAD_INPUTS = [
+    {"q": ""}, {"q": "x" * 10_000}, {"q": "?!.,;"}, {"q": '"unbalanced'}, {"q": "title:protein"}, {"q": "(protein"},
+    {"q": "prot*"}, {"q": "-protein"}, {"q": "AND OR NOT"}, {"q": "protein", "colour": "red"}, {"q": "\x00\u202e"},
+]
+
+
+@pytest.mark.parametrize("params", BAD_INPUTS)
+def test_odd_input_gets_results_not_errors(corpus, client, params):
+    for url in ("/search", "/search/suggest"):
+        response = client.get(url, params)
+        assert response.status_code == 200, (url, params, response.content[:300])
+    # The HF-compatible API refuses q over 250 characters with a message (its contract); else results.
+    response = client.get("/api/papers/search", params)
+    assert response.status_code == 200 or (response.status_code == 400 and b"250" in response.content)
+
+
+@pytest.mark.parametrize("params", [
+    {"q": "protein", "limit": "0"}, {"q": "protein", "limit": "121"}, {"q": "protein", "limit": "ten"},
+    {"q": "protein", "offset": "-1"}, {"q": "protein", "offset": "5000"}, {"q": "protein", "from": "yesterday"},
+    {"q": "protein", "from": "2024-05-01", "to": "2024-01-01"}, {"q": "protein", "category": "cs.CL<script>"},
+    {"q": "protein", "organization": "a b"}, {"q": "protein", "has_code": "maybe"}, {"q": "protein", "mode": "psychic"},
+])
+def test_invalid_parameters_get_a_clear_400(corpus, client, params):
+    response = client.get("/search", params)
+    assert response.status_code == 400
+    assert b"must" in response.content and b"<script>" not in response.content
+
+
+def test_search_page_paging_and_escaping(corpus, client):
+    ingest([record(f"2406.{i:05d}", f"Protein study {i} <b>bold</b>", "protein protein") for i in range(25)])
+    run_index_tasks()
+    first = client.get("/search", {"q": "protein", "mode": "lexical"}).content.decode()
+    assert first.count('class="search-hit"') == 20 and "offset=20" in first
+    assert "&lt;b&gt;bold&lt;/b&gt;" in first and "<b>bold</b>" not in first
+    second = client.get("/search", {"q": "protein", "mode": "lexical", "offset": "20"}).content.decode()
+    assert second.count('class="search-hit"') == 6 and "offset=0" in second
+    suggest = client.get("/search/suggest", {"q": "protei"}).content.decode()
+    assert 'data-testid="suggestions"' in suggest
+    home = client.get("/").content.decode()
+    assert 'hx-get="/search/suggest"' in home
+
+
+def test_index_command_status_and_rebuild(corpus, capsys):
+    call_command("index", "status")
+    out = capsys.readouterr().out
+    assert "lexical indexed: 3" in out and "vector coverage: 100.0%" in out
+    call_command("index", "rebuild")
+    assert "rebuilt: 3 papers indexed, 3 vectors" in capsys.readouterr().out
+
+
+def test_hybrid_beats_both_halves_on_the_relevance_set(sample_papers):
+    report = evaluate(get_backend())
+    scores = {mode: s["ndcg@10"] for mode, s in report["modes"].items()}
+    assert report["queries"] >= 20
+    assert scores["hybrid"] > scores["vector"] and scores["hybrid"] > scores["lexical"], scores
