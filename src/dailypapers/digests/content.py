@@ -241,13 +241,11 @@ def similar_paper_ids(paper_id: str, category: str, limit: int) -> list[str]:
             return [h.paper_id for h in hits if h.paper_id != paper_id]
     except Exception as exc:  # the search room is optional here; the digest must still go out
         log.info("similar papers unavailable for %s (%s); using same-category papers", paper_id, exc)
-    if not category:
-        return []
     since = timezone.now() - dt.timedelta(days=settings.DAILYPAPERS_TRENDING_WINDOW_DAYS * 2)
-    return list(
-        Paper.objects.filter(primary_category=category, daily_entry__date__gte=since.date())
-        .exclude(pk=paper_id).order_by("-upvotes", "-published_at").values_list("pk", flat=True)[:limit]
-    )
+    recent = Paper.objects.filter(daily_entry__date__gte=since.date()).exclude(pk=paper_id).order_by("-upvotes", "-published_at")
+    same_field = list(recent.filter(primary_category=category).values_list("pk", flat=True)[:limit]) if category else []
+    # Papers without categories (some listings carry none): the recent favourites stand in.
+    return same_field or list(recent.values_list("pk", flat=True)[:limit])
 
 
 def subscribe_url(**params) -> str:

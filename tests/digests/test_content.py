@@ -1,0 +1,119 @@
+"""What the digest contains: the site's trending order, filters, the personal section, browser view."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+
+from dailypapers.digests.content import IssueContent, get_or_create_issue, rank_issue
+from dailypapers.digests.models import Subscription
+from dailypapers.digests.sending import DigestSender
+from dailypapers.papers.models import DailyEntry, Paper, Upvote
+from dailypapers.papers.periods import parse_period
+from dailypapers.papers.ranking import TrendingRanker
+from dailypapers.papers.services import period_entries
+from dailypapers.search import SearchBackend, SearchHit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def week_key(sample_papers):
+    day = DailyEntry.objects.order_by("-date").values_list("date", flat=True).first()
+    year, week, _ = (day - dt.timedelta(days=7)).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def test_issue_follows_the_sites_trending_rank_and_is_frozen(week_key):
+    period = parse_period("week", week_key)
+    end = timezone.make_aware(dt.datetime.combine(period.end, dt.time.max))
+    expected = [e.paper_id for e in TrendingRanker.from_settings().rank(period_entries(period), now=end)]
+    issue = get_or_create_issue("weekly", week_key)
+    assert issue.ranked_paper_ids == expected and len(expected) > 5
+    Paper.objects.filter(pk=expected[-1]).update(imported_upvotes=10_000)
+    assert get_or_create_issue("weekly", week_key).ranked_paper_ids == expected  # re-runs reuse the issue
+
+
+def test_filters_pick_from_the_ranked_list(week_key):
+    issue = rank_issue("weekly", week_key)
+    content = IssueContent(issue)
+    papers = [content.papers[pid] for pid in content.ranked_ids]
+    category = papers[0].primary_category
+    by_category = content.select(Subscription(email="a@example.org", categories=[category]))
+    assert by_category.paper_ids and all(category in content.papers[p].categories or
+                                         content.papers[p].primary_category == category for p in by_category.paper_ids)
+    word = re.findall(r"[a-z]{6,}", papers[1].title.lower())[0]
+    by_query = content.select(Subscription(email="a@example.org", query=word.upper()))
+    assert papers[1].pk in by_query.paper_ids
+    assert all(word in f"{content.papers[p].title} {content.papers[p].abstract}".lower() for p in by_query.paper_ids)
+    ranks = [content.ranked_ids.index(p) for p in by_query.paper_ids]
+    assert ranks == sorted(ranks)
+    none = content.select(Subscription(email="a@example.org", query="zzqxj nonexistent"))
+    html, text = content.render(none)
+    assert none.paper_ids == () and "No papers matched your filters" in text
+
+
+class VectorBackend(SearchBackend):
+    """A search backend answering `similar` from a fixed neighbour table (the interface the digest uses)."""
+
+    neighbours: dict[str, list[str]] = {}
+
+    def close(self):
+        pass
+
+    def similar(self, paper_id, limit=10):
+        return [SearchHit(paper_id=p, score=1.0) for p in self.neighbours.get(paper_id, [])][:limit]
+
+
+@pytest.fixture
+def search_backend(settings):
+    from dailypapers.search import reset_backend
+
+    def use(path):
+        settings.DAILYPAPERS_SEARCH_BACKEND = path
+        reset_backend()
+
+    yield use
+    reset_backend()  # the next get_backend() builds the configured one again
+
+
+def test_personal_section_uses_similar_papers_and_falls_back_without_search(week_key, member, search_backend):
+    issue = get_or_create_issue("weekly", week_key)
+    ids = issue.ranked_paper_ids
+    voted = Paper.objects.get(pk=ids[0])
+    Upvote.objects.create(user=member, paper=voted)
+    outside = Paper.objects.exclude(pk__in=ids).exclude(pk=voted.pk).first()
+    sub = Subscription(email=member.email, user=member, personal=True, categories=["zz.none"])
+
+    VectorBackend.neighbours = {voted.pk: [voted.pk, outside.pk]}
+    search_backend("tests.digests.test_content.VectorBackend")
+    content = IssueContent(issue)
+    assert content.select(sub).personal == ((outside.pk, voted.pk),)
+    html, text = content.render(content.select(sub))
+    assert outside.title in html and "Because you upvoted" in html and voted.title[:40] in text
+
+    search_backend("tests.digests.no_such_backend.Backend")  # absent search: same-category papers instead
+    picks = IssueContent(issue).select(sub).personal
+    assert len(picks) == 1 and picks[0][1] == voted.pk and picks[0][0] != voted.pk
+    if voted.primary_category:
+        assert Paper.objects.get(pk=picks[0][0]).primary_category == voted.primary_category
+
+
+def test_titles_are_escaped_and_the_browser_view_shows_the_mailed_papers(client, smtp, week_key):
+    issue = get_or_create_issue("weekly", week_key)
+    Paper.objects.filter(pk=issue.ranked_paper_ids[0]).update(title="<script>alert(1)</script> Attention")
+    Subscription.objects.create(email="ada@example.org", frequency="weekly", confirmed_at=timezone.now())
+    DigestSender(issue).run()
+    [message] = smtp.messages
+    html = message.get_body(("html",)).get_content()
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; Attention" in html
+    view = re.search(r'href="http://127\.0\.0\.1:8000(/digests/view/[^"]+)"', html)[1]
+    page = client.get(view)
+    assert page.status_code == 200 and "&lt;script&gt;alert(1)" in page.content.decode()
+    assert client.get(view[:-3] + "abc").status_code == 404
+    public = client.get(f"/digests/weekly/{week_key}")
+    assert public.status_code == 200 and "Get this digest by email" in public.content.decode()
+    assert client.get("/digests/weekly/2001-W01").status_code == 404
