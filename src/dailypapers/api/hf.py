@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from dailypapers.api.searching import check_search_rate, search_papers
@@ -297,3 +298,11 @@ def paper_md(request, paper_id: str):
         return HttpResponse("Paper not found\n", status=404, content_type="text/plain; charset=utf-8")
     base_url = f"{request.scheme}://{request.get_host()}"
     return HttpResponse(paper_markdown(paper, entry, base_url), content_type="text/markdown; charset=utf-8")
+
+
+@csrf_exempt  # it only ever answers 404; without this a POST to an unknown URL would get the CSRF page
+def api_not_found(request, *args, **kwargs):
+    """Any other URL under /api/: a JSON 404 in the error shape of the API it is under."""
+    if request.path.startswith("/api/v1/"):
+        return JsonResponse({"detail": f"No such endpoint: {request.path[:200]}"}, status=404)
+    return hf_error(404, "Not found")

@@ -34,3 +34,5 @@ for kind, prefix in feed_prefixes.items():
         re_path(rf"^{prefix}\.rss$", FEEDS[kind](), name=f"feed_{kind}_rss"),
         re_path(rf"^{prefix}\.atom$", atom(FEEDS[kind])(), name=f"feed_{kind}_atom"),
     ]
+# Last: unknown URLs under /api/ (and ids that match no route) get JSON, not the HTML error page.
+urlpatterns.append(re_path(r"^api/", hf.api_not_found))
