@@ -17,10 +17,10 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from dailypapers.ingest.models import IngestRun, QuarantinedRecord
@@ -106,10 +106,13 @@ class PaperRecord:
     daily_submitted_at: dt.datetime | None = None
 
     def content_hash(self) -> str:
-        content = asdict(self)
-        del content["daily_date"], content["daily_submitted_at"]
-        payload = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
+        # A flat list in field order: as stable as asdict() + sort_keys, at a fraction of the cost
+        # (this runs once per record of a 3M-paper snapshot).
+        payload = json.dumps([getattr(self, name) for name in _HASHED_FIELDS], default=str, ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+_HASHED_FIELDS = [f.name for f in fields(PaperRecord) if f.name not in ("daily_date", "daily_submitted_at")]
 
 
 @dataclass
@@ -327,6 +330,14 @@ PAPER_FIELDS = [
 ]  # fmt: skip
 
 
+_PAPER_INSERT_COLUMNS = [
+    "id", "source", "title", "abstract", "published_at", "updated_at", "version", "categories",
+    "primary_category", "doi", "journal_ref", "comments", "license", "github_repo", "project_page",
+    "listed_author_count", "organization_id", "imported_upvotes", "member_upvotes", "num_comments",
+    "content_hash", "created_at", "modified_at",
+]  # fmt: skip
+
+
 class IngestPipeline:
     """Feeds records into the database in batches and keeps the report.
 
@@ -350,6 +361,11 @@ class IngestPipeline:
         self._orgs: dict[str, Organization] = {}
         self._quarantine: list[QuarantinedRecord] = []
         self._deletions: list[str] = []
+        # New papers and authorships go in with executemany on SQLite: the ORM's per-object work
+        # (model instances, per-value preparation) was ~2/3 of a snapshot import's time.
+        self._fast_sql = connection.vendor == "sqlite"
+        self._author_ids: dict[str, int] = {}  # normalized name -> Author id, bounded (see below)
+        self._normalized: dict[str, str] = {}  # author name as written -> normalized name
         self.run_row: IngestRun | None = None
 
     # public --------------------------------------------------------------------------------
@@ -414,7 +430,9 @@ class IngestPipeline:
             new = [pid for pid in by_id if pid not in existing]
             changed = [pid for pid in by_id if pid in existing and existing[pid] != hashes[pid]]
             self.report.unchanged += len(by_id) - len(new) - len(changed)
-            if new:
+            if new and self._fast_sql:
+                self._insert_papers_sql([by_id[pid] for pid in new], hashes)
+            elif new:
                 Paper.objects.bulk_create([self._paper(by_id[pid], hashes[pid]) for pid in new])
             if changed:
                 Paper.objects.bulk_update([self._paper(by_id[pid], hashes[pid]) for pid in changed], PAPER_FIELDS)
@@ -510,30 +528,61 @@ class IngestPipeline:
             content_hash=content_hash,
         )
 
+    MAX_CACHED_AUTHORS = 300_000  # keeps memory bounded on a 3M-paper import (~60 MB)
+
+    def _normalize(self, name: str) -> str:
+        norm = self._normalized.get(name)
+        if norm is None:
+            if len(self._normalized) >= self.MAX_CACHED_AUTHORS:
+                self._normalized.clear()
+            norm = self._normalized[name] = normalize_person_name(name)
+        return norm
+
     def _write_authorships(self, records: list[PaperRecord]) -> None:
-        names = {normalize_person_name(n): n for r in records for n in r.authors}
+        names = {self._normalize(n): n for r in records for n in r.authors}
         if not names:
             return
-        known: dict[str, int] = {}
-        keys = list(names)
+        known = self._author_ids
+        if len(known) + len(names) > self.MAX_CACHED_AUTHORS:
+            known.clear()
+        keys = [n for n in names if n not in known]
         for i in range(0, len(keys), 500):  # stay under SQLite's variable limit
             chunk = keys[i : i + 500]
             for pk, norm in Author.objects.filter(normalized_name__in=chunk).values_list("pk", "normalized_name"):
                 known.setdefault(norm, pk)
-        missing = [Author(name=names[n], normalized_name=n) for n in keys if n not in known]
+        missing = [n for n in keys if n not in known]
         if missing:
-            Author.objects.bulk_create(missing)
+            Author.objects.bulk_create([Author(name=names[n], normalized_name=n) for n in missing])
             for i in range(0, len(missing), 500):
-                chunk = [a.normalized_name for a in missing[i : i + 500]]
+                chunk = missing[i : i + 500]
                 for pk, norm in Author.objects.filter(normalized_name__in=chunk).values_list("pk", "normalized_name"):
                     known.setdefault(norm, pk)
-        Authorship.objects.bulk_create(
-            [
-                Authorship(paper_id=r.id, author_id=known[normalize_person_name(n)], position=pos)
-                for r in records
-                for pos, n in enumerate(r.authors)
-            ]
-        )
+        rows = [(r.id, known[self._normalize(n)], pos) for r in records for pos, n in enumerate(r.authors)]
+        if self._fast_sql:
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"INSERT INTO {Authorship._meta.db_table} (paper_id, author_id, position) VALUES (%s, %s, %s)", rows
+                )
+        else:
+            Authorship.objects.bulk_create([Authorship(paper_id=p, author_id=a, position=pos) for p, a, pos in rows])
+
+    def _insert_papers_sql(self, records: list[PaperRecord], hashes: dict[str, str]) -> None:
+        """INSERT new papers with executemany; same values the ORM path writes (see ``_paper``)."""
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        adapt = connection.ops.adapt_datetimefield_value
+        rows = []
+        for r in records:
+            org = self._organization(r.organization)
+            rows.append((
+                r.id, self.source, r.title, r.abstract, adapt(r.published_at), adapt(r.updated_at), r.version,
+                json.dumps(list(r.categories), ensure_ascii=False), r.primary_category, r.doi, r.journal_ref,
+                r.comments, r.license, r.github_repo, r.project_page, r.listed_author_count,
+                org.pk if org else None, r.imported_upvotes, 0, 0, hashes[r.id], now, now,
+            ))  # fmt: skip
+        columns = _PAPER_INSERT_COLUMNS
+        sql = f"INSERT INTO {Paper._meta.db_table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
 
     def _write_daily_entries(self, records: list[PaperRecord]) -> None:
         # An existing entry (a member may have submitted the paper) is never moved by an import.
