@@ -546,17 +546,18 @@ class IngestPipeline:
         if len(known) + len(names) > self.MAX_CACHED_AUTHORS:
             known.clear()
         keys = [n for n in names if n not in known]
-        for i in range(0, len(keys), 500):  # stay under SQLite's variable limit
-            chunk = keys[i : i + 500]
-            for pk, norm in Author.objects.filter(normalized_name__in=chunk).values_list("pk", "normalized_name"):
-                known.setdefault(norm, pk)
+        self._lookup_authors(keys, known)
         missing = [n for n in keys if n not in known]
         if missing:
-            Author.objects.bulk_create([Author(name=names[n], normalized_name=n) for n in missing])
-            for i in range(0, len(missing), 500):
-                chunk = missing[i : i + 500]
-                for pk, norm in Author.objects.filter(normalized_name__in=chunk).values_list("pk", "normalized_name"):
-                    known.setdefault(norm, pk)
+            if self._fast_sql:
+                with connection.cursor() as cursor:
+                    cursor.executemany(
+                        f"INSERT INTO {Author._meta.db_table} (name, normalized_name) VALUES (%s, %s)",
+                        [(names[n], n) for n in missing],
+                    )
+            else:
+                Author.objects.bulk_create([Author(name=names[n], normalized_name=n) for n in missing])
+            self._lookup_authors(missing, known)
         rows = [(r.id, known[self._normalize(n)], pos) for r in records for pos, n in enumerate(r.authors)]
         if self._fast_sql:
             with connection.cursor() as cursor:
@@ -565,6 +566,24 @@ class IngestPipeline:
                 )
         else:
             Authorship.objects.bulk_create([Authorship(paper_id=p, author_id=a, position=pos) for p, a, pos in rows])
+
+    def _lookup_authors(self, normalized: list[str], known: dict[str, int]) -> None:
+        """Add the ids of existing authors with these normalized names to ``known`` (first one wins)."""
+        table = Author._meta.db_table
+        for i in range(0, len(normalized), 500):  # stay under SQLite's variable limit
+            chunk = normalized[i : i + 500]
+            if self._fast_sql:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        f"SELECT id, normalized_name FROM {table} WHERE normalized_name IN ({', '.join(['%s'] * len(chunk))})"
+                        " ORDER BY id",
+                        chunk,
+                    )
+                    found = cursor.fetchall()
+            else:
+                found = Author.objects.filter(normalized_name__in=chunk).order_by("pk").values_list("pk", "normalized_name")
+            for pk, norm in found:
+                known.setdefault(norm, pk)
 
     def _insert_papers_sql(self, records: list[PaperRecord], hashes: dict[str, str]) -> None:
         """INSERT new papers with executemany; same values the ORM path writes (see ``_paper``)."""
