@@ -1,0 +1,261 @@
+"""Search benchmark: the embedded backend's halves against a naive baseline, in one run.
+
+    .venv/bin/python bench/search_bench.py --papers 1000000        # ~15 min on 2 cores
+    .venv/bin/python bench/search_bench.py --papers 100000         # quick look
+
+Corpus: ``bench/synthetic.py`` records (arXiv-shaped titles/abstracts/authors, sample vocabulary).
+Lexical: the production ``LexicalIndex`` (tantivy) vs SQLite FTS5 ``bm25()`` over the same text.
+Vectors: the production index choice (``vectors.make_index``: faiss IVF-SQ8) vs numpy brute-force
+cosine. Embedding 1M papers with a transformer on 2 CPU cores takes days, so the ANN half runs on
+*clustered synthetic* 384-d unit vectors (4,096 Gaussian clusters; graph/IVF recall collapses on
+uniform noise, clustered data behaves like real embeddings); queries are perturbed corpus vectors.
+The real model's throughput and per-query latency are measured on sample papers and added to
+give the "with query embedding" figures. Hybrid = lexical top-100 + ANN top-100 + RRF, as served.
+Serving RSS is measured in a fresh process that loads both saved indexes and answers queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "src")]
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
+os.environ.setdefault("DAILYPAPERS_DATA_DIR", tempfile.mkdtemp(prefix="search-bench-"))
+
+import django  # noqa: E402
+
+django.setup()
+
+import faiss  # noqa: E402
+
+from dailypapers.ingest.progress import progress_bar  # noqa: E402
+from dailypapers.search.backends.base import SearchFilters  # noqa: E402
+from dailypapers.search.embedder import Embedder, paper_text  # noqa: E402
+from dailypapers.search.fusion import reciprocal_rank_fusion  # noqa: E402
+from dailypapers.search.lexical import LexicalDoc, LexicalIndex  # noqa: E402
+from dailypapers.search.query import query_terms  # noqa: E402
+from dailypapers.search.vectors import IVF_NPROBE, make_index  # noqa: E402
+
+DIM = 384
+K = 10
+DEPTH = 100
+
+
+def pct(values, q):
+    return float(np.percentile(np.asarray(values) * 1000, q))
+
+
+def timed(fn, items):
+    out = []
+    for item in items:
+        start = time.perf_counter()
+        fn(item)
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def summary(times):
+    return {"p50_ms": round(pct(times, 50), 2), "p95_ms": round(pct(times, 95), 2)}
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def clustered_vectors(n: int, seed: int, clusters: int = 4096) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((clusters, DIM)).astype(np.float32)
+    out = np.empty((n, DIM), dtype=np.float32)
+    for start in range(0, n, 100_000):
+        m = min(100_000, n - start)
+        block = centres[rng.integers(0, clusters, m)] + 0.6 * rng.standard_normal((m, DIM)).astype(np.float32)
+        out[start : start + m] = block / np.linalg.norm(block, axis=1, keepdims=True)
+    return out
+
+
+def queries_from_sample(count: int, seed: int) -> list[str]:
+    from dailypapers.ingest.sources.sample import sample_rows
+    from dailypapers.search.evaluation import relevance_set
+
+    rng = np.random.default_rng(seed)
+    texts = [q["query"] for q in relevance_set()]
+    words = [r["title"] for r in sample_rows()]
+    while len(texts) < count:
+        title = words[rng.integers(len(words))].split()
+        start = rng.integers(0, max(1, len(title) - 3))
+        texts.append(" ".join(title[start : start + rng.integers(2, 5)]))
+    return texts[:count]
+
+
+def build_corpus(n: int, seed: int, work: Path):
+    from synthetic import generate_snapshot_records
+
+    lexical = LexicalIndex(work / "lexical")
+    fts = sqlite3.connect(work / "fts.sqlite3")
+    fts.execute("CREATE VIRTUAL TABLE papers USING fts5(pid UNINDEXED, title, abstract, authors, tokenize='porter')")
+    lexical_s = fts_s = 0.0
+    batch, rows = [], []
+    with progress_bar("indexing synthetic papers", n, unit="papers") as update:
+        for i, rec in enumerate(generate_snapshot_records(n, seed), 1):
+            title, abstract = " ".join(rec["title"].split()), " ".join(rec["abstract"].split())
+            cats = rec["categories"].split()
+            batch.append(LexicalDoc(rec["id"], title, abstract, rec["authors"].split(", "), cats, [], False, None))
+            rows.append((rec["id"], title, abstract, rec["authors"]))
+            if len(batch) == 10_000 or i == n:
+                t = time.perf_counter()
+                lexical.upsert(batch)
+                lexical_s += time.perf_counter() - t
+                t = time.perf_counter()
+                fts.executemany("INSERT INTO papers VALUES (?, ?, ?, ?)", rows)
+                fts_s += time.perf_counter() - t
+                batch, rows = [], []
+                update(i)
+    t = time.perf_counter()
+    lexical.commit()
+    lexical_s += time.perf_counter() - t
+    t = time.perf_counter()
+    fts.commit()
+    fts_s += time.perf_counter() - t
+    return lexical, fts, {"tantivy_docs_per_s": round(n / lexical_s), "fts5_docs_per_s": round(n / fts_s)}
+
+
+def serve_rss(work: Path, queries_file: Path) -> dict:
+    """Runs in a fresh process: load the saved indexes, answer queries, report RSS."""
+    base = rss_mb()
+    lexical = LexicalIndex(work / "lexical")
+    index = faiss.read_index(str(work / "ann.faiss"))
+    if isinstance(index, faiss.IndexIVF):
+        index.nprobe = IVF_NPROBE
+    qv = np.load(queries_file)
+    for i, text in enumerate(json.loads((work / "queries.json").read_text())):
+        lexical.search(query_terms(text), SearchFilters(), DEPTH)
+        index.search(qv[i % len(qv)].reshape(1, -1), DEPTH)
+    return {"rss_mb_after_queries": round(rss_mb()), "python_django_baseline_mb": round(base)}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--papers", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--work", type=Path, default=None, help="directory for index files (default: temp)")
+    parser.add_argument("--serve-rss", type=Path, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve_rss:
+        print(json.dumps(serve_rss(args.serve_rss, args.serve_rss / "qv.npy")))
+        return 0
+    faiss.omp_set_num_threads(2)
+    work = args.work or Path(tempfile.mkdtemp(prefix="search-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    report = {"papers": args.papers, "cpu_cores": os.cpu_count(), "queries": args.queries}
+    texts = queries_from_sample(args.queries, args.seed)
+    (work / "queries.json").write_text(json.dumps(texts))
+
+    # Embedding model: throughput on sample papers, per-query latency on short queries.
+    from dailypapers.ingest.sources.sample import sample_rows
+
+    embedder = Embedder()
+    docs = [paper_text(r["title"], r["abstract"]) for r in sample_rows()[:128]]
+    embedder.embed(docs[:8])
+    t = time.perf_counter()
+    embedder.embed(docs)
+    report["embedding"] = {"model": embedder.name, "device": embedder.device, "docs_per_s": round(len(docs) / (time.perf_counter() - t), 1)}
+    embed_times = timed(lambda q: embedder.embed([q]), texts)
+    report["query_embedding"] = summary(embed_times)
+
+    # Lexical: tantivy vs FTS5.
+    lexical, fts, build = build_corpus(args.papers, args.seed, work)
+    report["lexical_build"] = build
+    term_lists = [query_terms(q) for q in texts]
+    lex_times = timed(lambda terms: lexical.search(terms, SearchFilters(), DEPTH), term_lists)
+    fts_sql = "SELECT pid FROM papers WHERE papers MATCH ? ORDER BY bm25(papers, 0, 3.0, 1.0, 1.5) LIMIT 100"
+    fts_times = timed(lambda terms: fts.execute(fts_sql, (" OR ".join(f'"{t}"' for t in terms),)).fetchall(), term_lists)
+    report["lexical"] = summary(lex_times)
+    report["baseline_fts5"] = summary(fts_times)
+    fts.close()
+
+    # Vectors: production index kind vs numpy brute force.
+    vectors = clustered_vectors(args.papers, args.seed)
+    rng = np.random.default_rng(args.seed + 1)
+    qv = vectors[rng.integers(0, args.papers, args.queries)] + 0.05 * rng.standard_normal((args.queries, DIM)).astype(np.float32)
+    qv /= np.linalg.norm(qv, axis=1, keepdims=True)
+    np.save(work / "qv.npy", qv)
+    t = time.perf_counter()
+    sample = vectors[rng.choice(args.papers, min(args.papers, 100_000), replace=False)]
+    index = make_index(DIM, args.papers, sample)
+    for start in range(0, args.papers, 100_000):
+        index.add_with_ids(vectors[start : start + 100_000], np.arange(start, min(args.papers, start + 100_000), dtype=np.int64))
+    report["vector_build"] = {"kind": type(index).__name__, "s": round(time.perf_counter() - t, 1),
+                              "vectors_per_s": round(args.papers / (time.perf_counter() - t))}
+    faiss.write_index(index, str(work / "ann.faiss"))
+    ann_times, ann_ids = [], []
+    for q in qv:
+        start = time.perf_counter()
+        _, ids = index.search(q.reshape(1, -1), DEPTH)
+        ann_times.append(time.perf_counter() - start)
+        ann_ids.append(ids[0])
+    brute_times, recalls = [], []
+    for q, found in zip(qv, ann_ids):
+        start = time.perf_counter()
+        scores = vectors @ q
+        top = np.argpartition(-scores, K)[:K]
+        brute_times.append(time.perf_counter() - start)
+        recalls.append(len(set(top.tolist()) & set(found[:K].tolist())) / K)
+    report["vector"] = {**summary(ann_times), "recall@10_vs_exact": round(float(np.mean(recalls)), 3)}
+    report["baseline_numpy_bruteforce"] = summary(brute_times)
+    del vectors
+    gc.collect()
+
+    # Hybrid as served: both halves + fusion (ANN ids stand in for paper ids; the DB lookup of
+    # the 10-20 hits shown is common to every method and left out).
+    def hybrid(i):
+        lex, _ = lexical.search(term_lists[i], SearchFilters(), DEPTH)
+        _, ids = index.search(qv[i].reshape(1, -1), DEPTH)
+        reciprocal_rank_fusion([([p for p, _ in lex], 0.2), ([str(x) for x in ids[0]], 1.0)], k=30)
+
+    hybrid_times = timed(hybrid, range(len(texts)))
+    report["hybrid"] = summary(hybrid_times)
+    baseline_hybrid = [a + b for a, b in zip(fts_times, brute_times)]
+    report["baseline_hybrid"] = summary(baseline_hybrid)
+    with_embedding = [h + e for h, e in zip(hybrid_times, embed_times)]
+    report["hybrid_with_query_embedding"] = summary(with_embedding)
+    report["vector_with_query_embedding"] = summary([a + e for a, e in zip(ann_times, embed_times)])
+    report["lexical_with_query_embedding"] = report["lexical"]  # lexical needs no query vector
+    report["ratios_baseline_over_ours_p95"] = {
+        "lexical": round(pct(fts_times, 95) / pct(lex_times, 95), 1),
+        "vector": round(pct(brute_times, 95) / pct(ann_times, 95), 1),
+        "hybrid": round(pct(baseline_hybrid, 95) / pct(hybrid_times, 95), 1),
+    }
+    report["index_sizes_mb"] = {
+        "tantivy": round(sum(f.stat().st_size for f in (work / "lexical").iterdir()) / 2**20),
+        "faiss": round((work / "ann.faiss").stat().st_size / 2**20),
+        "fts5": round((work / "fts.sqlite3").stat().st_size / 2**20),
+    }
+    del index, lexical
+    gc.collect()
+    served = subprocess.run([sys.executable, __file__, "--serve-rss", str(work)], capture_output=True, text=True, check=True)
+    report["serving"] = json.loads(served.stdout.strip().splitlines()[-1])
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
