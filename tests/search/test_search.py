@@ -116,6 +116,11 @@ def test_crashed_or_stale_indexes_are_rebuilt(corpus, settings):
     manifest.write_text(json.dumps({"schema_version": 1, "num_docs": 99}))
     assert not corpus.status()["lexical_consistent"]
     assert "being rebuilt" in corpus.search(SearchQuery("protein")).notice
+    # ... and the worker is asked to repair it, once.
+    from django_tasks_db.models import DBTaskResult
+
+    corpus.search(SearchQuery("protein"))
+    assert DBTaskResult.objects.ready().filter(task_path=update_search_index.module_path).count() == 1
     assert corpus.ensure_consistent() == "rebuilt" and corpus.status()["lexical_consistent"]
     # A paper that never reached the index (its task was lost): the count check catches it.
     Paper.objects.create(id="2405.00009", title="Lost update about graph neural networks", abstract="Graphs.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
@@ -30,6 +31,7 @@ FUSION_DEPTH = 100
 FILTERED_OVERFETCH = 8
 INDEX_CHUNK = 2_000
 QUERY_VECTOR_CACHE = 2_048
+REPAIR_REQUEST_INTERVAL_S = 60.0
 
 
 def lexical_docs(paper_ids: Iterable[str]) -> tuple[list[LexicalDoc], list[str]]:
@@ -79,6 +81,7 @@ class LocalSearchBackend(SearchBackend):
         self.vectors = VectorIndex(self.root / "vectors", self.embedder.name, self.embedder.dimensions)
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._repair_requested_at = -REPAIR_REQUEST_INTERVAL_S
 
     # -- searching ---------------------------------------------------------------------------
     def search(self, query: SearchQuery) -> SearchResults:
@@ -91,6 +94,7 @@ class LocalSearchBackend(SearchBackend):
         notices = []
         if not self.lexical.consistent():
             notices.append("The search index is being rebuilt; some papers may be missing from results.")
+            self._request_repair()
         if not terms:
             return SearchResults(hits=[], total=0, mode=query.mode, notice="Type some words to search.")
         depth = max(FUSION_DEPTH, query.offset + query.limit)
@@ -123,6 +127,19 @@ class LocalSearchBackend(SearchBackend):
         return SearchResults(
             hits=self._hits(page, terms), total=total, mode=mode, notice=" ".join(notices)
         )
+
+    def _request_repair(self) -> None:
+        """Ask the worker to check and rebuild the index (at most once a minute per process)."""
+        now = time.monotonic()
+        if now - self._repair_requested_at < REPAIR_REQUEST_INTERVAL_S:
+            return
+        self._repair_requested_at = now
+        from django_tasks_db.models import DBTaskResult
+
+        from dailypapers.search.tasks import update_search_index
+
+        if not DBTaskResult.objects.ready().filter(task_path=update_search_index.module_path).exists():
+            update_search_index.enqueue()
 
     def query_vector(self, text: str) -> np.ndarray:
         """The embedding of a query, cached: search-as-you-type repeats queries a lot."""
