@@ -1,11 +1,11 @@
 from django.contrib import admin
 
-from dailypapers.ingest.models import IngestRun, QuarantinedRecord
+from dailypapers.ingest.models import HarvestState, IngestRun, QuarantinedRecord, ScheduledRun
 
 
 @admin.register(IngestRun)
 class IngestRunAdmin(admin.ModelAdmin):
-    list_display = ["source", "detail", "started_at", "finished_at", "status", "created", "updated", "unchanged", "rejected"]
+    list_display = ["source", "detail", "started_at", "finished_at", "status", "created", "updated", "unchanged", "rejected", "deleted"]
     list_filter = ["source", "status"]
 
 
@@ -14,3 +14,16 @@ class QuarantinedRecordAdmin(admin.ModelAdmin):
     list_display = ["source", "location", "reason", "created_at"]
     list_filter = ["source"]
     search_fields = ["location", "reason"]
+
+
+@admin.register(HarvestState)
+class HarvestStateAdmin(admin.ModelAdmin):
+    list_display = ["source", "set_spec", "metadata_prefix", "last_datestamp", "resumption_token", "pages", "last_run_at",
+                    "last_success_at", "last_error"]  # fmt: skip
+    list_filter = ["source"]
+
+
+@admin.register(ScheduledRun)
+class ScheduledRunAdmin(admin.ModelAdmin):
+    list_display = ["job", "period_key", "due_at", "enqueued_at", "task_result_id"]
+    list_filter = ["job"]
