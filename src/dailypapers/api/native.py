@@ -318,20 +318,22 @@ def me(request):
     return {"username": user.username, "upvotes": user.upvotes.count(), "collections": user.collections.count()}
 
 
-@member.post("/papers/{paperid:paper_id}/upvote", response={200: s.VoteOut, **WRITE_ERRORS}, summary="Upvote a paper")
-def upvote(request, paper_id: str):
+def vote(request, paper_id: str, voted: bool) -> dict:
     paper = get_paper(paper_id)
     write_allowed(request)
-    paper = set_upvote(request.auth, paper, True)
-    return {"id": paper.id, "voted": True, "upvotes": paper.upvotes}
+    paper = set_upvote(request.auth, paper, voted)
+    return {"id": paper.id, "voted": voted, "upvotes": paper.upvotes}
+
+
+@member.post("/papers/{paperid:paper_id}/upvote", response={200: s.VoteOut, **WRITE_ERRORS}, summary="Upvote a paper")
+def upvote(request, paper_id: str):
+    """Idempotent: upvoting twice counts once."""
+    return vote(request, paper_id, True)
 
 
 @member.delete("/papers/{paperid:paper_id}/upvote", response={200: s.VoteOut, **WRITE_ERRORS}, summary="Withdraw an upvote")
 def remove_upvote(request, paper_id: str):
-    paper = get_paper(paper_id)
-    write_allowed(request)
-    paper = set_upvote(request.auth, paper, False)
-    return {"id": paper.id, "voted": False, "upvotes": paper.upvotes}
+    return vote(request, paper_id, False)
 
 
 @member.post("/submissions", response={201: s.PaperOut, **WRITE_ERRORS}, summary="Submit a paper to today's page")
