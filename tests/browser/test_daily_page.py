@@ -28,7 +28,7 @@ def test_log_in_and_upvote_from_the_day_page(live_server, page, demo, artifacts)
     page.wait_for_url(re.compile(r"/accounts/login/"))
     page.fill("input[name=login]", "ada")
     page.fill("input[name=password]", "correct-horse-9")
-    page.locator("form button[type=submit]").last.click()
+    page.locator("form", has=page.locator("input[name=password]")).locator("button[type=submit]").click()
     page.wait_for_url(live_server.url + "/")
     assert page.get_by_test_id("username").inner_text() == "ada"
 
