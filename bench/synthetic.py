@@ -18,7 +18,9 @@ Usage::
     python bench/synthetic.py --records 1000000 --out /tmp/snapshot.jsonl.gz
 
 or from Python: ``generate_snapshot_records(n, seed)`` and ``snapshot_to_import(record)``.
-Same ``n`` and ``seed`` give the same records (within a calendar month: ids run up to last month).
+The records are a pure function of ``n`` and ``seed`` (no clock, no global random state, no set
+iteration order): ids run from August 1991 to ``CORPUS_END`` (a fixed month in the past), so every
+run on every day and in every process yields the same records.
 """
 
 from __future__ import annotations
@@ -72,6 +74,9 @@ Thomas Taylor Moore Jackson Martin Thompson White Harris Clark Lewis Robinson Wa
 Nguyen Tran Pham Singh Kumar Sharma Gupta Patel Shah Das Rossi Russo Ferrari Bianchi Muller Schmidt Schneider Fischer
 Weber Meyer Wagner Becker Dubois Durand Leroy Moreau Ivanov Petrov Sokolov Tanaka Suzuki Takahashi Watanabe Ito
 Yamamoto Nakamura Kobayashi Sato Silva Santos Oliveira Souza Pereira Costa Almeida Cohen Levi Novak Kowalski""".split()
+# The corpus ends before this (year, month). Fixed rather than "last month" so that the records do
+# not depend on the clock; in the past, so every date passes the pipeline's "not in the future" check.
+CORPUS_END = (2026, 1)
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-']*|\d+")
 
 
@@ -117,7 +122,7 @@ def _rfc2822(t: float) -> str:
 
 
 def generate_snapshot_records(n: int, seed: int = 0) -> Iterator[dict]:
-    """Yield ``n`` synthetic snapshot records, oldest ids first, deterministic for (n, seed) in a given month."""
+    """Yield ``n`` synthetic snapshot records, oldest ids first; the same (n, seed) gives the same records."""
     rng = random.Random(seed)
     vocab = _vocabulary()
     lower_vocab = [w.lower() if not w.isupper() else w for w in vocab]
@@ -128,11 +133,9 @@ def generate_snapshot_records(n: int, seed: int = 0) -> Iterator[dict]:
     # Skewed name choice (index ~ u**2) makes common names and prolific authors recur.
     n_first, n_last = len(FIRST_NAMES), len(LAST_NAMES)
 
-    # Up to last month, so every date (versions up to ~3 months later included) is in the past
-    # once clamped to now; the pipeline rejects dates in the future.
-    now = time.time()
-    today = time.gmtime(now)
-    months = _months((today.tm_year, today.tm_mon))
+    # Later versions of the last months' papers would run past the corpus end: they are clamped to it.
+    end = calendar.timegm((*CORPUS_END, 1, 0, 0, 0, 0, 0, 0))
+    months = _months(CORPUS_END)
     total_weight = sum(w for _, _, w in months)
     quotas = [n * w / total_weight for _, _, w in months]
     # Round quotas so they sum to exactly n (largest remainders first).
@@ -172,13 +175,13 @@ def generate_snapshot_records(n: int, seed: int = 0) -> Iterator[dict]:
             words = rng.choices(lower_vocab, k=abstract_words)
             # Snapshot abstracts are hard-wrapped (~12 words a line) with leading spaces.
             abstract = "  " + "\n".join(" ".join(words[i : i + 12]) for i in range(0, len(words), 12)) + "\n"
-            created = min(now - 7200, month_start + rng.random() * 27 * 86400)
+            created = min(end - 7200, month_start + rng.random() * 27 * 86400)
             n_versions = min(5, 1 + int(rng.expovariate(1.6)))
             versions = []
             t = created
             for v in range(1, n_versions + 1):
                 versions.append({"version": f"v{v}", "created": _rfc2822(t)})
-                t = min(now - 3600, t + rng.expovariate(1 / (60 * 86400)))
+                t = min(end - 3600, t + rng.expovariate(1 / (60 * 86400)))
             last_created = time.gmtime(created if n_versions == 1 else t - 1)
             has_doi = rng.random() < 0.35
             yield {
