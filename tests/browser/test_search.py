@@ -3,14 +3,24 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import artifacts, browser, page  # noqa: F401  (fixtures)
-from tests.search.conftest import run_index_tasks
+from dailypapers.search import embedder as embedder_module
+from dailypapers.search import reset_backend
+from tests.search.conftest import MemoizedEmbedder, run_index_tasks
 from tests.search.test_search import CORPUS, ingest
 
 pytestmark = pytest.mark.browser
 
 
-def test_search_as_you_type_then_results_and_similar(live_server, page, transactional_db, artifacts):  # noqa: F811
+@pytest.fixture
+def search_index(settings, tmp_path, monkeypatch):
+    settings.DATA_DIR = tmp_path
+    monkeypatch.setattr(embedder_module, "_shared", MemoizedEmbedder())
+    reset_backend()
+    yield
+    reset_backend()
+
+
+def test_search_as_you_type_then_results_and_similar(live_server, page, transactional_db, search_index, artifacts):
     ingest(CORPUS)
     run_index_tasks()
     page.goto(live_server.url + "/")
