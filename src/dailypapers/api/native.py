@@ -114,15 +114,7 @@ def list_papers(
     offset: int = Query(0, ge=0, le=1_000_000),
 ):
     """Papers, newest publication first (or most upvoted), with optional filters."""
-    qs = Paper.objects.all()
-    if filters.category:
-        qs = qs.filter(categories__icontains=f'"{filters.category}"')
-    if filters.organization:
-        qs = qs.filter(
-            Q(organization__slug=filters.organization) | Q(daily_entry__organization__slug=filters.organization)
-        )
-    if filters.has_code:
-        qs = qs.exclude(github_repo="")
+    qs = entry_filters(filters.category, filters.organization, filters.has_code).apply_to_papers(Paper.objects.all())
     if filters.published_from:
         qs = qs.filter(published_at__date__gte=filters.published_from)
     if filters.published_to:

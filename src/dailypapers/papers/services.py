@@ -28,17 +28,26 @@ class EntryFilters:
             has_code=(params.get("has_code") or "").lower() in {"1", "true", "on", "yes"},
         )
 
-    def apply(self, entries: QuerySet[DailyEntry]) -> QuerySet[DailyEntry]:
+    def q(self, paper: str = "paper__") -> Q:
+        """The filters as one Q, relative to a paper reached through ``paper`` ("" on Paper itself)."""
+        q = Q()
         if self.category:
             # Categories are a JSON list; match the primary category or any listed one.
-            entries = entries.filter(paper__categories__icontains=f'"{self.category}"')
+            q &= Q(**{f"{paper}categories__icontains": f'"{self.category}"'})
         if self.organization:
-            entries = entries.filter(
-                Q(organization__slug=self.organization) | Q(paper__organization__slug=self.organization)
+            # The organization a paper was submitted for, or the one it came with.
+            q &= Q(**{f"{paper}daily_entry__organization__slug": self.organization}) | Q(
+                **{f"{paper}organization__slug": self.organization}
             )
         if self.has_code:
-            entries = entries.exclude(paper__github_repo="")
-        return entries
+            q &= ~Q(**{f"{paper}github_repo": ""})
+        return q
+
+    def apply(self, entries: QuerySet[DailyEntry]) -> QuerySet[DailyEntry]:
+        return entries.filter(self.q()) if self.active else entries
+
+    def apply_to_papers(self, papers: QuerySet[Paper]) -> QuerySet[Paper]:
+        return papers.filter(self.q(paper="")) if self.active else papers
 
     @property
     def active(self) -> bool:
