@@ -17,8 +17,10 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, fields
-from typing import Any
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -78,9 +80,12 @@ class Checkpoint:
     commit: Callable[[], None]
 
 
-@dataclass(frozen=True)
-class PaperRecord:
-    """A validated, normalized paper as the pipeline writes it."""
+class PaperRecord(NamedTuple):
+    """A validated, normalized paper as the pipeline writes it.
+
+    A named tuple rather than a dataclass: records cross from worker processes to the writer by
+    pickle (see ``parallel``), and tuples make that several times cheaper.
+    """
 
     id: str
     title: str
@@ -107,12 +112,28 @@ class PaperRecord:
 
     def content_hash(self) -> str:
         # A flat list in field order: as stable as asdict() + sort_keys, at a fraction of the cost
-        # (this runs once per record of a 3M-paper snapshot).
-        payload = json.dumps([getattr(self, name) for name in _HASHED_FIELDS], default=str, ensure_ascii=False)
+        # (this runs once per record of a 3M-paper snapshot). One shared encoder: the same output
+        # as json.dumps(..., default=str, ensure_ascii=False) without building one per call.
+        payload = _HASH_ENCODER.encode(list(self[:_HASHED_FIELDS]))
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-_HASHED_FIELDS = [f.name for f in fields(PaperRecord) if f.name not in ("daily_date", "daily_submitted_at")]
+# Every field but the trailing two (daily_date, daily_submitted_at) is hashed, in field order.
+_HASHED_FIELDS = PaperRecord._fields.index("daily_date")
+_HASH_ENCODER = json.JSONEncoder(default=str, ensure_ascii=False)
+
+
+class ValidatedItem(NamedTuple):
+    """A record that passed validation, with what the writer needs precomputed.
+
+    Produced by :func:`validate_item` (in this process or a worker process, see ``parallel``), so
+    the database writer only writes.
+    """
+
+    location: str
+    record: PaperRecord
+    content_hash: str
+    author_keys: tuple[str, ...]  # normalized author names, in author order
 
 
 @dataclass
@@ -223,10 +244,22 @@ def parse_authors(value: Any) -> tuple[str, ...]:
     for item in value:
         if isinstance(item, dict):
             item = item.get("name")
-        name = clean_text(item, "author name", MAX_AUTHOR_NAME_CHARS, single_line=True)
+        name = _clean_author_name(item) if type(item) is str else clean_text(item, "author name", MAX_AUTHOR_NAME_CHARS)
         if name:
             names.append(name)
     return tuple(names)
+
+
+@lru_cache(maxsize=100_000)
+def _clean_author_name(name: str) -> str:
+    # Names recur across papers (median 4 authors a paper, prolific authors on hundreds), so the
+    # same cleaning is memoized; rejections raise and are not cached.
+    return clean_text(name, "author name", MAX_AUTHOR_NAME_CHARS, single_line=True)
+
+
+# Author matching key (the bounded memo keeps a 3M-paper import from normalizing the same names
+# millions of times).
+author_key = lru_cache(maxsize=100_000)(normalize_person_name)
 
 
 def parse_categories(value: Any, primary: Any) -> tuple[tuple[str, ...], str]:
@@ -320,6 +353,26 @@ def normalize_record(data: dict[str, Any]) -> PaperRecord:
     )
 
 
+def validate_item(item: SourceItem) -> ValidatedItem | SourceItem:
+    """A record item -> its :class:`ValidatedItem`, or a copy of it carrying the rejection reason.
+
+    Needs no database, so it can run in worker processes; the rejected copy keeps the excerpt the
+    quarantine stores, not the parsed data.
+    """
+    if item.error:
+        return item
+    try:
+        record = normalize_record(item.data)
+    except RecordRejected as exc:
+        excerpt = item.raw or (json.dumps(item.data, ensure_ascii=False, default=str) if item.data else "")
+        return SourceItem(location=item.location, error=str(exc), raw=excerpt[:QUARANTINE_EXCERPT_CHARS])
+    return ValidatedItem(item.location, record, record.content_hash(), tuple(author_key(n) for n in record.authors))
+
+
+def validate_items(items: Iterable[SourceItem]) -> list[ValidatedItem | SourceItem]:
+    return [validate_item(item) for item in items]
+
+
 # --------------------------------------------------------------------------------------------
 # Writing
 
@@ -342,7 +395,10 @@ class IngestPipeline:
     """Feeds records into the database in batches and keeps the report.
 
     Use as ``IngestPipeline("jsonl").run(items)``; ``on_progress`` is called after each batch with
-    the report so far, so commands can show progress.
+    the report so far, so commands can show progress. Items are :class:`SourceItem` (validated
+    here), :class:`ValidatedItem` (validated already, e.g. by worker processes, see ``parallel``)
+    or :class:`Checkpoint`. ``bulk_load=True`` (the snapshot bootstrap) relaxes SQLite's
+    durability and grows its cache for the length of the run (see ``_bulk_load_settings``).
     """
 
     def __init__(
@@ -352,11 +408,13 @@ class IngestPipeline:
         detail: str = "",
         batch_size: int = 1000,
         on_progress: Callable[[IngestReport], None] | None = None,
+        bulk_load: bool = False,
     ):
         self.source = source
         self.detail = detail
         self.batch_size = batch_size
         self.on_progress = on_progress
+        self.bulk_load = bulk_load
         self.report = IngestReport(source)
         self._orgs: dict[str, Organization] = {}
         self._quarantine: list[QuarantinedRecord] = []
@@ -365,27 +423,31 @@ class IngestPipeline:
         # (model instances, per-value preparation) was ~2/3 of a snapshot import's time.
         self._fast_sql = connection.vendor == "sqlite"
         self._author_ids: dict[str, int] = {}  # normalized name -> Author id, bounded (see below)
-        self._normalized: dict[str, str] = {}  # author name as written -> normalized name
+        # True while _author_ids holds every author up to _authors_max_id (SQLite path): a name
+        # missing from it is then known to be new without asking the database.
+        self._authors_complete: bool | None = None  # None: not decided yet
+        self._authors_max_id = 0
         self.run_row: IngestRun | None = None
 
     # public --------------------------------------------------------------------------------
-    def run(self, items: Iterable[SourceItem]) -> IngestReport:
+    def run(self, items: Iterable[SourceItem | ValidatedItem | Checkpoint]) -> IngestReport:
         self.run_row = IngestRun.objects.create(source=self.source, detail=self.detail[:500])
         try:
-            batch: list[tuple[str, PaperRecord]] = []
-            for entry in self._validated(items):
-                if isinstance(entry, Checkpoint):
-                    with transaction.atomic():
+            with self._bulk_load_settings():
+                batch: list[ValidatedItem] = []
+                for entry in self._validated(items):
+                    if isinstance(entry, Checkpoint):
+                        with transaction.atomic():
+                            self._write(batch)
+                            entry.commit()
+                        batch = []
+                        continue
+                    batch.append(entry)
+                    if len(batch) >= self.batch_size:
                         self._write(batch)
-                        entry.commit()
-                    batch = []
-                    continue
-                batch.append(entry)
-                if len(batch) >= self.batch_size:
-                    self._write(batch)
-                    batch = []
-            self._write(batch)
-            self._flush_quarantine()
+                        batch = []
+                self._write(batch)
+                self._flush_quarantine()
         except BaseException as exc:
             self._finish("failed", error=repr(exc))
             raise
@@ -394,7 +456,7 @@ class IngestPipeline:
             self.on_progress(self.report)
         return self.report
 
-    def _write(self, batch: list) -> None:
+    def _write(self, batch: list[ValidatedItem]) -> None:
         """Write one batch (deletions included) with its quarantined records, then report progress."""
         if batch or self._deletions or self._quarantine:
             self._delete_pending()
@@ -412,42 +474,43 @@ class IngestPipeline:
         with transaction.atomic():
             present = list(Paper.objects.filter(pk__in=ids).values_list("pk", flat=True))
             Paper.objects.filter(pk__in=present).delete()
+            if present:  # inside the transaction: receivers' outbox rows commit with the change
+                papers_changed.send(sender=IngestPipeline, paper_ids=present)
         # Counted per record, deleted or already absent: re-running a harvest changes nothing.
         self.report.deleted += len(ids)
-        if present:
-            papers_changed.send(sender=IngestPipeline, paper_ids=present)
 
-    def write_batch(self, records: list[tuple[str, PaperRecord]]) -> None:
+    def write_batch(self, items: list[ValidatedItem]) -> None:
         """Upsert one batch atomically. Later duplicates of an id in the batch win."""
-        by_id: dict[str, PaperRecord] = {}
-        for _, record in records:
-            if record.id in by_id:
+        by_id: dict[str, ValidatedItem] = {}
+        for item in items:
+            if item.record.id in by_id:
                 self.report.unchanged += 1  # counted once; the later copy replaces it
-            by_id[record.id] = record
-        hashes = {pid: rec.content_hash() for pid, rec in by_id.items()}
+            by_id[item.record.id] = item
         with transaction.atomic():
             existing = dict(Paper.objects.filter(pk__in=by_id).values_list("pk", "content_hash"))
             new = [pid for pid in by_id if pid not in existing]
-            changed = [pid for pid in by_id if pid in existing and existing[pid] != hashes[pid]]
-            self.report.unchanged += len(by_id) - len(new) - len(changed)
+            changed = [pid for pid in by_id if pid in existing and existing[pid] != by_id[pid].content_hash]
             if new and self._fast_sql:
-                self._insert_papers_sql([by_id[pid] for pid in new], hashes)
+                self._insert_papers_sql([by_id[pid] for pid in new])
             elif new:
-                Paper.objects.bulk_create([self._paper(by_id[pid], hashes[pid]) for pid in new])
+                Paper.objects.bulk_create([self._paper(by_id[pid]) for pid in new])
             if changed:
-                Paper.objects.bulk_update([self._paper(by_id[pid], hashes[pid]) for pid in changed], PAPER_FIELDS)
+                Paper.objects.bulk_update([self._paper(by_id[pid]) for pid in changed], PAPER_FIELDS)
                 Authorship.objects.filter(paper_id__in=changed).delete()
             self._write_authorships([by_id[pid] for pid in new + changed])
-            self._write_daily_entries([rec for rec in by_id.values() if rec.daily_date])
+            self._write_daily_entries([item.record for item in by_id.values() if item.record.daily_date])
+            if new or changed:  # inside the transaction: receivers' outbox rows commit with the papers
+                papers_changed.send(sender=IngestPipeline, paper_ids=new + changed)
+        self.report.unchanged += len(by_id) - len(new) - len(changed)
         self.report.created += len(new)
         self.report.updated += len(changed)
-        if new or changed:
-            papers_changed.send(sender=IngestPipeline, paper_ids=new + changed)
 
     # internals -----------------------------------------------------------------------------
-    def _validated(self, items: Iterable[SourceItem | Checkpoint]) -> Iterator[tuple[str, PaperRecord] | Checkpoint]:
+    def _validated(
+        self, items: Iterable[SourceItem | ValidatedItem | Checkpoint]
+    ) -> Iterator[ValidatedItem | Checkpoint]:
         for item in items:
-            if isinstance(item, Checkpoint):
+            if isinstance(item, (ValidatedItem, Checkpoint)):
                 yield item
                 continue
             if item.deleted:
@@ -456,13 +519,37 @@ class IngestPipeline:
                 except RecordRejected as exc:
                     self._reject(item, str(exc))
                 continue
-            if item.error:
-                self._reject(item, item.error)
-                continue
-            try:
-                yield item.location, normalize_record(item.data)
-            except RecordRejected as exc:
-                self._reject(item, str(exc))
+            checked = validate_item(item)
+            if isinstance(checked, ValidatedItem):
+                yield checked
+            else:
+                self._reject(checked, checked.error)
+
+    @contextmanager
+    def _bulk_load_settings(self):
+        """For a bulk load into SQLite: no fsync, a 256 MB page cache, temp data in memory; restored after.
+
+        ``synchronous=OFF`` keeps every batch atomic if the process dies (a killed import leaves no
+        partial paper); what it gives up is durability of the last commits if the *machine* loses
+        power mid-import, when the database may need restoring from backup, as the README says.
+        """
+        if not (self.bulk_load and self._fast_sql) or connection.in_atomic_block:
+            yield  # pragmas cannot change inside a transaction
+            return
+        names = ("synchronous", "cache_size", "temp_store")
+        with connection.cursor() as cursor:
+            saved = {}
+            for name in names:
+                cursor.execute(f"PRAGMA {name}")
+                saved[name] = int(cursor.fetchone()[0])
+            for name, value in (("synchronous", 0), ("cache_size", -262_144), ("temp_store", 2)):
+                cursor.execute(f"PRAGMA {name} = {value}")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                for name, value in saved.items():
+                    cursor.execute(f"PRAGMA {name} = {value}")
 
     def _reject(self, item: SourceItem, reason: str) -> None:
         self.report.reject(item.location, reason)
@@ -505,7 +592,8 @@ class IngestPipeline:
             self._orgs[slug], _ = Organization.objects.get_or_create(slug=slug, defaults={"name": name})
         return self._orgs[slug]
 
-    def _paper(self, r: PaperRecord, content_hash: str) -> Paper:
+    def _paper(self, item: ValidatedItem) -> Paper:
+        r = item.record
         return Paper(
             id=r.id,
             source=self.source,
@@ -525,47 +613,64 @@ class IngestPipeline:
             listed_author_count=r.listed_author_count,
             imported_upvotes=r.imported_upvotes,
             organization=self._organization(r.organization),
-            content_hash=content_hash,
+            content_hash=item.content_hash,
         )
 
-    MAX_CACHED_AUTHORS = 300_000  # keeps memory bounded on a 3M-paper import (~60 MB)
+    # ~140 bytes an entry (measured): at most ~280 MB, which holds the distinct authors of ~2M
+    # arXiv-like papers; past it the cache restarts and misses are looked up in the database.
+    MAX_CACHED_AUTHORS = 2_000_000
 
-    def _normalize(self, name: str) -> str:
-        norm = self._normalized.get(name)
-        if norm is None:
-            if len(self._normalized) >= self.MAX_CACHED_AUTHORS:
-                self._normalized.clear()
-            norm = self._normalized[name] = normalize_person_name(name)
-        return norm
-
-    def _write_authorships(self, records: list[PaperRecord]) -> None:
-        names = {self._normalize(n): n for r in records for n in r.authors}
+    def _write_authorships(self, items: list[ValidatedItem]) -> None:
+        names: dict[str, str] = {}  # normalized -> as written (the last spelling in the batch)
+        for item in items:
+            names.update(zip(item.author_keys, item.record.authors))
         if not names:
             return
         known = self._author_ids
+        if self._fast_sql:
+            self._refresh_author_cache()
         if len(known) + len(names) > self.MAX_CACHED_AUTHORS:
             known.clear()
-        keys = [n for n in names if n not in known]
-        self._lookup_authors(keys, known)
-        missing = [n for n in keys if n not in known]
+            self._authors_complete = False
+        missing = [n for n in names if n not in known]
+        if missing and not self._authors_complete:
+            self._lookup_authors(missing, known)
+            missing = [n for n in missing if n not in known]
         if missing:
             if self._fast_sql:
+                table = Author._meta.db_table
                 with connection.cursor() as cursor:
-                    cursor.executemany(
-                        f"INSERT INTO {Author._meta.db_table} (name, normalized_name) VALUES (%s, %s)",
-                        [(names[n], n) for n in missing],
+                    # The transaction holds SQLite's write lock: every id above this one is ours.
+                    cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+                    before = cursor.fetchone()[0]
+                    _sqlite_executemany(
+                        f"INSERT INTO {table} (name, normalized_name) VALUES (?, ?)", [(names[n], n) for n in missing]
                     )
+                    self._read_authors_after(cursor, before)
             else:
                 Author.objects.bulk_create([Author(name=names[n], normalized_name=n) for n in missing])
-            self._lookup_authors(missing, known)
-        rows = [(r.id, known[self._normalize(n)], pos) for r in records for pos, n in enumerate(r.authors)]
+                self._lookup_authors(missing, known)
+        rows = [(item.record.id, known[key], pos) for item in items for pos, key in enumerate(item.author_keys)]
         if self._fast_sql:
-            with connection.cursor() as cursor:
-                cursor.executemany(
-                    f"INSERT INTO {Authorship._meta.db_table} (paper_id, author_id, position) VALUES (%s, %s, %s)", rows
-                )
+            _sqlite_executemany(f"INSERT INTO {Authorship._meta.db_table} (paper_id, author_id, position) VALUES (?, ?, ?)", rows)
         else:
             Authorship.objects.bulk_create([Authorship(paper_id=p, author_id=a, position=pos) for p, a, pos in rows])
+
+    def _refresh_author_cache(self) -> None:
+        """SQLite path: on first use, cache every author if they fit; then pick up authors others added."""
+        if self._authors_complete is None:
+            self._authors_complete = Author.objects.count() <= self.MAX_CACHED_AUTHORS
+        if self._authors_complete:
+            with connection.cursor() as cursor:
+                self._read_authors_after(cursor, self._authors_max_id)
+
+    def _read_authors_after(self, cursor, after_id: int) -> None:
+        cursor.execute(f"SELECT id, normalized_name FROM {Author._meta.db_table} WHERE id > %s ORDER BY id", [after_id])
+        known = self._author_ids
+        for pk, norm in cursor.fetchall():
+            known.setdefault(norm, pk)  # the first author with a name wins, as in _lookup_authors
+            after_id = pk
+        self._authors_max_id = max(self._authors_max_id, after_id)
 
     def _lookup_authors(self, normalized: list[str], known: dict[str, int]) -> None:
         """Add the ids of existing authors with these normalized names to ``known`` (first one wins)."""
@@ -585,26 +690,29 @@ class IngestPipeline:
             for pk, norm in found:
                 known.setdefault(norm, pk)
 
-    def _insert_papers_sql(self, records: list[PaperRecord], hashes: dict[str, str]) -> None:
+    def _insert_papers_sql(self, items: list[ValidatedItem]) -> None:
         """INSERT new papers with executemany; same values the ORM path writes (see ``_paper``)."""
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
-        adapt = connection.ops.adapt_datetimefield_value
+        adapt = _sqlite_datetime if connection.timezone_name == "UTC" else connection.ops.adapt_datetimefield_value
+        now = adapt(timezone.now())
         rows = []
-        for r in records:
+        for item in items:
+            r = item.record
             org = self._organization(r.organization)
             rows.append((
                 r.id, self.source, r.title, r.abstract, adapt(r.published_at), adapt(r.updated_at), r.version,
                 json.dumps(list(r.categories), ensure_ascii=False), r.primary_category, r.doi, r.journal_ref,
                 r.comments, r.license, r.github_repo, r.project_page, r.listed_author_count,
-                org.pk if org else None, r.imported_upvotes, 0, 0, hashes[r.id], now, now,
+                org.pk if org else None, r.imported_upvotes, 0, 0, item.content_hash, now, now,
             ))  # fmt: skip
         columns = _PAPER_INSERT_COLUMNS
-        sql = f"INSERT INTO {Paper._meta.db_table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, rows)
+        _sqlite_executemany(
+            f"INSERT INTO {Paper._meta.db_table} ({', '.join(columns)}) VALUES ({', '.join(['?'] * len(columns))})", rows
+        )
 
     def _write_daily_entries(self, records: list[PaperRecord]) -> None:
         # An existing entry (a member may have submitted the paper) is never moved by an import.
+        if not records:
+            return
         have = set(DailyEntry.objects.filter(paper_id__in=[r.id for r in records]).values_list("paper_id", flat=True))
         DailyEntry.objects.bulk_create(
             [
@@ -619,3 +727,20 @@ class IngestPipeline:
                 if r.id not in have
             ]
         )
+
+
+def _sqlite_executemany(sql: str, rows: list[tuple]) -> None:
+    """executemany on the sqlite3 connection itself, inside the current Django transaction.
+
+    Django's cursor wrapper costs ~3 µs a row on top of SQLite's own ~5 (it re-iterates and
+    converts every parameter row): a third of the authorship inserts of a snapshot import.
+    """
+    connection.ensure_connection()
+    connection.connection.executemany(sql, rows)
+
+
+def _sqlite_datetime(value: dt.datetime | None) -> str | None:
+    """What Django's SQLite backend stores for an aware datetime on a UTC connection, minus its overhead."""
+    if value is None:
+        return None
+    return str(value.astimezone(dt.timezone.utc).replace(tzinfo=None))

@@ -3,6 +3,8 @@
 Lines are read one at a time and mapped onto the import shape by
 :func:`~dailypapers.ingest.arxiv_format.snapshot_to_import`, so memory stays bounded whatever
 the file size; bad lines (invalid JSON or UTF-8, a truncated gzip stream) become rejections.
+For the bootstrap, :func:`validated_snapshot_items` hands chunks of raw lines to worker processes
+that decode and validate them while the main process writes (see ``ingest.parallel``).
 """
 
 from __future__ import annotations
@@ -12,17 +14,37 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from dailypapers.ingest.arxiv_format import snapshot_to_import
-from dailypapers.ingest.pipeline import SourceItem
-from dailypapers.ingest.sources.jsonl import open_maybe_gzip, read_json_lines
+from dailypapers.ingest.parallel import map_in_workers
+from dailypapers.ingest.pipeline import SourceItem, ValidatedItem, validate_items
+from dailypapers.ingest.sources.jsonl import RawLine, decode_json_line, open_maybe_gzip, raw_line_chunks, read_json_lines
 
 SOURCE = "arxiv-snapshot"
+LINES_PER_CHUNK = 2000
 
 
 def snapshot_items(path: str | Path) -> Iterator[SourceItem]:
     for where, obj, error, raw in read_json_lines(Path(path)):
-        if obj is not None:
-            obj = snapshot_to_import(obj)
-        yield SourceItem(location=where, data=obj, error=error, raw=raw)
+        yield _snapshot_item(where, obj, error, raw)
+
+
+def validated_snapshot_items(path: str | Path, *, workers: int) -> Iterator[ValidatedItem | SourceItem]:
+    """The snapshot's records decoded and validated by ``workers`` processes (0: in this one), in file order.
+
+    Rejected records come back as :class:`SourceItem` with their reason, for the pipeline to
+    quarantine; the rest as :class:`ValidatedItem`, ready to write.
+    """
+    return map_in_workers(_validate_chunk, raw_line_chunks(Path(path), LINES_PER_CHUNK), workers)
+
+
+def _validate_chunk(lines: list[RawLine]) -> list[ValidatedItem | SourceItem]:
+    decoded = (decode_json_line(where, line) for where, line in lines)
+    return validate_items(_snapshot_item(*d) for d in decoded if d is not None)
+
+
+def _snapshot_item(where: str, obj: dict | None, error: str | None, raw: str) -> SourceItem:
+    if obj is not None:
+        obj = snapshot_to_import(obj)
+    return SourceItem(location=where, data=obj, error=error, raw=raw)
 
 
 def estimate_records(path: str | Path, sample_lines: int = 2000) -> int | None:

@@ -25,7 +25,11 @@ class Command(BaseCommand):
         jsonl.add_argument("file", type=Path)
         snapshot = sub.add_parser("snapshot", help="arXiv's metadata snapshot, JSON lines (.gz too), streamed")
         snapshot.add_argument("file", type=Path)
-        snapshot.add_argument("--batch-size", type=int, default=None, help="papers per transaction")
+        snapshot.add_argument("--batch-size", type=int, default=None, help="papers per transaction (default 2000)")
+        snapshot.add_argument(
+            "--workers", type=int, default=None,
+            help="processes that decode and validate while this one writes (default: one per core; 0: none)",
+        )  # fmt: skip
         oai = sub.add_parser("arxiv-oai", help="incremental OAI-PMH harvest of one arXiv set")
         oai.add_argument("--set", dest="set_spec", default="", help="OAI set, e.g. cs, math, physics:hep-th")
         oai.add_argument("--from", dest="from_date", type=_date, default=None,
@@ -48,7 +52,7 @@ class Command(BaseCommand):
                 raise CommandError(f"no such file: {path}")
             report = self.run_pipeline("jsonl", jsonl_items(path), detail=str(path))
         elif source == "snapshot":
-            report = self.ingest_snapshot(options["file"], options["batch_size"])
+            report = self.ingest_snapshot(options["file"], options["batch_size"], options["workers"])
         elif source == "arxiv-oai":
             from dailypapers.ingest.sources.arxiv_oai import SOURCE, HarvestError, OaiHarvest
 
@@ -78,23 +82,27 @@ class Command(BaseCommand):
         self.print_report(report)
 
     def run_pipeline(
-        self, source: str, items, *, detail: str = "", total: int | None = None, batch_size: int | None = None
+        self, source: str, items, *, detail: str = "", total: int | None = None, **options
     ) -> IngestReport:
         with progress_bar(f"ingest {source}", total, stream=self.stderr._out) as update:
-            pipeline = IngestPipeline(
-                source, detail=detail, on_progress=lambda r: update(r.seen), **({"batch_size": batch_size} if batch_size else {})
-            )
+            pipeline = IngestPipeline(source, detail=detail, on_progress=lambda r: update(r.seen), **options)
             return pipeline.run(items)
 
-    def ingest_snapshot(self, path: Path, batch_size: int | None) -> IngestReport:
-        from dailypapers.ingest.sources.snapshot import SOURCE, estimate_records, snapshot_items
+    def ingest_snapshot(self, path: Path, batch_size: int | None, workers: int | None) -> IngestReport:
+        from dailypapers.ingest.parallel import default_workers
+        from dailypapers.ingest.sources.snapshot import SOURCE, estimate_records, validated_snapshot_items
 
         if not path.is_file():
             raise CommandError(f"no such file: {path}")
+        if (batch_size is not None and batch_size < 1) or (workers is not None and workers < 0):
+            raise CommandError("--batch-size must be at least 1 and --workers at least 0")
         total = estimate_records(path)
         if total:
             self.stderr.write(f"{path}: about {total:,} records")
-        return self.run_pipeline(SOURCE, snapshot_items(path), detail=str(path), total=total, batch_size=batch_size)
+        items = validated_snapshot_items(path, workers=default_workers() if workers is None else workers)
+        return self.run_pipeline(
+            SOURCE, items, detail=str(path), total=total, batch_size=batch_size or 2000, bulk_load=True
+        )
 
     def print_report(self, report: IngestReport) -> None:
         self.stdout.write(report.summary())
