@@ -120,6 +120,7 @@ def pragmas():
     return values
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite pragmas")
 @pytest.mark.django_db(transaction=True)
 def test_bulk_load_settings_apply_during_the_run_and_are_restored(tmp_path):
     seen = []
