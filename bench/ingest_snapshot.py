@@ -1,26 +1,33 @@
 """Benchmark: import synthetic arXiv snapshots into SQLite; records/s and peak RSS, extrapolated to 3M.
 
-Each size runs ``dailypapers ingest snapshot`` in its own subprocess with a fresh data directory,
-so peak RSS (``RUSAGE_CHILDREN``, taken after each child exits) is per run. The baseline, run in
-the same invocation on the same file, is the ceiling a streaming import cannot beat: reading,
-decompressing and ``json.loads``-ing every line (plus the mapping to the import shape) with no
-database at all. Results are ratios against it, and absolute figures for this machine.
+Each import runs ``dailypapers ingest snapshot`` in its own subprocess with a fresh data directory.
+Peak memory is sampled from /proc every 0.2 s as the *sum* over the importer and its worker
+processes (pages shared after fork are counted once per process, so it overstates). The baseline, run in the same invocation on the same file, is the ceiling a
+single-process streaming import cannot beat: reading, decompressing and ``json.loads``-ing every
+line plus the mapping to the import shape, with no validation and no database. ``--compare-ref``
+also imports the file with the code of an earlier commit (``git archive``), for a before/after
+measured in the same run on the same machine.
 
-    python bench/ingest_snapshot.py --sizes 100000 1000000   # writes bench/out/ingest_snapshot.json
+    python bench/ingest_snapshot.py --sizes 100000 1000000 --compare-ref d2e7b30
+    python bench/ingest_snapshot.py --sizes 100000 --workers 0 2   # in-process vs 2 workers
 
-Input files are generated once by ``bench/synthetic.py`` into bench/out/ (gzip) and reused.
+Results go to bench/out/ingest_snapshot.json. Input files are generated once by
+``bench/synthetic.py`` into bench/out/ (gzip) and reused.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import platform
-import resource
+import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -43,24 +50,69 @@ def snapshot_file(n: int) -> Path:
     path = OUT / f"snapshot-{n}.jsonl.gz"
     if not path.exists():
         print(f"generating {n:,} synthetic records -> {path}", flush=True)
-        subprocess.run([sys.executable, str(ROOT / "bench" / "synthetic.py"), "--records", str(n), "--out", str(path)], check=True)
+        partial = path.with_suffix(".partial.gz")
+        subprocess.run([sys.executable, str(ROOT / "bench" / "synthetic.py"), "--records", str(n), "--out", str(partial)], check=True)
+        partial.rename(path)
     return path
 
 
-def run_import(path: Path) -> dict:
+def _tree_rss_bytes(root: int) -> int:
+    """Resident memory of ``root`` and its descendants, from /proc."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    parents[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    tree, total = {root}, 0
+    for pid in sorted(parents):  # children have larger pids than their parents here
+        if parents[pid] in tree:
+            tree.add(pid)
+    for pid in tree:
+        try:
+            with open(f"/proc/{pid}/statm") as fh:
+                total += int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def run_import(path: Path, *, workers: int | None = None, src: Path | None = None) -> dict:
     data_dir = tempfile.mkdtemp(prefix="dp-bench-ingest-")
     env = {**os.environ, "DAILYPAPERS_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "dailypapers.settings"}
+    if src:  # an earlier commit's code first on the path
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), env.get("PYTHONPATH")]))
     subprocess.run([sys.executable, "-m", "dailypapers", "migrate", "-v0"], env=env, check=True)
+    cmd = [sys.executable, "-m", "dailypapers", "ingest", "snapshot", str(path)]
+    if workers is not None:
+        cmd += ["--workers", str(workers)]
     start = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "dailypapers", "ingest", "snapshot", str(path)], env=env,
-                          capture_output=True, text=True)  # fmt: skip
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.2):
+            if sys.platform.startswith("linux"):
+                peak[0] = max(peak[0], _tree_rss_bytes(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = proc.communicate()
     seconds = time.monotonic() - start
+    done.set()
+    sampler.join()
     if proc.returncode:
-        raise SystemExit(f"import failed:\n{proc.stderr[-3000:]}")
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    db = Path(data_dir) / "dailypapers.sqlite3"
-    return {"seconds": seconds, "summary": proc.stdout.strip().splitlines()[0], "peak_rss_mb_max_so_far": rss,
-            "db_mb": db.stat().st_size / 1e6}  # fmt: skip
+        raise SystemExit(f"import failed:\n{stderr[-3000:]}")
+    return {
+        "seconds": seconds,
+        "summary": stdout.strip().splitlines()[0],
+        "peak_rss_mb_all_processes": round(peak[0] / 1e6),
+        "db_mb": round(sum(p.stat().st_size for p in Path(data_dir).glob("dailypapers.sqlite3*")) / 1e6),
+        "data_dir": data_dir,
+    }
 
 
 def run_parse_only(path: Path) -> float:
@@ -70,34 +122,53 @@ def run_parse_only(path: Path) -> float:
     return float(proc.stdout.split()[1])
 
 
+def source_at(ref: str) -> Path:
+    """The ``src/`` tree of commit ``ref``, extracted to a temp dir."""
+    dest = Path(tempfile.mkdtemp(prefix="dp-bench-ref-"))
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "src"], capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(dest, filter="data")
+    return dest / "src"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--workers", type=int, nargs="+", default=[None],
+                        help="worker counts to measure (default: the command's default, one per core)")  # fmt: skip
+    parser.add_argument("--compare-ref", help="also import with this commit's code (e.g. the last one before a change)")
     args = parser.parse_args(argv)
+    old_src = source_at(args.compare_ref) if args.compare_ref else None
     results = []
     for n in args.sizes:
         path = snapshot_file(n)
         parse_s = run_parse_only(path)
-        imported = run_import(path)
-        rate = n / imported["seconds"]
-        row = {
-            "records": n,
-            "file_mb": path.stat().st_size / 1e6,
-            "baseline_parse_only_rps": round(n / parse_s),
-            "import_seconds": round(imported["seconds"], 1),
-            "import_rps": round(rate),
-            "import_vs_parse_only": round(parse_s / imported["seconds"], 3),
-            # RUSAGE_CHILDREN keeps the largest child; sizes run in increasing order, so this is
-            # this size's peak unless a smaller run peaked higher.
-            "peak_rss_mb": round(imported["peak_rss_mb_max_so_far"]),
-            "db_mb": round(imported["db_mb"]),
-            "extrapolated_3m_minutes": round(TARGET_RECORDS / rate / 60, 1),
-            "summary": imported["summary"],
-        }
-        results.append(row)
-        print(json.dumps(row), flush=True)
+        runs = [(f"workers={'default' if w is None else w}", run_import(path, workers=w)) for w in args.workers]
+        if old_src:
+            runs.append((f"at {args.compare_ref}", run_import(path, src=old_src)))
+        for label, imported in runs:
+            rate = n / imported["seconds"]
+            row = {
+                "records": n,
+                "code": label,
+                "file_mb": round(path.stat().st_size / 1e6, 1),
+                "baseline_parse_only_rps": round(n / parse_s),
+                "import_seconds": round(imported["seconds"], 1),
+                "import_rps": round(rate),
+                "import_vs_parse_only": round(parse_s / imported["seconds"], 3),
+                "peak_rss_mb_all_processes": imported["peak_rss_mb_all_processes"],
+                "db_mb": imported["db_mb"],
+                "extrapolated_3m_minutes": round(TARGET_RECORDS / rate / 60, 1),
+                "summary": imported["summary"],
+            }
+            if old_src and label != f"at {args.compare_ref}":
+                row["speedup_vs_ref"] = round(runs[-1][1]["seconds"] / imported["seconds"], 2)
+            results.append(row)
+            print(json.dumps(row), flush=True)
+            shutil.rmtree(imported["data_dir"], ignore_errors=True)
     report = {
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"load average at end {os.getloadavg()[0]:.1f}",
         "target": "3M records < 5 min (10k records/s), peak RSS < 1 GB",
         "results": results,
     }
