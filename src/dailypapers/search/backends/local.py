@@ -6,7 +6,9 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 import numpy as np
 from django.conf import settings
@@ -18,12 +20,14 @@ from dailypapers.search import fusion
 from dailypapers.search.backends.base import SearchBackend, SearchHit, SearchQuery, SearchResults
 from dailypapers.search.embedder import get_embedder, paper_text, text_hash
 from dailypapers.search.highlight import ABSTRACT_FRAGMENT_CHARS, highlight
-from dailypapers.search.lexical import LexicalDoc, LexicalIndex
+from dailypapers.search.lexical import LexicalDoc, LexicalIndex, LexicalMatches
 from dailypapers.search.models import PaperEmbedding, PendingIndexUpdate
 from dailypapers.search.query import arxiv_reference, query_terms
 from dailypapers.search.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+U = TypeVar("U")
 
 # Both halves contribute this many candidates (at least) to the fusion.
 FUSION_DEPTH = 100
@@ -32,6 +36,22 @@ FILTERED_OVERFETCH = 8
 INDEX_CHUNK = 2_000
 QUERY_VECTOR_CACHE = 2_048
 REPAIR_REQUEST_INTERVAL_S = 60.0
+# Runs the keyword half of searches beside the semantic half (one thread per concurrent search).
+_HALVES = ThreadPoolExecutor(max_workers=8, thread_name_prefix="search-half")
+
+
+def in_parallel(background: Callable[[], T], foreground: Callable[[], U]) -> tuple[T, U]:
+    """``(background(), foreground())``, the first run on a search thread while the second runs here.
+
+    tantivy, onnxruntime and faiss release the GIL, so on two cores the keyword half of a hybrid
+    search overlaps the query embedding and ANN search instead of adding to them.
+    """
+    future = _HALVES.submit(background)
+    try:
+        foreground_result = foreground()
+    finally:
+        background_result = future.result()
+    return background_result, foreground_result
 
 
 def lexical_docs(paper_ids: Iterable[str]) -> tuple[list[LexicalDoc], list[str]]:
@@ -99,33 +119,40 @@ class LocalSearchBackend(SearchBackend):
             return SearchResults(hits=[], total=0, mode=query.mode, notice="Type some words to search.")
         depth = max(FUSION_DEPTH, query.offset + query.limit)
         mode = query.mode
-        vector_ranking: list[str] = []
         if mode in ("hybrid", "vector"):
             vectors_ready, coverage_notice = self._vector_coverage()
             if not vectors_ready:
                 mode = "lexical"
                 notices.append("Semantic search is not available yet (no papers embedded); showing keyword matches only.")
-            else:
-                if coverage_notice:
-                    notices.append(coverage_notice)
-                vector_ranking = self._vector_ranking(self.query_vector(" ".join(terms)), query, depth)
-        lexical_hits, lexical_total = ([], 0)
-        if mode in ("hybrid", "lexical"):
-            lexical_hits, lexical_total = self.lexical.search(terms, query.filters, depth)
-        if mode == "lexical":
-            ranked, total = lexical_hits, lexical_total
+            elif coverage_notice:
+                notices.append(coverage_notice)
+        def lexical_half() -> LexicalMatches:
+            return self.lexical.search(terms, query.filters, depth)
+
+        def vector_half() -> list[tuple[str, float]]:
+            # The whole query, stop words included: they carry meaning for the transformer.
+            return self._vector_ranking(self.query_vector(" ".join(terms)), query, depth)
+
+        if mode == "hybrid":
+            lexical, vector_ranking = in_parallel(lexical_half, vector_half)
         elif mode == "vector":
-            ranked, total = vector_ranking, len(vector_ranking)
+            lexical, vector_ranking = LexicalMatches([], 0, True), vector_half()
+        else:
+            lexical, vector_ranking = lexical_half(), []
+        if mode == "lexical":
+            ranked, total, total_exact = lexical.hits, lexical.total, lexical.total_exact
+        elif mode == "vector":
+            ranked, total, total_exact = vector_ranking, len(vector_ranking), False
         else:
             lexical_weight, vector_weight = fusion.hybrid_weights(vector_ranking[0][1] if vector_ranking else 0.0)
             ranked = fusion.reciprocal_rank_fusion(
-                [([pid for pid, _ in lexical_hits], lexical_weight), ([pid for pid, _ in vector_ranking], vector_weight)],
+                [([pid for pid, _ in lexical.hits], lexical_weight), ([pid for pid, _ in vector_ranking], vector_weight)],
                 k=fusion.RRF_K,
             )
-            total = max(lexical_total, len(ranked))
+            total, total_exact = max(lexical.total, len(ranked)), False
         page = ranked[query.offset : query.offset + query.limit]
         return SearchResults(
-            hits=self._hits(page, terms), total=total, mode=mode, notice=" ".join(notices)
+            hits=self._hits(page, terms), total=total, mode=mode, notice=" ".join(notices), total_exact=total_exact
         )
 
     def _request_repair(self) -> None:
@@ -148,7 +175,7 @@ class LocalSearchBackend(SearchBackend):
             if cached is not None:
                 self._query_vectors.move_to_end(text)
                 return cached
-        vector = self.embedder.embed([text])[0]
+        vector = self.embedder.embed_query(text)
         with self._cache_lock:
             self._query_vectors[text] = vector
             while len(self._query_vectors) > QUERY_VECTOR_CACHE:
@@ -170,7 +197,7 @@ class LocalSearchBackend(SearchBackend):
         return True, ""
 
     def _vector_ranking(self, vector: np.ndarray, query: SearchQuery, depth: int) -> list[tuple[str, float]]:
-        filters_active = query.filters != type(query.filters)()
+        filters_active = query.filters.active
         k = depth * (FILTERED_OVERFETCH if filters_active else 1)
         found = self.vectors.search(vector, k + 16)  # +16: room for rows dropped below
         papers = self._row_papers([row for row, _ in found])
