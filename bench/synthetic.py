@@ -105,8 +105,9 @@ def _paper_id(year: int, month: int, number: int) -> tuple[str, str | None]:
     """The arXiv id of the ``number``-th paper of a month (1-based) and, for old style, its archive."""
     yymm = f"{year % 100:02d}{month:02d}"
     if (year, month) < (2007, 4):
+        # Old-style ids number each archive's papers separately (3 digits a month per archive).
         archive = OLD_STYLE_ARCHIVES[number % len(OLD_STYLE_ARCHIVES)]
-        return f"{archive}/{yymm}{number:03d}", archive
+        return f"{archive}/{yymm}{number // len(OLD_STYLE_ARCHIVES) + 1:03d}", archive
     return (f"{yymm}.{number:05d}" if year >= 2015 else f"{yymm}.{number:04d}"), None
 
 

@@ -133,3 +133,11 @@ def test_synthetic_generator_is_a_pure_function_of_n_and_seed():
     here = hashlib.sha256(json.dumps(list(generate_snapshot_records(300, seed=11))).encode()).hexdigest()
     assert digests == {here}
     assert list(generate_snapshot_records(300, seed=12)) != list(generate_snapshot_records(300, seed=11))
+
+
+def test_synthetic_old_style_ids_stay_valid_in_busy_months():
+    from bench.synthetic import _paper_id
+    from dailypapers.papers.models import ARXIV_OLD_ID
+
+    ids = {_paper_id(1999, 1, number)[0] for number in range(1, 5001)}  # 5,000 papers in one month
+    assert len(ids) == 5000 and all(ARXIV_OLD_ID.match(i) for i in ids)
