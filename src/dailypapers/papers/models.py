@@ -127,7 +127,9 @@ class Paper(models.Model):
 
 
 class Authorship(models.Model):
-    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships")
+    # No index of its own on paper: the unique (paper, position) index serves lookups by paper, and
+    # every index costs the bulk import (~5 authorships per paper).
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships", db_index=False)
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="authorships")
     position = models.PositiveIntegerField()
 
