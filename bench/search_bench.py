@@ -226,7 +226,11 @@ def main(argv=None):
         return 0
     report["lexical_build"] = build
     term_lists = [query_terms(q) for q in texts]
-    lexical.search(term_lists[0], SearchFilters(), DEPTH)
+    # One untimed pass of each form first: a fresh index's postings are still on disk, and
+    # whichever form ran first would pay for reading them into the page cache.
+    for terms in term_lists:
+        lexical.search(terms, SearchFilters(), DEPTH)
+        v1_lexical_search(lexical, terms)
     lex_times = timed(lambda terms: lexical.search(terms, SearchFilters(), DEPTH), term_lists)
     v1_times = timed(lambda terms: v1_lexical_search(lexical, terms), term_lists)
     # FTS5 ranks every match: seconds per query at millions of papers, so a bounded number.
