@@ -14,9 +14,7 @@ estimate). Only the paper id is stored, so fetching the top hits touches few doc
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +22,7 @@ from pathlib import Path
 import tantivy
 
 from dailypapers.search.backends.base import SearchFilters
+from dailypapers.search.manifest import ManifestMixin
 from dailypapers.search.query import keywords
 
 log = logging.getLogger(__name__)
@@ -96,7 +95,7 @@ def _schema() -> tantivy.Schema:
     return builder.build()
 
 
-class LexicalIndex:
+class LexicalIndex(ManifestMixin):
     """One tantivy index directory plus ``manifest.json`` (schema version and committed doc count).
 
     The manifest is written after each commit; an index whose doc count disagrees with it, or whose
@@ -111,16 +110,6 @@ class LexicalIndex:
         self._writer = None
 
     # opening ---------------------------------------------------------------------------
-    @property
-    def manifest_path(self) -> Path:
-        return self.path / "manifest.json"
-
-    def read_manifest(self) -> dict:
-        try:
-            return json.loads(self.manifest_path.read_text())
-        except (OSError, ValueError):
-            return {}
-
     def _open(self) -> tantivy.Index:
         manifest = self.read_manifest()
         if manifest and manifest.get("schema_version") != SCHEMA_VERSION:
@@ -277,17 +266,13 @@ class LexicalIndex:
         self._writer.wait_merging_threads()
         self._writer = None  # releases the lock file for other processes
         self.index.reload()
-        self._write_manifest({"schema_version": SCHEMA_VERSION, "num_docs": self.index.searcher().num_docs})
+        self.write_manifest({"schema_version": SCHEMA_VERSION, "num_docs": self.index.searcher().num_docs})
 
     def rollback(self) -> None:
         if self._writer is not None:
             self._writer.rollback()
             self._writer = None
 
-    def _write_manifest(self, manifest: dict) -> None:
-        tmp = self.manifest_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(manifest))
-        os.replace(tmp, self.manifest_path)
 
     def close(self) -> None:
         self.rollback()

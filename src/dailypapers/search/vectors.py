@@ -13,7 +13,6 @@ vector (3M papers in ~1.2 GB), accepts additions without retraining, and keeps r
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
@@ -26,6 +25,7 @@ import faiss
 import numpy as np
 from django.db.models import Max
 
+from dailypapers.search.manifest import ManifestMixin
 from dailypapers.search.models import PaperEmbedding
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def index_kind(index: faiss.Index) -> str:
     return "faiss flat (exact)"
 
 
-class VectorIndex:
+class VectorIndex(ManifestMixin):
     """Thread-safe ANN search over one model's vectors, kept in step with the database."""
 
     def __init__(self, path: Path, model: str, dim: int):
@@ -74,17 +74,6 @@ class VectorIndex:
         self.max_row_id = 0
         self._lock = threading.RLock()
         self._last_catch_up = 0.0
-
-    # manifest ----------------------------------------------------------------------------
-    @property
-    def manifest_path(self) -> Path:
-        return self.path / "manifest.json"
-
-    def read_manifest(self) -> dict:
-        try:
-            return json.loads(self.manifest_path.read_text())
-        except (OSError, ValueError):
-            return {}
 
     def _rows(self):
         return PaperEmbedding.objects.filter(model=self.model)
@@ -181,9 +170,7 @@ class VectorIndex:
                 "format": FORMAT_VERSION, "model": self.model, "dim": self.dim, "file": name,
                 "ntotal": int(self.index.ntotal), "max_row_id": int(self.max_row_id), "kind": index_kind(self.index),
             }  # fmt: skip
-            tmp = self.manifest_path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(manifest))
-            os.replace(tmp, self.manifest_path)
+            self.write_manifest(manifest)
             for old in self.path.glob("ann-*.faiss*"):
                 if old.name != name:
                     old.unlink(missing_ok=True)
