@@ -6,7 +6,6 @@ import shutil
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
 from dailypapers.ingest.pipeline import IngestPipeline, SourceItem
 from dailypapers.papers.models import Paper
