@@ -78,6 +78,8 @@ def test_search_and_similar_through_the_backend(client, catalog):
     assert found["items"][0]["id"] == "2106.09685" and "<mark>" in found["items"][0]["title_highlight"]
     filtered = client.get("/api/v1/search?q=transformers&category=hep-th").json()
     assert filtered["items"] == []
+    # A small index counts matches exactly (big unfiltered unions are estimated and say so).
+    assert found["total_exact"] is True and filtered["total"] == 0 and filtered["total_exact"] is True
     exact = client.get("/api/v1/search?q=https://arxiv.org/abs/1706.03762").json()
     assert exact["exact_paper_id"] == "1706.03762"
     get_backend().embed_pending()

@@ -249,6 +249,7 @@ def search_papers(
         "query": q.strip(),
         "mode": results.mode,
         "total": results.total,
+        "total_exact": results.total_exact,
         "notice": results.notice,
         "exact_paper_id": results.exact_paper_id,
         "items": [

@@ -95,7 +95,8 @@ class SearchItemOut(PaperOut):
 class SearchOut(Schema):
     query: str
     mode: str
-    total: int
+    total: int = Field(description="matches found; an estimate when total_exact is false")
+    total_exact: bool = Field(description="false when total was estimated (large unfiltered keyword unions)")
     notice: str
     exact_paper_id: str | None
     items: list[SearchItemOut]
