@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import smtplib
 
 from django.conf import settings
@@ -60,15 +61,31 @@ def subscribe(request):
     return render(request, template, {**context, "done": True})
 
 
-# Token links: the signed token is the credential, so these take no cookie and no CSRF token
-# (mail clients POST one-click unsubscribes without either, RFC 8058).
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-def confirm(request, token: str):
-    try:
-        sub = tokens.subscription_from_confirm_token(token)
-    except tokens.BadToken as exc:
-        return _bad_token(request, exc)
+def token_link(read_token):
+    """A view reached from a mailed link: ``read_token`` turns the signed token into the subscription.
+
+    The signed token is the credential, so these views take no cookie and no CSRF token (mail
+    clients POST one-click unsubscribes without either, RFC 8058); a bad token gets a clear page.
+    """
+
+    def decorate(view):
+        @csrf_exempt
+        @require_http_methods(["GET", "POST"])
+        @functools.wraps(view)
+        def wrapper(request, token: str):
+            try:
+                sub = read_token(token)
+            except tokens.BadToken as exc:
+                return _bad_token(request, exc)
+            return view(request, sub, token)
+
+        return wrapper
+
+    return decorate
+
+
+@token_link(tokens.subscription_from_confirm_token)
+def confirm(request, sub, token: str):
     if request.method == "POST":
         sub.confirm()
         return render(request, "digests/message.html", {
@@ -80,13 +97,8 @@ def confirm(request, token: str):
     return render(request, "digests/confirm.html", {"subscription": sub, "token": token})
 
 
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-def unsubscribe(request, token: str):
-    try:
-        sub = tokens.subscription_from_unsubscribe_token(token)
-    except tokens.BadToken as exc:
-        return _bad_token(request, exc)
+@token_link(tokens.subscription_from_unsubscribe_token)
+def unsubscribe(request, sub, token: str):
     if request.method == "POST":
         sub.unsubscribe()
         if request.POST.get("List-Unsubscribe") == "One-Click":
@@ -100,13 +112,8 @@ def unsubscribe(request, token: str):
     return render(request, "digests/unsubscribe.html", {"subscription": sub, "token": token})
 
 
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-def manage(request, token: str):
-    try:
-        sub = tokens.subscription_from_manage_token(token)
-    except tokens.BadToken as exc:
-        return _bad_token(request, exc)
+@token_link(tokens.subscription_from_manage_token)
+def manage(request, sub, token: str):
     status = 200
     context = {"subscription": sub, "token": token, "frequencies": Frequency.choices}
     if request.method == "POST":
