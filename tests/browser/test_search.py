@@ -3,24 +3,15 @@
 import pytest
 from playwright.sync_api import expect
 
-from dailypapers.search import embedder as embedder_module
-from dailypapers.search import reset_backend
-from tests.search.conftest import MemoizedEmbedder, run_index_tasks
+from tests.search.conftest import isolated_search_backend, run_index_tasks  # noqa: F401 (fixture)
 from tests.search.test_search import CORPUS, ingest
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def search_index(settings, tmp_path, monkeypatch):
-    settings.DATA_DIR = tmp_path
-    monkeypatch.setattr(embedder_module, "_shared", MemoizedEmbedder())
-    reset_backend()
-    yield
-    reset_backend()
-
-
-def test_search_as_you_type_then_results_and_similar(live_server, page, transactional_db, search_index, artifacts):
+def test_search_as_you_type_then_results_and_similar(
+    live_server, page, transactional_db, isolated_search_backend, artifacts  # noqa: F811
+):
     ingest(CORPUS)
     run_index_tasks()
     page.goto(live_server.url + "/")

@@ -21,14 +21,19 @@ class MemoizedEmbedder(embedder_module.Embedder):
         return np.stack([_vector_cache[t] for t in texts])
 
 
-@pytest.fixture(autouse=True)
-def search_backend(settings, tmp_path, monkeypatch):
-    """Each test gets its own index directory and a fresh backend over it."""
+@pytest.fixture
+def isolated_search_backend(settings, tmp_path, monkeypatch):
+    """An index directory of the test's own and a fresh backend over it (the model is memoized)."""
     settings.DATA_DIR = tmp_path
     monkeypatch.setattr(embedder_module, "_shared", MemoizedEmbedder())
     reset_backend()
     yield
     reset_backend()
+
+
+@pytest.fixture(autouse=True)
+def search_backend(isolated_search_backend):
+    """Every search test runs on its own index."""
 
 
 def run_index_tasks():
