@@ -8,7 +8,7 @@ outbox survives a crash of the worker between "papers changed" and "index commit
 from __future__ import annotations
 
 import numpy as np
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 
 from dailypapers.papers.models import Paper
@@ -49,14 +49,20 @@ class PendingIndexUpdate(models.Model):
 
     @classmethod
     def enqueue(cls, paper_ids) -> None:
-        now = timezone.now()
-        cls.objects.bulk_create(
-            [cls(paper_id=pid, queued_at=now) for pid in dict.fromkeys(paper_ids)],
-            update_conflicts=True,
-            unique_fields=["paper_id"],
-            update_fields=["queued_at"],
-            batch_size=500,
-        )
+        # One upsert statement run per id rather than bulk_create(update_conflicts=...): a snapshot
+        # import queues every paper it writes, and building a model instance per id was a third of
+        # its write time. The same SQL runs on SQLite and PostgreSQL.
+        ids = list(dict.fromkeys(paper_ids))
+        if not ids:
+            return
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        table, column = cls._meta.db_table, cls._meta.get_field("queued_at").column
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {table} (paper_id, {column}) VALUES (%s, %s)"
+                f" ON CONFLICT (paper_id) DO UPDATE SET {column} = excluded.{column}",
+                [(pid, now) for pid in ids],
+            )
 
     def __str__(self) -> str:
         return self.paper_id
