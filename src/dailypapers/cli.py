@@ -27,7 +27,14 @@ def prepare_database(*, load_sample: bool = True, verbosity: int = 1) -> None:
 
     from dailypapers.papers.models import Paper
 
+    from dailypapers.ingest.bulkload import restore_deferred_indexes
+
+    def building(name: str, seconds: float | None) -> None:
+        if verbosity and seconds is None:
+            print(f"Building index {name}, left for later by an interrupted import …", flush=True)
+
     call_command("migrate", interactive=False, verbosity=0)
+    restore_deferred_indexes(building)
     if load_sample and not Paper.objects.exists():
         if verbosity:
             print("Empty database: loading the bundled sample papers …", flush=True)
@@ -85,8 +92,10 @@ def worker(argv: list[str]) -> int:
     from django.core.management import call_command
 
     from dailypapers import scheduler
+    from dailypapers.ingest.bulkload import restore_deferred_indexes
 
     call_command("migrate", interactive=False, verbosity=0)
+    restore_deferred_indexes()  # an interrupted bootstrap import's (see ingest.bulkload)
     # Periodic jobs (daily harvest, digests) are enqueued by this thread and run by db_worker.
     scheduler.start_in_thread()
     call_command("db_worker", *argv)

@@ -14,6 +14,7 @@ from django.db import connection
 from bench.synthetic import generate_snapshot_records
 from dailypapers.ingest.models import IngestRun, QuarantinedRecord
 from dailypapers.ingest.pipeline import IngestPipeline, SourceItem, normalize_record
+from dailypapers.ingest.sources import jsonl as jsonl_source
 from dailypapers.ingest.sources import snapshot as snapshot_source
 from dailypapers.papers.models import Author, Authorship, Paper
 
@@ -40,7 +41,7 @@ def database_state():
 
 @pytest.mark.django_db
 def test_workers_write_exactly_what_one_process_writes(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(snapshot_source, "LINES_PER_CHUNK", 7)  # many chunks: order across chunks matters
+    monkeypatch.setattr(jsonl_source, "BLOCK_BYTES", 5_000)  # a few lines a block: order across blocks matters
     records = list(generate_snapshot_records(60, seed=5))
     duplicate = {**records[3], "title": "A later copy wins"}
     path = write_snapshot(
@@ -114,7 +115,7 @@ def test_author_cache_past_its_bound_falls_back_to_the_database(monkeypatch):
 def pragmas():
     with connection.cursor() as cursor:
         values = []
-        for name in ("synchronous", "cache_size", "temp_store", "foreign_keys"):
+        for name in ("synchronous", "cache_size", "temp_store", "foreign_keys", "wal_autocheckpoint"):
             cursor.execute(f"PRAGMA {name}")
             values.append(cursor.fetchone()[0])
     return values
@@ -132,7 +133,8 @@ def test_bulk_load_settings_apply_during_the_run_and_are_restored(tmp_path):
 
     before = pragmas()
     IngestPipeline("test", batch_size=1, bulk_load=True).run(items())
-    assert seen == [[0, -262_144, 2, before[3]]] and before[0] != 0
+    assert seen == [[0, -262_144, 2, 0, 16_384]]
+    assert before[0] != 0 and before[3] == 1 and before[4] != 16_384
     assert pragmas() == before
 
 
@@ -140,7 +142,7 @@ def test_bulk_load_settings_apply_during_the_run_and_are_restored(tmp_path):
 def test_worker_failure_fails_the_run_and_keeps_only_whole_batches(tmp_path, monkeypatch):
     """A crash mid-import: the run is marked failed; every paper written has all its authors."""
     path = write_snapshot(tmp_path / "s.jsonl.gz", list(generate_snapshot_records(40, seed=2)))
-    monkeypatch.setattr(snapshot_source, "LINES_PER_CHUNK", 10)
+    monkeypatch.setattr(jsonl_source, "BLOCK_BYTES", 2_000)  # a line or two a block
     real = snapshot_source.snapshot_to_import
 
     def explode_on_line_25(record):
@@ -154,7 +156,7 @@ def test_worker_failure_fails_the_run_and_keeps_only_whole_batches(tmp_path, mon
         call_command("ingest", "snapshot", str(path), "--workers", "2", "--batch-size", "10")
     assert IngestRun.objects.get().status == "failed"
     written = Paper.objects.count()
-    assert written == 20  # the two whole batches before the failing chunk, nothing after
+    assert written == 20  # the two whole batches before the failing block, nothing after
     by_paper = {p: n for p, n in ((r["id"], len(r["authors_parsed"])) for r in generate_snapshot_records(40, seed=2))}
     for paper in Paper.objects.all():
         assert paper.authorships.count() == by_paper[paper.pk]

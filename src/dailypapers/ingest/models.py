@@ -88,3 +88,21 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} {self.period_key}"
+
+
+class DeferredIndex(models.Model):
+    """A secondary index a bulk load dropped and has not built again yet (see ``ingest.bulkload``).
+
+    Written in the transaction that drops the index, deleted in the one that builds it, so an
+    import killed in between leaves a record of what to rebuild.
+    """
+
+    name = models.CharField(max_length=200, primary_key=True)
+    table = models.CharField(max_length=200)
+    sql = models.TextField(help_text="the CREATE INDEX statement, as the database had it")
+    deferred_at = models.DateTimeField(auto_now_add=True)
+    # The importing process: while it runs, nobody else builds the index under its feet.
+    pid = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.name

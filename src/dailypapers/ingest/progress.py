@@ -22,7 +22,8 @@ def progress_bar(description: str, total: int | None = None, *, stream=None, uni
             MofNCompleteColumn() if total else TextColumn("{task.completed:,} " + unit),
             TextColumn("{task.fields[rate]:,.0f} " + unit + "/s"),
             TimeElapsedColumn(),
-            TimeRemainingColumn() if total else TextColumn("{task.fields[extra]}"),
+            TimeRemainingColumn() if total else TextColumn(""),
+            TextColumn("{task.fields[extra]}"),
         ]
         with Progress(*columns, console=console, transient=False) as progress:
             task = progress.add_task(description, total=total, rate=0.0, extra="")
@@ -36,13 +37,14 @@ def progress_bar(description: str, total: int | None = None, *, stream=None, uni
         return
     # Not a terminal (logs, CI): one line at most every 5 seconds.
     start = last = time.monotonic()
+    last_extra = ""
 
     def update(completed: int, extra: str = "") -> None:
-        nonlocal last
+        nonlocal last, last_extra
         now = time.monotonic()
-        if now - last < 5:
+        if now - last < 5 and extra == last_extra:  # a new note (a phase starting) is shown at once
             return
-        last = now
+        last, last_extra = now, extra
         rate = completed / max(now - start, 1e-9)
         eta = f", ETA {int((total - completed) / rate)} s" if total and rate else ""
         of_total = f"/{total:,}" if total else ""

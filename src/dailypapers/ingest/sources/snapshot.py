@@ -16,10 +16,9 @@ from pathlib import Path
 from dailypapers.ingest.arxiv_format import snapshot_to_import
 from dailypapers.ingest.parallel import map_in_workers
 from dailypapers.ingest.pipeline import SourceItem, ValidatedItem, validate_items
-from dailypapers.ingest.sources.jsonl import RawLine, decode_json_line, open_maybe_gzip, raw_line_chunks, read_json_lines
+from dailypapers.ingest.sources.jsonl import LineBlock, block_lines, decode_json_line, open_maybe_gzip, raw_line_blocks, read_json_lines
 
 SOURCE = "arxiv-snapshot"
-LINES_PER_CHUNK = 2000
 
 
 def snapshot_items(path: str | Path) -> Iterator[SourceItem]:
@@ -33,11 +32,11 @@ def validated_snapshot_items(path: str | Path, *, workers: int) -> Iterator[Vali
     Rejected records come back as :class:`SourceItem` with their reason, for the pipeline to
     quarantine; the rest as :class:`ValidatedItem`, ready to write.
     """
-    return map_in_workers(_validate_chunk, raw_line_chunks(Path(path), LINES_PER_CHUNK), workers)
+    return map_in_workers(_validate_block, raw_line_blocks(Path(path)), workers)
 
 
-def _validate_chunk(lines: list[RawLine]) -> list[ValidatedItem | SourceItem]:
-    decoded = (decode_json_line(where, line) for where, line in lines)
+def _validate_block(block: LineBlock) -> list[ValidatedItem | SourceItem]:
+    decoded = (decode_json_line(where, line) for where, line in block_lines(block))
     return validate_items(_snapshot_item(*d) for d in decoded if d is not None)
 
 

@@ -85,7 +85,15 @@ class Command(BaseCommand):
         self, source: str, items, *, detail: str = "", total: int | None = None, **options
     ) -> IngestReport:
         with progress_bar(f"ingest {source}", total, stream=self.stderr._out) as update:
-            pipeline = IngestPipeline(source, detail=detail, on_progress=lambda r: update(r.seen), **options)
+
+            def on_index(name: str, seconds: float | None) -> None:
+                # After the last record of a bootstrap: the indexes deferred during it (ingest.bulkload).
+                note = f"building index {name} …" if seconds is None else f"built index {name} in {seconds:.1f} s"
+                update(pipeline.report.seen, extra=note)
+
+            pipeline = IngestPipeline(
+                source, detail=detail, on_progress=lambda r: update(r.seen), on_index=on_index, **options
+            )
             return pipeline.run(items)
 
     def ingest_snapshot(self, path: Path, batch_size: int | None, workers: int | None) -> IngestReport:

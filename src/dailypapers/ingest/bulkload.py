@@ -1,0 +1,162 @@
+"""SQLite bulk-load mode, for the snapshot bootstrap: relaxed settings and deferred indexes.
+
+Two things make a 3M-paper import into SQLite slow, and both are only worth undoing for a bulk
+load:
+
+- per-commit durability and per-row checks (``bulk_load_settings``);
+- secondary indexes updated row by row. ``Authorship.author`` alone gets ~18M random inserts
+  from a full snapshot, and once such an index outgrows the page cache every batch dirties pages
+  all over it: measured, the import's SQLite time per record doubled between 0 and 1M papers
+  with the indexes in place and stayed flat without them, and building them afterwards from
+  sorted data took a third of the time saved.
+
+So an import into an empty papers table (``should_defer_indexes``) drops the secondary indexes of
+the tables it fills and builds them again at the end (``deferred_indexes``). Each dropped index
+is first written down in :class:`~dailypapers.ingest.models.DeferredIndex`, in the same
+transaction as the drop, so an import killed before the end leaves a record of what is missing:
+re-running the import carries on without them and builds them at its end, and any other ingest
+run, ``dailypapers serve`` and ``dailypapers worker`` build them first
+(``restore_deferred_indexes``), unless the import that dropped them is still running. Unique
+indexes are never dropped: they are constraints.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+
+from django.db import connection, transaction
+
+from dailypapers.ingest.models import DeferredIndex
+from dailypapers.papers.models import Authorship, Paper
+
+log = logging.getLogger(__name__)
+
+# The tables a snapshot import fills row by row. Authors are not among them: the writer looks
+# authors up by normalized name whenever its cache of them is incomplete, so that index stays.
+DEFERRABLE_TABLES = (Paper, Authorship)
+
+# For the length of a bulk load. synchronous=OFF keeps every batch atomic if the process dies
+# (a killed import leaves no partial paper); what it gives up is durability of the last commits
+# if the *machine* loses power mid-import, when the database may need restoring from backup.
+BULK_LOAD_PRAGMAS = {
+    "synchronous": 0,
+    "cache_size": -262_144,  # 256 MB
+    "temp_store": 2,  # temp data in memory
+    # Foreign keys are not checked row by row: the writer makes every reference itself (the
+    # paper it has just inserted, the author id it has just read or written).
+    "foreign_keys": 0,
+    # Checkpoint the WAL every ~64 MB instead of every 4 MB: pages dirtied by several batches in
+    # between are copied into the database once, not once per batch.
+    "wal_autocheckpoint": 16_384,
+}
+# Building an index sorts every row: spread the sort over the cores, spill it to temporary
+# files rather than memory (an 18M-row index would not fit the import's memory budget).
+INDEX_BUILD_PRAGMAS = {"threads": 4, "temp_store": 1, "cache_size": -262_144}
+
+
+@contextmanager
+def pragmas(values: dict[str, int]):
+    """Set SQLite pragmas on this connection for the block; restore the previous values after."""
+    saved = {}
+    with connection.cursor() as cursor:
+        for name, value in values.items():
+            cursor.execute(f"PRAGMA {name}")
+            saved[name] = int(cursor.fetchone()[0])
+            cursor.execute(f"PRAGMA {name} = {int(value)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for name, value in saved.items():
+                cursor.execute(f"PRAGMA {name} = {value}")
+
+
+def should_defer_indexes() -> bool:
+    """True for a bootstrap: the papers table is empty, or an earlier bootstrap was cut short."""
+    return connection.vendor == "sqlite" and (DeferredIndex.objects.exists() or not Paper.objects.exists())
+
+
+def drop_secondary_indexes() -> list[str]:
+    """Drop the non-unique indexes of ``DEFERRABLE_TABLES``, recording each; return their names."""
+    tables = [model._meta.db_table for model in DEFERRABLE_TABLES]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            f" AND tbl_name IN ({', '.join(['%s'] * len(tables))}) ORDER BY name",
+            tables,
+        )
+        indexes = [(name, table, sql) for name, table, sql in cursor.fetchall() if not _is_unique(sql)]
+        DeferredIndex.objects.bulk_create(
+            [DeferredIndex(name=name, table=table, sql=sql) for name, table, sql in indexes], ignore_conflicts=True
+        )
+        for name, _, _ in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+        # This import owns them now, those a cut-short earlier one dropped included.
+        DeferredIndex.objects.update(pid=os.getpid())
+    return [name for name, _, _ in indexes]
+
+
+def restore_deferred_indexes(on_progress: Callable[[str, float | None], None] | None = None) -> int:
+    """Build every index a bulk load deferred; return how many. Safe to call at any time.
+
+    ``on_progress(name, None)`` is called before each index is built, ``on_progress(name, seconds)``
+    after.
+    """
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        return 0
+    pending = [index for index in DeferredIndex.objects.order_by("name") if not _owned_by_another_live_process(index)]
+    if not pending:
+        return 0
+    log.info("building %d deferred index(es): %s", len(pending), ", ".join(p.name for p in pending))
+    with pragmas(INDEX_BUILD_PRAGMAS):
+        for index in pending:
+            if on_progress:
+                on_progress(index.name, None)
+            start = time.monotonic()
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(_if_not_exists(index.sql))
+                DeferredIndex.objects.filter(pk=index.pk).delete()
+            if on_progress:
+                on_progress(index.name, time.monotonic() - start)
+    return len(pending)
+
+
+@contextmanager
+def deferred_indexes(on_progress: Callable[[str, float | None], None] | None = None):
+    """Drop the deferrable indexes for the block and build them again after it, however it ends.
+
+    If the process is killed inside the block, the indexes stay recorded as deferred (see the
+    module docstring); an interrupt during the final build leaves the rest recorded likewise.
+    """
+    drop_secondary_indexes()
+    try:
+        yield
+    finally:
+        restore_deferred_indexes(on_progress)
+
+
+def _owned_by_another_live_process(index: DeferredIndex) -> bool:
+    if not index.pid or index.pid == os.getpid():
+        return False
+    try:
+        os.kill(index.pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, under another user
+        return True
+    return True
+
+
+def _is_unique(sql: str) -> bool:
+    return sql.lstrip().upper().startswith("CREATE UNIQUE")
+
+
+def _if_not_exists(sql: str) -> str:
+    head, sep, rest = sql.partition("INDEX")
+    if not sep or rest.lstrip().upper().startswith("IF NOT EXISTS"):
+        return sql
+    return f"{head}INDEX IF NOT EXISTS{rest}"
