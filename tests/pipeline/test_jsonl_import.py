@@ -120,8 +120,10 @@ def test_malformed_lines_are_rejected_with_line_and_reason_and_the_rest_imported
     path = write_jsonl(tmp_path / "bad.jsonl", lines)
     with path.open("ab") as fh:
         fh.write(b'{"id": "2406.77777", "title": "bad \xff utf8"}\n')  # 12
+        fh.write(b'{"id": "2406.88888", "title": "lone \\ud800 surrogate"}\n')  # 13: valid JSON, no database stores it
+        fh.write(b'{"id": "2406.99999", "title": "T", "primary_category": "cs \\"x"}\n')  # 14
     out = run_import(path)
-    assert "2 created, 0 updated, 0 unchanged, 10 rejected" in out
+    assert "2 created, 0 updated, 0 unchanged, 12 rejected" in out
     assert set(Paper.objects.values_list("pk", flat=True)) == {"2406.01234", "2406.66666"}
     reasons = dict(QuarantinedRecord.objects.values_list("location", "reason"))
     assert reasons["line 2"].startswith("invalid JSON")
@@ -134,8 +136,10 @@ def test_malformed_lines_are_rejected_with_line_and_reason_and_the_rest_imported
     assert reasons["line 9"].startswith("bad github_repo")
     assert reasons["line 10"].startswith("impossible published")
     assert reasons["line 12"].startswith("invalid UTF-8")
+    assert reasons["line 13"] == "bad title: invalid Unicode (a lone surrogate)"
+    assert reasons["line 14"].startswith("bad primary_category")
     run = IngestRun.objects.get()
-    assert (run.status, run.created, run.rejected) == ("finished", 2, 10)
+    assert (run.status, run.created, run.rejected) == ("finished", 2, 12)
     assert "rejected line 2: invalid JSON" in out
 
 
