@@ -73,7 +73,7 @@ def test_reimport_with_workers_reports_unchanged(tmp_path, capsys):
     assert database_state() == before
 
 
-def test_content_hash_is_the_one_earlier_versions_stored():
+def test_legacy_content_hash_is_the_one_earlier_versions_stored():
     # Computed by the previous implementation (json.dumps of the fields, default=str): databases
     # imported before keep recognizing unchanged records instead of rewriting every paper once.
     record = normalize_record({
@@ -82,7 +82,29 @@ def test_content_hash_is_the_one_earlier_versions_stored():
         "updated": "2024-06-10T12:00:00Z", "github_repo": "https://github.com/example/m", "upvotes": 12,
         "organization": "example-ai Example AI", "daily_date": "2024-06-04", "num_authors": 3,
     })  # fmt: skip
-    assert record.content_hash() == "ddac08ed8517bed194edacbeb7a79762043d7c38653bb86962db702d99b82d55"
+    assert record.legacy_content_hash() == "ddac08ed8517bed194edacbeb7a79762043d7c38653bb86962db702d99b82d55"
+    assert record.content_hash() != record.legacy_content_hash()
+
+
+@pytest.mark.django_db
+def test_reimport_over_legacy_hashes_counts_unchanged_and_upgrades_them(tmp_path, capsys):
+    path = write_snapshot(tmp_path / "s.jsonl.gz", list(generate_snapshot_records(12, seed=6)))
+    call_command("ingest", "snapshot", str(path), "--workers", "0")
+    current = dict(Paper.objects.values_list("pk", "content_hash"))
+    by_id = {}
+    for item in snapshot_source.snapshot_items(path):
+        record = normalize_record(item.data)
+        by_id[record.id] = record
+    for pid, record in by_id.items():  # as a database written by an earlier version holds them
+        Paper.objects.filter(pk=pid).update(content_hash=record.legacy_content_hash())
+    Paper.objects.filter(pk=next(iter(by_id))).update(content_hash="0" * 64)  # one really changed
+    modified = dict(Paper.objects.values_list("pk", "modified_at"))
+    capsys.readouterr()
+    call_command("ingest", "snapshot", str(path), "--workers", "0")
+    assert "12 records: 0 created, 1 updated, 11 unchanged, 0 rejected" in capsys.readouterr().out
+    assert dict(Paper.objects.values_list("pk", "content_hash")) == current  # upgraded in place
+    after = dict(Paper.objects.values_list("pk", "modified_at"))
+    assert [pid for pid in after if after[pid] != modified[pid]] == [next(iter(by_id))]
 
 
 @pytest.mark.django_db

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from dailypapers.ingest.arxiv_format import snapshot_to_import
 from dailypapers.ingest.parallel import map_in_workers
-from dailypapers.ingest.pipeline import SourceItem, ValidatedItem, validate_items
+from dailypapers.ingest.pipeline import SourceItem, ValidatedItem, validate_record
 from dailypapers.ingest.sources.jsonl import LineBlock, block_lines, decode_json_line, open_maybe_gzip, raw_line_blocks, read_json_lines
 
 SOURCE = "arxiv-snapshot"
@@ -36,8 +36,17 @@ def validated_snapshot_items(path: str | Path, *, workers: int) -> Iterator[Vali
 
 
 def _validate_block(block: LineBlock) -> list[ValidatedItem | SourceItem]:
-    decoded = (decode_json_line(where, line) for where, line in block_lines(block))
-    return validate_items(_snapshot_item(*d) for d in decoded if d is not None)
+    results = []
+    for where, line in block_lines(block):
+        decoded = decode_json_line(where, line)
+        if decoded is None:  # a blank line
+            continue
+        where, obj, error, raw = decoded
+        if obj is None:
+            results.append(SourceItem(location=where, error=error, raw=raw))
+        else:
+            results.append(validate_record(where, snapshot_to_import(obj)))
+    return results
 
 
 def _snapshot_item(where: str, obj: dict | None, error: str | None, raw: str) -> SourceItem:
