@@ -735,11 +735,17 @@ class IngestPipeline:
             else:
                 Author.objects.bulk_create([Author(name=names[n], normalized_name=n) for n in missing])
                 self._lookup_authors(missing, known)
-        rows = [(item.record.id, known[key], pos) for item in items for pos, key in enumerate(item.author_keys)]
+        table = Authorship._meta.db_table
         if self._fast_sql:
-            _sqlite_executemany(f"INSERT INTO {Authorship._meta.db_table} (paper_id, author_id, position) VALUES (?, ?, ?)", rows)
+            # One statement per paper, SQLite expanding its author ids (json_each: position = index):
+            # a fifth cheaper than one per authorship, of which a snapshot has ~6 a paper.
+            rows = [(item.record.id, orjson.dumps([known[key] for key in item.author_keys]).decode()) for item in items]
+            _sqlite_executemany(f"INSERT INTO {table} (paper_id, author_id, position) SELECT ?, value, key FROM json_each(?)", rows)
         else:
-            Authorship.objects.bulk_create([Authorship(paper_id=p, author_id=a, position=pos) for p, a, pos in rows])
+            Authorship.objects.bulk_create(
+                [Authorship(paper_id=item.record.id, author_id=known[key], position=pos)
+                 for item in items for pos, key in enumerate(item.author_keys)]
+            )  # fmt: skip
 
     def _refresh_author_cache(self) -> None:
         """SQLite path: on first use, cache every author if they fit; then pick up authors others added."""
