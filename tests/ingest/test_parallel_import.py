@@ -155,7 +155,7 @@ def test_bulk_load_settings_apply_during_the_run_and_are_restored(tmp_path):
 
     before = pragmas()
     IngestPipeline("test", batch_size=1, bulk_load=True).run(items())
-    assert seen == [[0, -262_144, 2, 0, 16_384]]
+    assert seen == [[0, -65_536, 2, 0, 16_384]]
     assert before[0] != 0 and before[3] == 1 and before[4] != 16_384
     assert pragmas() == before
 

@@ -3,12 +3,12 @@
 Two things make a 3M-paper import into SQLite slow, and both are only worth undoing for a bulk
 load:
 
-- per-commit durability and per-row checks (``bulk_load_settings``);
+- per-commit durability and per-row checks (``BULK_LOAD_PRAGMAS``);
 - secondary indexes updated row by row. ``Authorship.author`` alone gets ~18M random inserts
   from a full snapshot, and once such an index outgrows the page cache every batch dirties pages
   all over it: measured, the import's SQLite time per record doubled between 0 and 1M papers
-  with the indexes in place and stayed flat without them, and building them afterwards from
-  sorted data took a third of the time saved.
+  with the indexes in place and stayed flat without them, and building them afterwards cost a
+  quarter of what that saved.
 
 So an import into an empty papers table (``should_defer_indexes``) drops the secondary indexes of
 the tables it fills and builds them again at the end (``deferred_indexes``). Each dropped index
@@ -45,7 +45,9 @@ DEFERRABLE_TABLES = (Paper, Authorship)
 # if the *machine* loses power mid-import, when the database may need restoring from backup.
 BULK_LOAD_PRAGMAS = {
     "synchronous": 0,
-    "cache_size": -262_144,  # 256 MB
+    # 64 MB: with the random-access indexes deferred, a 1M-paper import measured as fast as with
+    # 256 MB, and pages it drops stay in the OS cache (outside the import's memory).
+    "cache_size": -65_536,
     "temp_store": 2,  # temp data in memory
     # Foreign keys are not checked row by row: the writer makes every reference itself (the
     # paper it has just inserted, the author id it has just read or written).
@@ -54,9 +56,9 @@ BULK_LOAD_PRAGMAS = {
     # between are copied into the database once, not once per batch.
     "wal_autocheckpoint": 16_384,
 }
-# Building an index sorts every row: spread the sort over the cores, spill it to temporary
-# files rather than memory (an 18M-row index would not fit the import's memory budget).
-INDEX_BUILD_PRAGMAS = {"threads": 4, "temp_store": 1, "cache_size": -262_144}
+# Building an index sorts every row: spill the sort to temporary files rather than memory (the
+# author index of a full snapshot, 18M rows, would not fit the import's memory budget).
+INDEX_BUILD_PRAGMAS = {"temp_store": 1, "cache_size": -65_536}
 
 
 @contextmanager
