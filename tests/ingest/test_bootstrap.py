@@ -197,3 +197,14 @@ def test_killed_bootstrap_resumes_and_ends_with_every_index(tmp_path):
     # And the indexes are used again.
     plan = db.execute("EXPLAIN QUERY PLAN SELECT * FROM papers_authorship WHERE author_id = 1").fetchall()
     assert "INDEX" in " ".join(str(row) for row in plan)
+
+
+def test_operators_see_deferred_indexes_in_the_admin(admin_client):
+    bulkload.drop_secondary_indexes()
+    try:
+        page = admin_client.get("/admin/ingest/deferredindex/")
+        assert page.status_code == 200
+        assert "papers_authorship_author_id" in page.content.decode()
+        assert admin_client.get("/admin/ingest/deferredindex/add/").status_code == 403  # read-only
+    finally:
+        bulkload.restore_deferred_indexes()

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from dailypapers.ingest.models import HarvestState, IngestRun, QuarantinedRecord, ScheduledRun
+from dailypapers.ingest.models import DeferredIndex, HarvestState, IngestRun, QuarantinedRecord, ScheduledRun
 
 
 @admin.register(IngestRun)
@@ -27,3 +27,19 @@ class HarvestStateAdmin(admin.ModelAdmin):
 class ScheduledRunAdmin(admin.ModelAdmin):
     list_display = ["job", "period_key", "due_at", "enqueued_at", "task_result_id"]
     list_filter = ["job"]
+
+
+@admin.register(DeferredIndex)
+class DeferredIndexAdmin(admin.ModelAdmin):
+    """Read-only: rows come and go with bulk imports (see ingest.bulkload)."""
+
+    list_display = ["name", "table", "deferred_at", "pid"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
