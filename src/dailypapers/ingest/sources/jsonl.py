@@ -77,7 +77,8 @@ def raw_line_blocks(path: Path) -> Iterator[LineBlock]:
     after every line before the damage.
     """
     lineno = 1  # number of the first line not yielded yet
-    pending = b""  # the start of that line
+    pending: list[bytes] = []  # the start of that line, in pieces (joined once its end arrives)
+    pending_bytes = 0
     too_long = 0  # bytes of an over-long line skipped so far (0: not skipping)
     for piece in _decompressed_pieces(path):
         if isinstance(piece, str):  # the line the damage cut off (if any) is unreadable, not short
@@ -90,20 +91,21 @@ def raw_line_blocks(path: Path) -> Iterator[LineBlock]:
                 continue
             yield lineno, f"line too long: {too_long + end} bytes (max {MAX_LINE_BYTES})"
             lineno, too_long, piece = lineno + 1, 0, piece[end + 1 :]
-        data = pending + piece if pending else piece
-        cut = data.rfind(b"\n")
-        if cut < 0:
-            pending = data
-        else:
-            block, pending = data[:cut], data[cut + 1 :]
+        cut = piece.rfind(b"\n")
+        if cut >= 0:
+            block = b"".join([*pending, piece[:cut]]) if pending else piece[:cut]
             yield lineno, block
             lineno += block.count(b"\n") + 1
-        if len(pending) > MAX_LINE_BYTES:
-            too_long, pending = len(pending), b""
+            pending, pending_bytes, piece = [], 0, piece[cut + 1 :]
+        if piece:
+            pending.append(piece)
+            pending_bytes += len(piece)
+            if pending_bytes > MAX_LINE_BYTES:
+                too_long, pending, pending_bytes = pending_bytes, [], 0
     if too_long:
         yield lineno, f"line too long: {too_long} bytes (max {MAX_LINE_BYTES})"
     elif pending:
-        yield lineno, pending
+        yield lineno, b"".join(pending)
 
 
 def block_lines(block: LineBlock, location_prefix: str = "line") -> Iterator[RawLine]:
