@@ -1,10 +1,10 @@
 """Validate records in worker processes while this process writes them (the snapshot bootstrap).
 
-Decoding, validating, normalizing and hashing a snapshot record costs several times what writing
-it does, and none of it needs the database, so worker processes do it on chunks of raw lines
-while the main process (the only one that writes) inserts the previous chunks. Results come back
-in input order, so locations, "later duplicate wins" and checkpoints behave exactly as in one
-process; at most a few chunks are in flight, so memory stays bounded whatever the file size.
+Decoding, validating, normalizing and hashing a snapshot record costs about what writing it
+does, and none of it needs the database, so worker processes do it on blocks of raw lines while
+the main process (the only one that writes) inserts the previous blocks. Results come back in
+input order, so locations, "later duplicate wins" and checkpoints behave exactly as in one
+process; a bounded number of blocks is in flight, so memory stays bounded whatever the file size.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ Result = TypeVar("Result")
 def default_workers() -> int:
     """Worker processes for this machine: one per core, the writer sharing a core with them.
 
-    Validation costs about what writing does (~170 µs a snapshot record each), so the split needs
-    every core; on a machine whose cores are busy with other work, ``--workers 0`` measured faster.
+    Validation costs about what writing does (~90 µs a snapshot record each, measured), so the
+    split needs every core; on a machine whose cores are busy with other work, fewer can be faster.
     """
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
