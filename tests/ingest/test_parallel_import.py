@@ -6,6 +6,7 @@ break (order, rejection reasons, crash atomicity, settings restored, authors not
 
 import gzip
 import json
+import os
 
 import pytest
 from django.core.management import call_command
@@ -182,3 +183,13 @@ def test_worker_failure_fails_the_run_and_keeps_only_whole_batches(tmp_path, mon
     by_paper = {p: n for p, n in ((r["id"], len(r["authors_parsed"])) for r in generate_snapshot_records(40, seed=2))}
     for paper in Paper.objects.all():
         assert paper.authorships.count() == by_paper[paper.pk]
+
+
+def _niceness(chunk):
+    return [os.nice(0)]
+
+
+def test_workers_yield_the_cpu_to_the_writer():
+    from dailypapers.ingest.parallel import WORKER_NICENESS, map_in_workers
+
+    assert set(map_in_workers(_niceness, range(4), workers=2)) == {min(19, os.nice(0) + WORKER_NICENESS)}
