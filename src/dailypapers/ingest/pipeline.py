@@ -18,10 +18,10 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 from typing import Any, NamedTuple
 
 import orjson
@@ -125,7 +125,7 @@ class PaperRecord(NamedTuple):
     def legacy_content_hash(self) -> str:
         """The hash earlier versions stored (json.dumps, default=str): recognized, then replaced.
 
-        Three times the cost of ``content_hash``, so only computed for a stored paper whose hash
+        Several times the cost of ``content_hash``, so only computed for a stored paper whose hash
         differs (see ``IngestPipeline.write_batch``).
         """
         payload = json.dumps(list(self[:_HASHED_FIELDS]), default=str, ensure_ascii=False)
