@@ -18,7 +18,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
@@ -440,14 +440,13 @@ def validate_record(location: str, data: Any, raw: str = "") -> ValidatedItem | 
     try:
         record = normalize_record(data)
     except RecordRejected as exc:
-        excerpt = quarantine_excerpt(SourceItem(location=location, data=data, raw=raw))
-        return SourceItem(location=location, error=str(exc), raw=excerpt)
+        return SourceItem(location=location, error=str(exc), raw=quarantine_excerpt(raw, data))
     return ValidatedItem(location, record, record.content_hash(), tuple(map(author_key, record.authors)))
 
 
-def quarantine_excerpt(item: SourceItem) -> str:
+def quarantine_excerpt(raw: str, data: Any) -> str:
     """The start of a rejected record as a database can store it (a lone surrogate becomes "?")."""
-    excerpt = item.raw or (json.dumps(item.data, ensure_ascii=False, default=str) if item.data else "")
+    excerpt = raw or (json.dumps(data, ensure_ascii=False, default=str) if data else "")
     excerpt = excerpt[:QUARANTINE_EXCERPT_CHARS]
     return excerpt if excerpt.isascii() else excerpt.encode("utf-8", "replace").decode("utf-8")
 
@@ -618,21 +617,17 @@ class IngestPipeline:
     def _bulk_load_mode(self):
         """SQLite bulk-load settings for a ``bulk_load`` run, and deferred indexes for a bootstrap
         (see ``ingest.bulkload``); any other run first builds indexes a cut-short bootstrap left."""
-        if not self._fast_sql or connection.in_atomic_block:  # pragmas cannot change in a transaction
-            with bulkload.fewer_gc_passes() if self.bulk_load else nullcontext():
-                yield
-            return
-        if not self.bulk_load:
-            bulkload.restore_deferred_indexes(self.on_index)
+        with ExitStack() as stack:
+            if self.bulk_load:
+                stack.enter_context(bulkload.fewer_gc_passes())
+            if self._fast_sql and not connection.in_atomic_block:  # pragmas cannot change in a transaction
+                if self.bulk_load:
+                    stack.enter_context(bulkload.pragmas(bulkload.BULK_LOAD_PRAGMAS))
+                if self.bulk_load and bulkload.should_defer_indexes():
+                    stack.enter_context(bulkload.deferred_indexes(self.on_index))
+                else:
+                    bulkload.restore_deferred_indexes(self.on_index)
             yield
-            return
-        with bulkload.fewer_gc_passes(), bulkload.pragmas(bulkload.BULK_LOAD_PRAGMAS):
-            if bulkload.should_defer_indexes():
-                with bulkload.deferred_indexes(self.on_index):
-                    yield
-            else:
-                bulkload.restore_deferred_indexes(self.on_index)
-                yield
 
     def _reject(self, item: SourceItem, reason: str) -> None:
         self.report.reject(item.location, reason)
@@ -642,7 +637,7 @@ class IngestPipeline:
                 source=self.source,
                 location=item.location[:200],
                 reason=reason[:2000],
-                raw_excerpt=quarantine_excerpt(item),
+                raw_excerpt=quarantine_excerpt(item.raw, item.data),
             )
         )
         if len(self._quarantine) >= self.batch_size:
