@@ -6,13 +6,14 @@ import shutil
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from dailypapers.ingest.pipeline import IngestPipeline, SourceItem
 from dailypapers.papers.models import Paper
 from dailypapers.search import SearchFilters, SearchQuery, get_backend, reset_backend
 from dailypapers.search.evaluation import evaluate
 from dailypapers.search.models import PaperEmbedding, PendingIndexUpdate
-from dailypapers.search.tasks import update_search_index
+from dailypapers.search.tasks import rebuild_search_index, update_search_index
 from tests.search.conftest import run_index_tasks
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +52,30 @@ def test_papers_changed_queues_outbox_and_task_indexes_them():
     assert not PendingIndexUpdate.objects.exists()
     hits = get_backend().search(SearchQuery("protein", mode="lexical")).hits
     assert [h.paper_id for h in hits] == ["2303.00003"]
+
+
+@pytest.mark.django_db(transaction=True)  # a bootstrap's pragmas and index DDL run outside a transaction
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="bootstraps defer work on SQLite only")
+def test_a_bootstrap_rebuilds_the_index_instead_of_queueing_each_paper():
+    from django_tasks_db.models import DBTaskResult
+
+    def queued(task):
+        return DBTaskResult.objects.ready().filter(task_path=task.module_path).count()
+
+    report = IngestPipeline("arxiv-snapshot", bulk_load=True).run(
+        SourceItem(location=f"line {i}", data=r) for i, r in enumerate(CORPUS)
+    )
+    assert report.created == 3
+    # No outbox row or update task per batch: one rebuild, once the load is over.
+    assert not PendingIndexUpdate.objects.exists()
+    assert (queued(rebuild_search_index), queued(update_search_index)) == (1, 0)
+    result = rebuild_search_index.call()
+    assert result["consistency"] == "rebuilt" and result["embedded"] == 3
+    assert [h.paper_id for h in get_backend().search(SearchQuery("protein", mode="lexical")).hits] == ["2303.00003"]
+    # Later imports into the populated database queue their papers as usual.
+    ingest([record("2405.00004", "Graph neural networks", "Message passing on graphs.")])
+    assert list(PendingIndexUpdate.objects.values_list("paper_id", flat=True)) == ["2405.00004"]
+    assert queued(rebuild_search_index) == 1
 
 
 def test_modes_filters_and_highlights(corpus):

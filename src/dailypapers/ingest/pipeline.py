@@ -41,7 +41,7 @@ from dailypapers.papers.models import (
     Paper,
     normalize_person_name,
 )
-from dailypapers.papers.signals import papers_changed
+from dailypapers.papers.signals import papers_bulk_loaded, papers_changed
 
 log = logging.getLogger(__name__)
 
@@ -509,6 +509,9 @@ class IngestPipeline:
         # missing from it is then known to be new without asking the database.
         self._authors_complete: bool | None = None  # None: not decided yet
         self._authors_max_id = 0
+        # During a bootstrap papers_changed is not sent per batch: papers_bulk_loaded is, once,
+        # at the end (see _bulk_load_mode). Counts the papers written meanwhile.
+        self._bulk_loaded: int | None = None
         self.run_row: IngestRun | None = None
 
     # public --------------------------------------------------------------------------------
@@ -587,7 +590,9 @@ class IngestPipeline:
                 Authorship.objects.filter(paper_id__in=changed).delete()
             self._write_authorships([by_id[pid] for pid in new + changed])
             self._write_daily_entries([item.record for item in by_id.values() if item.record.daily_date])
-            if new or changed:  # inside the transaction: receivers' outbox rows commit with the papers
+            if self._bulk_loaded is not None:
+                self._bulk_loaded += len(new) + len(changed)
+            elif new or changed:  # inside the transaction: receivers' outbox rows commit with the papers
                 papers_changed.send(sender=IngestPipeline, paper_ids=new + changed)
         self.report.unchanged += len(by_id) - len(new) - len(changed)
         self.report.created += len(new)
@@ -615,8 +620,9 @@ class IngestPipeline:
 
     @contextmanager
     def _bulk_load_mode(self):
-        """SQLite bulk-load settings for a ``bulk_load`` run, and deferred indexes for a bootstrap
-        (see ``ingest.bulkload``); any other run first builds indexes a cut-short bootstrap left."""
+        """SQLite bulk-load settings for a ``bulk_load`` run, and for a bootstrap deferred indexes
+        (see ``ingest.bulkload``) and one ``papers_bulk_loaded`` instead of a ``papers_changed`` per
+        batch; any other run first builds indexes a cut-short bootstrap left."""
         with ExitStack() as stack:
             if self.bulk_load:
                 stack.enter_context(bulkload.fewer_gc_passes())
@@ -624,10 +630,19 @@ class IngestPipeline:
                 if self.bulk_load:
                     stack.enter_context(bulkload.pragmas(bulkload.BULK_LOAD_PRAGMAS))
                 if self.bulk_load and bulkload.should_defer_indexes():
+                    # Sent however the run ends, after the indexes are built: the batches
+                    # committed before a failure are written too.
+                    self._bulk_loaded = 0
+                    stack.callback(self._announce_bulk_load)
                     stack.enter_context(bulkload.deferred_indexes(self.on_index))
                 else:
                     bulkload.restore_deferred_indexes(self.on_index)
             yield
+
+    def _announce_bulk_load(self) -> None:
+        count, self._bulk_loaded = self._bulk_loaded, None
+        if count:
+            papers_bulk_loaded.send(sender=IngestPipeline, count=count)
 
     def _reject(self, item: SourceItem, reason: str) -> None:
         self.report.reject(item.location, reason)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.dispatch import receiver
 
-from dailypapers.papers.signals import papers_changed
+from dailypapers.papers.signals import papers_bulk_loaded, papers_changed
 from dailypapers.search.models import PendingIndexUpdate
 
 
@@ -18,3 +18,12 @@ def queue_index_update(sender, paper_ids, **kwargs) -> None:
         return
     PendingIndexUpdate.enqueue(paper_ids)
     transaction.on_commit(update_search_index.enqueue)
+
+
+@receiver(papers_bulk_loaded, dispatch_uid="search-index-papers-bulk-loaded")
+def queue_index_rebuild(sender, count, **kwargs) -> None:
+    """Rebuild rather than update: a bulk load queues no paper in the outbox."""
+    from dailypapers.search.tasks import rebuild_search_index
+
+    if count:
+        transaction.on_commit(rebuild_search_index.enqueue)

@@ -23,7 +23,25 @@ def update_search_index() -> dict:
     backend = _local_backend()
     if backend is None:
         return {}
-    consistency = backend.ensure_consistent()
+    return _index_and_embed(backend, backend.ensure_consistent())
+
+
+@task()
+def rebuild_search_index() -> dict:
+    """Rebuild the index from every paper, then as ``update_search_index``: after a bulk load.
+
+    A bulk load (the snapshot bootstrap) queues none of its papers in the outbox, and the count
+    check of ``ensure_consistent`` alone could miss a load that adds as many papers as the index
+    holds stale ones: so the rebuild is unconditional.
+    """
+    backend = _local_backend()
+    if backend is None:
+        return {}
+    backend.rebuild()
+    return _index_and_embed(backend, "rebuilt")
+
+
+def _index_and_embed(backend, consistency: str) -> dict:
     indexed = backend.process_pending_updates()
     embedded = backend.embed_pending(limit=settings.DAILYPAPERS_EMBED_PER_TASK)
     remaining = _enqueue_backlog_if_needed(backend)
