@@ -1,7 +1,7 @@
 """The snapshot bootstrap into SQLite: secondary indexes deferred to the end, and never lost.
 
-An import into an empty papers table drops the non-unique indexes of authorships (not those of
-papers, which a snapshot fills in index order) and builds them after the last record (``ingest.bulkload``). These tests check that it happens, that
+An import into an empty papers table drops the non-unique indexes of authorships and authors (not
+those of papers, which a snapshot fills in index order) and builds them after the last record (``ingest.bulkload``). These tests check that it happens, that
 it does not happen into a populated database, that the indexes come back however the import
 ends (an exception, a SIGKILL of the real command), and who may rebuild them meanwhile.
 """
@@ -23,7 +23,7 @@ from dailypapers.cli import prepare_database
 from dailypapers.ingest import bulkload
 from dailypapers.ingest.models import DeferredIndex, IngestRun
 from dailypapers.ingest.pipeline import IngestPipeline, SourceItem
-from dailypapers.papers.models import Authorship, Paper
+from dailypapers.papers.models import Author, Authorship, Paper, normalize_person_name
 from tests.ingest.test_parallel_import import write_snapshot
 
 pytestmark = [
@@ -34,9 +34,10 @@ pytestmark = [
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def secondary_indexes(cursor_or_connection=None, table: str = "papers_authorship") -> set[str]:
-    """Non-unique indexes (with a CREATE INDEX statement) of ``table`` (by default: the one a bootstrap defers)."""
-    sql = f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name = '{table}'"
+def secondary_indexes(cursor_or_connection=None, table: str = "") -> set[str]:
+    """Non-unique indexes (with a CREATE INDEX statement) of ``table`` (by default: those a bootstrap defers)."""
+    tables = f"'{table}'" if table else "'papers_authorship', 'papers_author'"
+    sql = f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({tables})"
     if cursor_or_connection is None:
         with connection.cursor() as cursor:
             cursor.execute(sql)
@@ -54,7 +55,9 @@ def records(n: int, seed: int = 3) -> list[SourceItem]:
 
 def test_bootstrap_builds_the_indexes_after_the_last_record():
     before, gc_threshold = secondary_indexes(), gc.get_threshold()
-    assert before == {"papers_authorship_author_id_ac7ce411"}
+    assert before == {
+        "papers_authorship_author_id_ac7ce411", "papers_author_normalized_name_a015c8d2", "papers_author_user_id_62b8d089"
+    }
     paper_indexes = secondary_indexes(table="papers_paper")
     assert len(paper_indexes) >= 5  # published_at, primary_category, modified_at, upvotes, organization
     seen_mid_run, events = [], []
@@ -81,6 +84,31 @@ def test_bootstrap_builds_the_indexes_after_the_last_record():
     assert Authorship.objects.count() == sum(len(i.data["authors"]) for i in records(30))
     # The garbage collector ran rarely during the run, as usual after it.
     assert gc_mid_run[0] >= 100 * gc_threshold[0] and gc.get_threshold() == gc_threshold
+
+
+def test_a_bootstrap_past_its_author_cache_builds_the_author_index_it_then_needs(monkeypatch):
+    # Past the cache's bound the writer looks names up in the database, by the deferred index.
+    monkeypatch.setattr(IngestPipeline, "MAX_CACHED_AUTHORS", 40)
+    seen_mid_run, events = [], []
+
+    def items():
+        items = records(60)
+        yield from items[:10]
+        seen_mid_run.append(secondary_indexes(table="papers_author"))
+        yield from items[10:]
+        seen_mid_run.append(secondary_indexes(table="papers_author"))
+
+    pipeline = IngestPipeline("test", batch_size=5, bulk_load=True, on_index=lambda n, s: events.append((n, s)))
+    pipeline.run(items())
+    names = [a for i in records(60) for a in i.data["authors"]]
+    assert seen_mid_run[0] == set()  # deferred while every author fits the cache
+    assert "papers_author_normalized_name_a015c8d2" in seen_mid_run[1]  # built once it no longer did
+    built_first = [n for n, s in events if s is not None][:2]
+    assert sorted(built_first) == ["papers_author_normalized_name_a015c8d2", "papers_author_user_id_62b8d089"]
+    # Every name is one author, found again by name after the cache forgot it.
+    assert Author.objects.count() == len({normalize_person_name(n) for n in names})
+    assert Authorship.objects.count() == len(names)
+    assert not DeferredIndex.objects.exists()
 
 
 def test_import_into_a_populated_database_keeps_its_indexes():

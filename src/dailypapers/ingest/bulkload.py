@@ -8,7 +8,10 @@ load:
   inserts from a full snapshot, each at a random author, and once that index outgrows the page
   cache every batch dirties pages all over it: measured, the import's SQLite time per record
   doubled between 0 and 1M papers with it in place and stayed flat without it, and building it
-  afterwards cost a quarter of what that saved.
+  afterwards cost a quarter of what that saved. ``Author.normalized_name`` likewise gets an
+  insert at a random name for each of the ~1.7M new authors; the writer only looks authors up
+  by that index once its cache of them is incomplete (past ``MAX_CACHED_AUTHORS``), and it then
+  builds the author indexes first (``restore_deferred_indexes(table=...)``).
 
 The papers' own indexes are not among them. A snapshot lists papers in id order, which for arXiv
 is date order, so each of those indexes grows at one edge, or at a few hundred hot places (one per
@@ -33,19 +36,18 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from django.db import connection, transaction
 
 from dailypapers.ingest.models import DeferredIndex
-from dailypapers.papers.models import Authorship, Paper
+from dailypapers.papers.models import Author, Authorship, Paper
 
 log = logging.getLogger(__name__)
 
 # The tables whose secondary indexes a bootstrap builds at the end (see the module docstring).
-# Authors are not among them: the writer looks authors up by normalized name whenever its cache of
-# them is incomplete, so that index stays. Papers' indexes stay too: kept row by row, cheaper.
-DEFERRABLE_TABLES = (Authorship,)
+# Papers' indexes stay: kept row by row, cheaper.
+DEFERRABLE_TABLES = (Authorship, Author)
 
 # For the length of a bulk load. synchronous=OFF keeps every batch atomic if the process dies
 # (a killed import leaves no partial paper); what it gives up is durability of the last commits
@@ -130,19 +132,23 @@ def drop_secondary_indexes() -> list[str]:
     return [name for name, _, _ in indexes]
 
 
-def restore_deferred_indexes(on_progress: Callable[[str, float | None], None] | None = None) -> int:
-    """Build every index a bulk load deferred; return how many. Safe to call at any time.
+def restore_deferred_indexes(on_progress: Callable[[str, float | None], None] | None = None, *, table: str = "") -> int:
+    """Build every index a bulk load deferred (only ``table``'s, if given); return how many.
 
-    ``on_progress(name, None)`` is called before each index is built, ``on_progress(name, seconds)``
-    after.
+    Safe to call at any time. Without ``table`` it does nothing inside a transaction (a caller's
+    transaction should not hold the write lock for minutes); with one it builds there too, for the
+    bulk load's own writer when it needs an index mid-batch. ``on_progress(name, None)`` is called
+    before each index is built, ``on_progress(name, seconds)`` after.
     """
-    if connection.vendor != "sqlite" or connection.in_atomic_block:
+    if connection.vendor != "sqlite" or (connection.in_atomic_block and not table):
         return 0
-    pending = [index for index in DeferredIndex.objects.order_by("name") if not _owned_by_another_live_process(index)]
+    deferred = DeferredIndex.objects.filter(table=table) if table else DeferredIndex.objects.all()
+    pending = [index for index in deferred.order_by("name") if not _owned_by_another_live_process(index)]
     if not pending:
         return 0
     log.info("building %d deferred index(es): %s", len(pending), ", ".join(p.name for p in pending))
-    with pragmas(INDEX_BUILD_PRAGMAS):
+    # Pragmas cannot change inside a transaction: there the bulk load's own apply (temp data in memory).
+    with nullcontext() if connection.in_atomic_block else pragmas(INDEX_BUILD_PRAGMAS):
         for index in pending:
             if on_progress:
                 on_progress(index.name, None)

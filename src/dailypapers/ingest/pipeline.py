@@ -729,6 +729,8 @@ class IngestPipeline:
             self._authors_complete = False
         missing = [n for n in names if n not in known]
         if missing and not self._authors_complete:
+            if self._bulk_loaded is not None:  # a bootstrap: the lookup's index may be deferred
+                bulkload.restore_deferred_indexes(self.on_index, table=Author._meta.db_table)
             self._lookup_authors(missing, known)
             missing = [n for n in missing if n not in known]
         if missing:
