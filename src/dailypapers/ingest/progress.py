@@ -46,8 +46,9 @@ def progress_bar(description: str, total: int | None = None, *, stream=None, uni
             return
         last, last_extra = now, extra
         rate = completed / max(now - start, 1e-9)
-        eta = f", ETA {int((total - completed) / rate)} s" if total and rate else ""
-        of_total = f"/{total:,}" if total else ""
+        # A total can be an estimate (a snapshot's record count): past it, no negative ETA.
+        eta = f", ETA {int((total - completed) / rate)} s" if total and rate and completed < total else ""
+        of_total = f"/{max(total, completed):,}" if total else ""
         print(f"{description}: {completed:,}{of_total} {unit}, {rate:,.0f}/s{eta} {extra}".rstrip(), file=stream, flush=True)
 
     yield update
