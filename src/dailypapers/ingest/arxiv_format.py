@@ -99,6 +99,11 @@ def snapshot_to_import(record: dict[str, Any]) -> dict[str, Any]:
     if isinstance(last_version, str) and last_version[1:].isdigit():
         version = int(last_version[1:])
     categories = record.get("categories")
+    if created:
+        published = parse_rfc2822(created[0])
+        updated = published if len(created) == 1 else parse_rfc2822(created[-1])  # most papers: one version
+    else:
+        published = updated = record.get("update_date")
     return {
         "id": record.get("id"),
         "title": record.get("title"),
@@ -107,8 +112,8 @@ def snapshot_to_import(record: dict[str, Any]) -> dict[str, Any]:
         "categories": categories,
         # The snapshot lists the primary category first.
         "primary_category": categories.split()[0] if isinstance(categories, str) and categories.split() else None,
-        "published": parse_rfc2822(created[0]) if created else record.get("update_date"),
-        "updated": parse_rfc2822(created[-1]) if created else record.get("update_date"),
+        "published": published,
+        "updated": updated,
         "version": version,
         "doi": record.get("doi"),
         "journal_ref": record.get("journal-ref"),

@@ -641,8 +641,8 @@ class IngestPipeline:
 
     def _announce_bulk_load(self) -> None:
         count, self._bulk_loaded = self._bulk_loaded, None
-        if count:
-            papers_bulk_loaded.send(sender=IngestPipeline, count=count)
+        if count:  # robust: a receiver's failure (logged) must not fail, or mask the outcome of, the load
+            papers_bulk_loaded.send_robust(sender=IngestPipeline, count=count)
 
     def _reject(self, item: SourceItem, reason: str) -> None:
         self.report.reject(item.location, reason)
