@@ -31,7 +31,7 @@ def progress_bar(description: str, total: int | None = None, *, stream=None, uni
 
             def update(completed: int, extra: str = "") -> None:
                 rate = completed / max(time.monotonic() - start, 1e-9)
-                progress.update(task, completed=completed, rate=rate, extra=extra)
+                progress.update(task, completed=completed, total=_shown_total(total, completed), rate=rate, extra=extra)
 
             yield update
         return
@@ -45,10 +45,15 @@ def progress_bar(description: str, total: int | None = None, *, stream=None, uni
         if now - last < 5 and extra == last_extra:  # a new note (a phase starting) is shown at once
             return
         last, last_extra = now, extra
-        rate = completed / max(now - start, 1e-9)
-        # A total can be an estimate (a snapshot's record count): past it, no negative ETA.
-        eta = f", ETA {int((total - completed) / rate)} s" if total and rate and completed < total else ""
-        of_total = f"/{max(total, completed):,}" if total else ""
+        rate, shown_total = completed / max(now - start, 1e-9), _shown_total(total, completed)
+        eta = f", ETA {int((shown_total - completed) / rate)} s" if shown_total and rate and completed < shown_total else ""
+        of_total = f"/{shown_total:,}" if shown_total else ""
         print(f"{description}: {completed:,}{of_total} {unit}, {rate:,.0f}/s{eta} {extra}".rstrip(), file=stream, flush=True)
 
     yield update
+
+
+def _shown_total(total: int | None, completed: int) -> int | None:
+    """A total can be an estimate (a snapshot's record count): past it, the count reached, so no
+    display says "1,000,000/982,600" or gives a negative ETA."""
+    return max(total, completed) if total else None
