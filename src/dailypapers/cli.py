@@ -22,12 +22,12 @@ def _setup_django() -> None:
 
 
 def prepare_database(*, load_sample: bool = True, verbosity: int = 1) -> None:
-    """Apply migrations; load the bundled sample on an empty database so the site has papers."""
+    """Apply migrations, build indexes an interrupted bootstrap import left for later, and load the
+    bundled sample on an empty database so the site has papers."""
     from django.core.management import call_command
 
-    from dailypapers.papers.models import Paper
-
     from dailypapers.ingest.bulkload import restore_deferred_indexes
+    from dailypapers.papers.models import Paper
 
     def building(name: str, seconds: float | None) -> None:
         if verbosity and seconds is None:
