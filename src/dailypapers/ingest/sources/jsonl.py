@@ -158,7 +158,13 @@ def read_json_lines(path: Path, *, location_prefix: str = "line") -> Iterator[tu
     Decoding problems are reported per line and reading goes on; a truncated gzip stream ends the
     file with one error item, after everything before the damage has been yielded.
     """
-    for where, line in raw_lines(path, location_prefix=location_prefix):
+    for block in raw_line_blocks(path):
+        yield from decoded_lines(block, location_prefix)
+
+
+def decoded_lines(block: LineBlock, location_prefix: str = "line") -> Iterator[tuple[str, dict | None, str | None, str]]:
+    """:func:`read_json_lines` for one block of lines (the unit worker processes decode)."""
+    for where, line in block_lines(block, location_prefix):
         decoded = decode_json_line(where, line)
         if decoded is not None:
             yield decoded

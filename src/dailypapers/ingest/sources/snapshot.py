@@ -16,7 +16,7 @@ from pathlib import Path
 from dailypapers.ingest.arxiv_format import snapshot_to_import
 from dailypapers.ingest.parallel import map_in_workers
 from dailypapers.ingest.pipeline import SourceItem, ValidatedItem, validate_record
-from dailypapers.ingest.sources.jsonl import LineBlock, block_lines, decode_json_line, open_maybe_gzip, raw_line_blocks, read_json_lines
+from dailypapers.ingest.sources.jsonl import LineBlock, decoded_lines, open_maybe_gzip, raw_line_blocks, read_json_lines
 
 SOURCE = "arxiv-snapshot"
 
@@ -36,17 +36,10 @@ def validated_snapshot_items(path: str | Path, *, workers: int) -> Iterator[Vali
 
 
 def _validate_block(block: LineBlock) -> list[ValidatedItem | SourceItem]:
-    results = []
-    for where, line in block_lines(block):
-        decoded = decode_json_line(where, line)
-        if decoded is None:  # a blank line
-            continue
-        where, obj, error, raw = decoded
-        if obj is None:
-            results.append(SourceItem(location=where, error=error, raw=raw))
-        else:
-            results.append(validate_record(where, snapshot_to_import(obj)))
-    return results
+    return [
+        SourceItem(location=where, error=error, raw=raw) if obj is None else validate_record(where, snapshot_to_import(obj))
+        for where, obj, error, raw in decoded_lines(block)
+    ]
 
 
 def _snapshot_item(where: str, obj: dict | None, error: str | None, raw: str) -> SourceItem:
