@@ -8,10 +8,21 @@ management command (``dailypapers ingest sample``, ``dailypapers migrate``, ``da
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import signal
 import subprocess
 import sys
+
+# Management commands that must run on a database as it is (they inspect or make migrations, or need
+# no database); every other command first applies pending migrations, so that `dailypapers ingest
+# snapshot FILE` on a fresh data dir works instead of failing on a missing table.
+COMMANDS_WITHOUT_MIGRATE = {
+    "help", "version", "--help", "-h", "--version", "migrate", "makemigrations", "showmigrations",
+    "sqlmigrate", "squashmigrations", "optimizemigration", "check", "diffsettings", "shell",
+    "dbshell", "collectstatic", "findstatic", "startapp", "startproject", "compilemessages",
+    "makemessages", "test", "testserver", "runserver",
+}
 
 
 def _setup_django() -> None:
@@ -19,6 +30,40 @@ def _setup_django() -> None:
     import django
 
     django.setup()
+
+
+def apply_pending_migrations(verbosity: int = 1) -> int:
+    """Apply the migrations a database lacks (a new data dir lacks all); return how many ran."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if pending:
+        if verbosity:
+            print(f"Applying {len(pending)} pending database migrations …", file=sys.stderr, flush=True)
+        call_command("migrate", interactive=False, verbosity=0)
+    return len(pending)
+
+
+def is_local_host(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def default_base_url(host: str, port: int) -> str:
+    """The address mailed links point at when DAILYPAPERS_BASE_URL is unset: the one being served.
+    A wildcard address (0.0.0.0, ::) names no host a reader can open, so links use loopback."""
+    if host in {"0.0.0.0", "::", "[::]", ""}:
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 def prepare_database(*, load_sample: bool = True, verbosity: int = 1) -> None:
@@ -33,7 +78,7 @@ def prepare_database(*, load_sample: bool = True, verbosity: int = 1) -> None:
         if verbosity and seconds is None:
             print(f"Building index {name}, left for later by an interrupted import …", flush=True)
 
-    call_command("migrate", interactive=False, verbosity=0)
+    call_command("migrate", interactive=False, verbosity=0)  # always: it also syncs the Sites record
     restore_deferred_indexes(building)
     if load_sample and not Paper.objects.exists():
         if verbosity:
@@ -52,6 +97,15 @@ def serve(argv: list[str]) -> int:
     parser.add_argument("--no-worker", action="store_true", help="do not start the background task worker")
     parser.add_argument("--no-sample", action="store_true", help="do not load the sample papers into an empty database")
     args = parser.parse_args(argv)
+
+    if not os.environ.get("DAILYPAPERS_BASE_URL"):
+        # Set before Django reads its settings, and inherited by the worker started below, which
+        # sends the mail: confirmation, manage and unsubscribe links reach this server's port.
+        os.environ["DAILYPAPERS_BASE_URL"] = default_base_url(args.host, args.port)
+        if not is_local_host(args.host):
+            print(f"Warning: serving on {args.host} without DAILYPAPERS_BASE_URL; mailed links will point at "
+                  f"{os.environ['DAILYPAPERS_BASE_URL']}. Set DAILYPAPERS_BASE_URL to the address readers use "
+                  "(e.g. https://papers.example.org).", file=sys.stderr, flush=True)
 
     _setup_django()
     from django.conf import settings
@@ -109,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
         return serve(argv[1:])
     if command == "worker":
         return worker(argv[1:])
+    if command not in COMMANDS_WITHOUT_MIGRATE:
+        _setup_django()
+        apply_pending_migrations()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
     from django.core.management import execute_from_command_line
 

@@ -74,9 +74,13 @@ INSTALLED_APPS = [
     "dailypapers.search",
     "dailypapers.digests",
     "dailypapers.api",
+    # Only for its static files: with "ninja" installed, /api/v1/docs serves the Swagger UI it ships
+    # (pinned to the installed django-ninja) from this site instead of a CDN, so the docs work offline.
+    "ninja",
 ]
 
 MIDDLEWARE = [
+    "dailypapers.middleware.HeadAsGetMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -210,7 +214,9 @@ DAILYPAPERS_TRENDING_WINDOW_DAYS = int(os.environ.get("DAILYPAPERS_TRENDING_WIND
 # Member writes (upvotes, submissions): at most this many per minute per member.
 DAILYPAPERS_WRITE_RATE_PER_MINUTE = int(os.environ.get("DAILYPAPERS_WRITE_RATE_PER_MINUTE", "60"))
 
-# Absolute links in mail and feeds: the address readers reach the site at.
+# Absolute links in mail (and the Sites record account mails name): the address readers reach the
+# site at. `dailypapers serve` defaults it from its own --host/--port (cli.default_base_url), so the
+# worker it starts mails links to the port actually served; web pages build links from the request.
 DAILYPAPERS_BASE_URL = os.environ.get("DAILYPAPERS_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Digests (README, "Email digests"). Sent by the worker at DIGEST_HOUR:DIGEST_MINUTE (TIME_ZONE);

@@ -38,8 +38,15 @@ LINK_MARKERS = {
 }
 
 
-def absolute_url(path: str) -> str:
-    return settings.DAILYPAPERS_BASE_URL.rstrip("/") + path
+def absolute_url(path: str, base_url: str | None = None) -> str:
+    """``path`` on the site: under ``base_url`` (a web page passes its request's, see
+    ``request_base_url``), else under DAILYPAPERS_BASE_URL (mail, which has no request)."""
+    return (base_url or settings.DAILYPAPERS_BASE_URL).rstrip("/") + path
+
+
+def request_base_url(request) -> str:
+    """The address this request reached the site at: links on web pages point back there."""
+    return request.build_absolute_uri("/").rstrip("/")
 
 
 def digest_period(frequency: str, period_key: str) -> Period:
@@ -106,8 +113,9 @@ def _query_terms(query: str) -> list[str]:
 class IssueContent:
     """Loaded once per issue: the ranked papers, and the selections/renderings derived from them."""
 
-    def __init__(self, issue: DigestIssue):
+    def __init__(self, issue: DigestIssue, base_url: str | None = None):
         self.issue = issue
+        self.base_url = base_url  # a web page's own address; None in mail (DAILYPAPERS_BASE_URL)
         self.top_n = settings.DAILYPAPERS_DIGEST_TOP_N
         self.papers = self._load(issue.ranked_paper_ids)
         self.ranked_ids = [pid for pid in issue.ranked_paper_ids if pid in self.papers]
@@ -155,7 +163,7 @@ class IssueContent:
             paper=paper,
             authors=author_line(paper),
             abstract=first_paragraph(paper.abstract),
-            url=absolute_url(paper.get_absolute_url()),
+            url=absolute_url(paper.get_absolute_url(), self.base_url),
             because=because,
         )
 
@@ -170,14 +178,14 @@ class IssueContent:
         context = {
             "issue": self.issue,
             "site_name": settings.SITE_NAME,
-            "site_url": absolute_url("/"),
+            "site_url": absolute_url("/", self.base_url),
             "items": [self.item(papers[pid]) for pid in selection.paper_ids if pid in papers],
             "personal": [
                 self.item(papers[pid], because=papers[because].title)
                 for pid, because in selection.personal if pid in papers and because in papers
             ],
-            "period_url": absolute_url(digest_period(self.issue.frequency, self.issue.period_key).url()),
-            "trending_url": absolute_url(reverse("papers:trending")),
+            "period_url": absolute_url(digest_period(self.issue.frequency, self.issue.period_key).url(), self.base_url),
+            "trending_url": absolute_url(reverse("papers:trending"), self.base_url),
             "public": public,
             **LINK_MARKERS,
         }
@@ -248,5 +256,5 @@ def similar_paper_ids(paper_id: str, category: str, limit: int) -> list[str]:
     return same_field or list(recent.values_list("pk", flat=True)[:limit])
 
 
-def subscribe_url(**params) -> str:
-    return absolute_url(reverse("digests:subscribe")) + (f"?{urlencode(params)}" if params else "")
+def subscribe_url(base_url: str | None = None, **params) -> str:
+    return absolute_url(reverse("digests:subscribe"), base_url) + (f"?{urlencode(params)}" if params else "")

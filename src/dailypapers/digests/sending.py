@@ -137,11 +137,11 @@ def message_id(delivery: DigestDelivery) -> str:
     return f"<digest.{delivery.issue_id}.{delivery.subscription_id}.{delivery.pk}@{domain}>"
 
 
-def subscriber_links(sub: Subscription, delivery_id: int) -> dict[str, str]:
+def subscriber_links(sub: Subscription, delivery_id: int, base_url: str | None = None) -> dict[str, str]:
     return {
-        "unsubscribe_url": absolute_url(reverse("digests:unsubscribe", args=[tokens.unsubscribe_token(sub)])),
-        "manage_url": absolute_url(reverse("digests:manage", args=[tokens.manage_token(sub)])),
-        "view_url": absolute_url(reverse("digests:view", args=[tokens.view_token(delivery_id)])),
+        "unsubscribe_url": absolute_url(reverse("digests:unsubscribe", args=[tokens.unsubscribe_token(sub)]), base_url),
+        "manage_url": absolute_url(reverse("digests:manage", args=[tokens.manage_token(sub)]), base_url),
+        "view_url": absolute_url(reverse("digests:view", args=[tokens.view_token(delivery_id)]), base_url),
     }
 
 

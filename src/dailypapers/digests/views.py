@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dailypapers.digests import services, tokens
-from dailypapers.digests.content import IssueContent, Selection, absolute_url, fill_links, subscribe_url
+from dailypapers.digests.content import IssueContent, Selection, fill_links, request_base_url, subscribe_url
 from dailypapers.digests.models import DigestIssue, Frequency
 from dailypapers.digests.sending import subscriber_links
 from dailypapers.ratelimit import RateLimited, check_write_rate
@@ -91,7 +91,7 @@ def confirm(request, sub, token: str):
         return render(request, "digests/message.html", {
             "title": "Subscription confirmed",
             "message": f"{sub.email} will get the {sub.get_frequency_display().lower()} digest.",
-            "manage_url": absolute_url_for_manage(sub),
+            "manage_url": manage_path(sub),
         })
     # GET only asks: link scanners in mail systems follow links, and must not subscribe anyone.
     return render(request, "digests/confirm.html", {"subscription": sub, "token": token})
@@ -106,7 +106,7 @@ def unsubscribe(request, sub, token: str):
         return render(request, "digests/message.html", {
             "title": "Unsubscribed",
             "message": f"{sub.email} will get no more digests.",
-            "manage_url": absolute_url_for_manage(sub),
+            "manage_url": manage_path(sub),
             "manage_label": "Changed your mind? Subscribe again",
         })
     return render(request, "digests/unsubscribe.html", {"subscription": sub, "token": token})
@@ -173,8 +173,8 @@ def member_settings(request):
                   {"subscription": sub, "frequencies": Frequency.choices}, status=status)
 
 
-def absolute_url_for_manage(sub) -> str:
-    return absolute_url(reverse("digests:manage", args=[tokens.manage_token(sub)]))
+def manage_path(sub) -> str:
+    return reverse("digests:manage", args=[tokens.manage_token(sub)])
 
 
 @require_GET
@@ -184,10 +184,11 @@ def view_in_browser(request, token: str):
         delivery = tokens.delivery_from_view_token(token)
     except tokens.BadToken as exc:
         return _bad_token(request, exc, status=404)
-    content = IssueContent(delivery.issue)
+    base_url = request_base_url(request)
+    content = IssueContent(delivery.issue, base_url)
     selection = Selection(tuple(delivery.paper_ids), tuple(tuple(p) for p in delivery.personal_paper_ids))
     html, _ = content.render(selection)
-    return HttpResponse(fill_links(html, subscriber_links(delivery.subscription, delivery.pk)))
+    return HttpResponse(fill_links(html, subscriber_links(delivery.subscription, delivery.pk, base_url)))
 
 
 @require_GET
@@ -196,8 +197,9 @@ def issue_page(request, frequency: str, period_key: str):
     issue = DigestIssue.objects.filter(frequency=frequency, period_key=period_key).first()
     if issue is None:
         raise Http404("No digest was sent for that period.")
-    content = IssueContent(issue)
+    base_url = request_base_url(request)
+    content = IssueContent(issue, base_url)
     html, _ = content.render(content.default, public=True)
     page = request.build_absolute_uri()
-    return HttpResponse(fill_links(html, {"unsubscribe_url": subscribe_url(), "manage_url": subscribe_url(),
+    return HttpResponse(fill_links(html, {"unsubscribe_url": subscribe_url(base_url), "manage_url": subscribe_url(base_url),
                                           "view_url": page}))
