@@ -93,3 +93,19 @@ def test_pages_link_their_feeds(client, catalog):
     # Every linked feed answers.
     for _, href in home + org + filtered:
         assert client.get(href).status_code == 200
+
+
+@pytest.mark.parametrize("fmt, version", FORMATS)
+def test_outside_text_reaches_feed_readers_as_text(client, catalog, fmt, version):
+    """An abstract is plain text: markup in it is shown, never run, and `p<0.05` reads as written."""
+    from dailypapers.papers.models import Paper
+
+    hostile = 'We find p<0.05 & more. <img src=x onerror="alert(1)"><script>alert(2)</script>'
+    Paper.objects.filter(pk="1706.03762").update(abstract=hostile, title="Attention <b>Is</b> All")
+    response, feed = parse(client, f"/feeds/daily.{fmt}")
+    entry = next(e for e in feed.entries if e.link.endswith("1706.03762"))
+    # feedparser hands readers the summary as HTML: the hostile text must arrive escaped.
+    assert "<img" not in entry.summary and "<script" not in entry.summary
+    assert "&lt;img src=x onerror=" in entry.summary and "p&lt;0.05 &amp; more" in entry.summary
+    assert entry.title == "Attention <b>Is</b> All"  # a text construct: the characters, as written
+    assert b"<img" not in response.content and b"<script" not in response.content

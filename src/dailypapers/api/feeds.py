@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import escape
 from django.utils.http import urlencode
 
 from dailypapers.api.searching import check_search_rate, find_papers
@@ -118,12 +119,16 @@ class PaperFeed(Feed):
         return paper.feed_link
 
     def item_description(self, paper: Paper) -> str:
+        """HTML (RSS ``<description>`` and Atom ``<summary type="html">`` are read as markup): every
+        outside text is escaped, so an abstract's ``<img onerror=…>`` stays text and ``p<0.05``
+        reads as written."""
         facts = [f"{paper.upvotes} upvotes"]
         if paper.published_at:
             facts.append(f"published {paper.published_at:%Y-%m-%d}")
         if paper.github_repo:
             facts.append(f"code: {paper.github_repo}")
-        return " · ".join(facts) + "\n\n" + (paper.abstract or "")
+        paragraphs = [p for p in (paper.abstract or "").split("\n\n") if p.strip()]
+        return "".join(f"<p>{escape(text)}</p>" for text in [" · ".join(facts), *paragraphs])
 
     def item_author_name(self, paper: Paper) -> str | None:
         names = [a.author.name for a in paper.authorships.all()]
