@@ -207,3 +207,14 @@ def test_admin_issues_a_token_and_shows_it_once(admin_client, member):
     raw = re.search(r"(dp_[A-Za-z0-9_\-]{20,})", response.content.decode()).group(1)
     assert ApiToken.user_for(raw) == member
     assert raw not in admin_client.get("/admin/accounts/apitoken/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/days/9999-12-31", "/api/v1/days/0001-01-01", "/api/v1/weeks/9999-W52", "/api/v1/months/0001-01",
+     "/api/daily_papers?week=9999-W52", "/api/daily_papers?date=0001-01-01", "/api/daily_papers?month=9999-12"],
+)
+def test_calendar_edges_are_a_json_4xx(client, url):
+    response = client.get(url)
+    assert 400 <= response.status_code < 500, (url, response.status_code)
+    assert response["Content-Type"].startswith("application/json") and response.json()

@@ -11,6 +11,11 @@ from django.urls import reverse
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+# The days a period may cover. Python's dates end at years 1 and 9999, where a page's previous/next
+# links (and a week running into the next year) overflow; arXiv starts in 1991, so these bounds
+# refuse nothing real and leave every neighbour of a valid period computable.
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2999, 12, 31)
 
 
 class BadPeriod(ValueError):
@@ -67,7 +72,15 @@ def period_containing(kind: str, day: dt.date) -> Period:
 
 
 def parse_period(kind: str, text: str) -> Period:
-    """Parse ``2026-11-22`` / ``2026-W47`` / ``2026-11``; raise BadPeriod with a reason."""
+    """Parse ``2026-11-22`` / ``2026-W47`` / ``2026-11``; raise BadPeriod with a reason (also for
+    periods outside FIRST_DAY..LAST_DAY)."""
+    period = _parse_period(kind, text)
+    if period.start < FIRST_DAY or period.end > LAST_DAY:
+        raise BadPeriod(f"{text[:20]!r} is outside the supported years {FIRST_DAY.year}–{LAST_DAY.year}")
+    return period
+
+
+def _parse_period(kind: str, text: str) -> Period:
     try:
         if kind == "day":
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
@@ -83,7 +96,7 @@ def parse_period(kind: str, text: str) -> Period:
             if not m:
                 raise ValueError
             return period_containing("month", dt.date(int(m[1]), int(m[2]), 1))
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a week or month running past year 9999
         pass
     formats = {"day": "YYYY-MM-DD", "week": "YYYY-Www", "month": "YYYY-MM"}
     raise BadPeriod(f"{text[:20]!r} is not a valid {kind} ({formats.get(kind, '?')})")
