@@ -24,3 +24,4 @@ class HeadAsGetMiddleware:
                 response["Content-Length"] = str(len(response.content))
             response.content = b""
         return response
+

@@ -7,13 +7,14 @@ host, so a feed fetched from ``https://papers.example.org`` links back there wit
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import Prefetch, Q
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -33,6 +34,10 @@ FEED_ITEMS = 50
 DAILY_FEED_DAYS = 7  # the daily feed carries the last week of daily pages, newest day first
 MAX_QUERY_CHARS = 250
 AUTHORS_IN_FEED = 10
+
+# C0 control characters but tab, newline and carriage return, and DEL: XML cannot carry them, and a
+# feed's title repeats its parameters.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 AUTHORSHIPS = Prefetch("authorships", queryset=Authorship.objects.select_related("author").order_by("position"))
 
@@ -75,6 +80,10 @@ class PaperFeed(Feed):
     feed_type = Rss201rev2Feed
 
     def __call__(self, request, *args, **kwargs):
+        if any(CONTROL_CHARACTERS.search(key) or any(CONTROL_CHARACTERS.search(v) for v in values)
+               for key, values in request.GET.lists()):
+            return HttpResponseBadRequest("Feed parameters must not contain control characters.\n",
+                                          content_type="text/plain; charset=utf-8")
         try:
             response = super().__call__(request, *args, **kwargs)
         except RateLimited as exc:
