@@ -46,3 +46,20 @@ def test_api_docs_load_swagger_from_this_site(client):
         assert response.status_code == 200, asset
         body = b"".join(response.streaming_content) if response.streaming else response.content
         assert len(body) > 1000
+
+
+def test_pages_carry_a_content_security_policy(client, sample_papers):
+    policy = client.get("/")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "object-src 'none'" in policy and "frame-ancestors 'none'" in policy
+
+
+def test_the_data_dir_is_private_to_the_site_user(settings, sample_papers):
+    import stat
+
+    assert stat.S_IMODE(settings.DATA_DIR.stat().st_mode) == 0o700
+    written = settings.DATA_DIR / "probe-file"
+    written.write_text("x")  # as SQLite's WAL, the mail files and the index files are written
+    try:
+        assert stat.S_IMODE(written.stat().st_mode) == 0o600
+    finally:
+        written.unlink()

@@ -25,3 +25,19 @@ class HeadAsGetMiddleware:
             response.content = b""
         return response
 
+
+
+class ContentSecurityPolicyMiddleware:
+    """Send DAILYPAPERS_CONTENT_SECURITY_POLICY (empty: none) on every response that has none."""
+
+    def __init__(self, get_response):
+        from django.conf import settings
+
+        self.policy = settings.DAILYPAPERS_CONTENT_SECURITY_POLICY
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.policy and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = self.policy
+        return response

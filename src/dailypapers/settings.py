@@ -22,7 +22,14 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 DATA_DIR = Path(os.environ.get("DAILYPAPERS_DATA_DIR") or Path.cwd() / "data").resolve()
+# The data dir holds the database (with live sessions), its WAL, the secret key and mailed links:
+# private to the site's user. The umask makes every file the site writes there (SQLite's WAL and
+# journal included) 0600; what an earlier version left readable is tightened at start.
+os.umask(0o077)
 DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR.chmod(0o700)
+for _path in DATA_DIR.glob("dailypapers.sqlite3*"):
+    _path.chmod(0o600)
 
 
 def _secret_key() -> str:
@@ -81,6 +88,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "dailypapers.middleware.HeadAsGetMiddleware",
+    "dailypapers.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -203,6 +211,24 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DAILYPAPERS_SECURE_COOKIES", False)
+# Behind a TLS proxy (README, "Configuration"): redirect http to https, HSTS, and the header the
+# proxy sets to say the request came over https (e.g. HTTP_X_FORWARDED_PROTO; only when the proxy
+# overwrites it, else clients could claim https).
+SECURE_SSL_REDIRECT = env_bool("DAILYPAPERS_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = int(os.environ.get("DAILYPAPERS_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DAILYPAPERS_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DAILYPAPERS_HSTS_PRELOAD", False)
+if os.environ.get("DAILYPAPERS_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = (os.environ["DAILYPAPERS_PROXY_SSL_HEADER"], "https")
+# Content-Security-Policy on every response (dailypapers.middleware): scripts only from this site
+# (htmx and the API docs' Swagger UI are served from it), no plugins, no framing, forms post here.
+# Inline style attributes stay allowed (Swagger UI sets them; they run no code).
+DAILYPAPERS_CONTENT_SECURITY_POLICY = os.environ.get(
+    "DAILYPAPERS_CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'",
+)
 
 # Papers
 # How far back a member may submit a paper to a day's page.

@@ -1,6 +1,9 @@
 from django.contrib import admin, messages
 
+from dailypapers.accounts.login import admin_login
 from dailypapers.accounts.models import ApiToken
+
+admin.site.login = admin_login  # the admin signs in through the site's rate-limited login
 
 
 @admin.register(ApiToken)
