@@ -149,3 +149,27 @@ def test_member_settings_subscribe_the_account_address(client, member):
 def test_member_settings_need_login(client):
     response = client.get("/digests/settings")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_an_unverified_account_neither_sees_nor_steers_the_address_owners_subscription(client, django_user_model):
+    """Outside tester's finding: signing up with someone else's address (verification is optional by
+    default) took over that person's anonymous subscription."""
+    from allauth.account.models import EmailAddress
+
+    victim = Subscription.objects.create(email="victim@example.org", confirmed_at=timezone.now(), categories=["cs.CL"])
+    intruder = django_user_model.objects.create_user("intruder", "Victim@example.org", "pw-123456789")
+    client.force_login(intruder)
+    page = client.get("/digests/settings").content.decode()
+    assert "Sent to" not in page and 'data-testid="status"' not in page
+    form = {"active": "on", "frequency": "weekly", "categories": "math.AG", "query": "", "personal": "on"}
+    response = client.post("/digests/settings", form, follow=True)
+    assert "Almost done: confirm" in response.content.decode()  # what any new subscriber is told
+    victim.refresh_from_db()
+    assert victim.user is None and victim.frequency == "daily" and victim.categories == ["cs.CL"] and victim.is_receiving
+    assert client.post("/digests/settings", {**form, "active": ""}).status_code == 302
+    victim.refresh_from_db()
+    assert victim.is_receiving and victim.user is None
+    assert [m.to for m in mail.outbox] == [["victim@example.org"]]  # the owner is told, not the intruder
+    # Once the address is verified, it is the member's own: the subscription joins the account.
+    EmailAddress.objects.create(user=intruder, email=intruder.email, verified=True, primary=True)
+    assert "victim@example.org" in client.get("/digests/settings").content.decode()

@@ -139,9 +139,17 @@ def send_confirmation(sub: Subscription) -> bool:
 
 
 def member_subscription(user) -> Subscription | None:
-    return Subscription.objects.filter(user=user).first() or (
-        Subscription.objects.filter(email__iexact=user.email, user__isnull=True).first() if user.email else None
-    )
+    """The member's subscription: their own, else — once they have verified the address — the one
+    that address had before the account. An unverified address proves nothing: anyone can sign up
+    with someone else's, and must neither see nor steer that person's subscription."""
+    own = Subscription.objects.filter(user=user).first()
+    if own is not None or not user.email or not email_verified(user):
+        return own
+    return anonymous_subscription(user.email)
+
+
+def anonymous_subscription(email: str) -> Subscription | None:
+    return Subscription.objects.filter(email__iexact=email, user__isnull=True).first()
 
 
 def email_verified(user) -> bool:
@@ -162,6 +170,13 @@ def save_member_subscription(user, *, active: bool, frequency: str, categories, 
     if sub is None:
         if not active:
             return None
+        existing = anonymous_subscription(email)
+        if existing is not None:
+            # Someone subscribed this address before the (unverified) account: leave it as it is, and
+            # mail its owner their manage or confirm link; the member is told exactly what a new
+            # subscriber is told, so the page discloses nothing.
+            send_confirmation(existing)
+            return Subscription(email=email)
         sub = Subscription(email=email)
     sub.user = user
     sub.email = email
