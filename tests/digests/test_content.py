@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 
 import pytest
+from django.test import override_settings
 from django.utils import timezone
 
 from dailypapers.digests.content import IssueContent, get_or_create_issue, rank_issue
@@ -114,6 +116,15 @@ def test_titles_are_escaped_and_the_browser_view_shows_the_mailed_papers(client,
     page = client.get(view)
     assert page.status_code == 200 and "&lt;script&gt;alert(1)" in page.content.decode()
     assert client.get(view[:-3] + "abc").status_code == 404
+    # A forwarded digest hands over nothing: the page has no manage or unsubscribe link ...
+    assert "/digests/manage/" in html and "/digests/u/" in html
+    assert "/digests/manage/" not in page.content.decode() and "/digests/u/" not in page.content.decode()
+    # ... and the link expires, and dies with the subscription's key.
+    with override_settings(DAILYPAPERS_DIGEST_VIEW_MAX_AGE_DAYS=0):
+        time.sleep(1.1)
+        assert client.get(view).status_code == 404
+    Subscription.objects.filter(email="ada@example.org").update(token_key="rotated")
+    assert client.get(view).status_code == 404
     public = client.get(f"/digests/weekly/{week_key}")
     assert public.status_code == 200 and "Get this digest by email" in public.content.decode()
     assert client.get("/digests/weekly/2001-W01").status_code == 404

@@ -141,7 +141,7 @@ def subscriber_links(sub: Subscription, delivery_id: int, base_url: str | None =
     return {
         "unsubscribe_url": absolute_url(reverse("digests:unsubscribe", args=[tokens.unsubscribe_token(sub)]), base_url),
         "manage_url": absolute_url(reverse("digests:manage", args=[tokens.manage_token(sub)]), base_url),
-        "view_url": absolute_url(reverse("digests:view", args=[tokens.view_token(delivery_id)]), base_url),
+        "view_url": absolute_url(reverse("digests:view", args=[tokens.view_token(delivery_id, sub)]), base_url),
     }
 
 

@@ -1,4 +1,4 @@
-"""Signed links in digest mail: confirm (expires), unsubscribe / manage (do not expire), view.
+"""Signed links in digest mail: confirm and view (expire), unsubscribe / manage (do not expire).
 
 Each token signs the subscription id together with its ``token_key``; rotating the key revokes
 every link mailed so far. Links are the only credential, so the views they lead to need no login
@@ -76,15 +76,25 @@ def subscription_from_manage_token(token: str) -> Subscription:
     return _subscription(pk, key)
 
 
-def view_token(delivery_id: int) -> str:
-    return _sign(VIEW_SALT, delivery_id)
+def view_token(delivery_id: int, sub: Subscription) -> str:
+    """The "view in browser" link: it expires (DAILYPAPERS_DIGEST_VIEW_MAX_AGE_DAYS) and dies with the
+    subscription's key, and the page it opens carries no manage or unsubscribe link, so a forwarded
+    digest hands over nothing."""
+    return signing.TimestampSigner(salt=VIEW_SALT).sign(f"{delivery_id}.{sub.token_key}")
 
 
 def delivery_from_view_token(token: str) -> DigestDelivery:
-    parts = _unsign(VIEW_SALT, token)
+    max_age = settings.DAILYPAPERS_DIGEST_VIEW_MAX_AGE_DAYS * 86400
+    try:
+        value = signing.TimestampSigner(salt=VIEW_SALT).unsign(token, max_age=max_age)
+    except signing.SignatureExpired:
+        raise BadToken("This digest link has expired; the digest is on the site's pages.") from None
+    except signing.BadSignature:
+        raise BadToken("This link is not valid. Copy the whole link from the email.") from None
+    pk, _, key = value.partition(".")
     delivery = DigestDelivery.objects.select_related("issue", "subscription").filter(
-        pk=int(parts[0]) if parts[0].isdigit() else -1
+        pk=int(pk) if pk.isdigit() else -1
     ).first()
-    if delivery is None:
+    if delivery is None or not hmac.compare_digest(delivery.subscription.token_key, key):
         raise BadToken("This digest is no longer available.")
     return delivery

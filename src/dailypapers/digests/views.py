@@ -17,7 +17,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from dailypapers.digests import services, tokens
 from dailypapers.digests.content import IssueContent, Selection, fill_links, request_base_url, subscribe_url
 from dailypapers.digests.models import DigestIssue, Frequency
-from dailypapers.digests.sending import subscriber_links
 from dailypapers.ratelimit import RateLimited, check_write_rate
 
 HONEYPOT_FIELD = "website"
@@ -188,7 +187,10 @@ def view_in_browser(request, token: str):
     content = IssueContent(delivery.issue, base_url)
     selection = Selection(tuple(delivery.paper_ids), tuple(tuple(p) for p in delivery.personal_paper_ids))
     html, _ = content.render(selection)
-    return HttpResponse(fill_links(html, subscriber_links(delivery.subscription, delivery.pk, base_url)))
+    # No manage or unsubscribe link here: those are in the mail only (a forwarded link is not a key).
+    public = subscribe_url(base_url)
+    return HttpResponse(fill_links(html, {"unsubscribe_url": public, "manage_url": public,
+                                          "view_url": request.build_absolute_uri()}))
 
 
 @require_GET
