@@ -121,3 +121,26 @@ def test_counts_stay_exact_under_concurrent_votes(django_user_model):
     paper.refresh_from_db()
     assert Upvote.objects.filter(paper=paper).count() == 8
     assert (paper.member_upvotes, paper.upvotes) == (8, 13)
+
+
+def test_a_huge_query_string_is_not_echoed_into_every_upvote_form(client, sample_papers):
+    """An outside tester's 60 KB query string came back in each card's "next" field: a 2.3 MB page."""
+    small = client.get("/?has_code=")
+    long = client.get("/?has_code=&junk=" + "x" * 7_000)  # accepted (the limit is 16 KB), not echoed
+    assert long.status_code == 200 and long.content.count(b'name="next"') >= 10
+    assert len(long.content) < len(small.content) + 2_000
+    assert 'name="next" value="/"' in long.content.decode()
+    refused = client.get("/?junk=" + "x" * 60_000)
+    assert refused.status_code == 414 and b"longer than" in refused.content
+    api = client.get("/api/daily_papers?junk=" + "x" * 60_000)
+    assert api.status_code == 414 and "longer than" in api.json()["error"]
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "/" + "a" * 5000])
+def test_upvote_sends_back_only_to_a_bounded_path_on_this_site(client, member, next_url):
+    from dailypapers.papers.models import Paper
+
+    paper = Paper.objects.create(id="2406.00001", title="A paper")
+    client.force_login(member)
+    response = client.post(f"/papers/{paper.pk}/upvote", {"voted": "1", "next": next_url})
+    assert response.status_code == 302 and response["Location"] == paper.get_absolute_url()

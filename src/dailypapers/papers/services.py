@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
+from django.utils.http import urlencode
 
 from dailypapers.papers.models import DailyEntry, Paper, Upvote
 from dailypapers.papers.periods import Period
@@ -52,6 +53,12 @@ class EntryFilters:
     @property
     def active(self) -> bool:
         return bool(self.category or self.organization or self.has_code)
+
+    def as_query(self, **extra) -> str:
+        """The filters (and ``extra`` parameters) as a query string: links that keep the filters
+        carry these, never the request's whole query (which anyone can make 60 KB long)."""
+        params = {"category": self.category, "organization": self.organization, "has_code": "1" if self.has_code else "", **extra}
+        return urlencode({k: v for k, v in params.items() if v not in ("", None)})
 
 
 def period_entries(period: Period, filters: EntryFilters = EntryFilters()) -> QuerySet[DailyEntry]:

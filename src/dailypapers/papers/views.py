@@ -9,8 +9,10 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
+from dailypapers.papers.context_processors import safe_return_path
 from dailypapers.papers.models import Authorship, DailyEntry, Organization, Paper
 from dailypapers.papers.periods import BadPeriod, Period, parse_period, period_containing
 from dailypapers.papers.ranking import TrendingRanker
@@ -45,14 +47,12 @@ def _period_page(request, period: Period, *, is_home: bool = False):
         request.GET.get("page")
     )
     page.object_list = _with_votes(request, page.object_list)
-    more_query = request.GET.copy()
-    more_query["page"] = page.next_page_number() if page.has_next() else ""
     today = timezone.localdate()
     context = {
         "period": period,
         "page": page,
         "entries": page.object_list,
-        "more_url": f"?{more_query.urlencode()}" if page.has_next() else "",
+        "more_url": f"?{filters.as_query(page=page.next_page_number())}" if page.has_next() else "",
         "filters": filters,
         "is_home": is_home,
         "today": today,
@@ -153,13 +153,11 @@ def about_ranking(request):
 def upvote(request, paper_id: str):
     """Set the member's vote (``voted=1`` or ``0``). Returns the button for htmx, else redirects back."""
     paper = get_object_or_404(Paper, pk=paper_id)
-    back = request.POST.get("next") or paper.get_absolute_url()
-    if not back.startswith("/") or back.startswith("//"):
-        back = paper.get_absolute_url()
+    back = safe_return_path(request, request.POST.get("next"), paper.get_absolute_url())
     if not request.user.is_authenticated:
         if request.htmx:
             response = HttpResponse(status=204)
-            response["HX-Redirect"] = f"/accounts/login/?next={back}"
+            response["HX-Redirect"] = f"/accounts/login/?{urlencode({'next': back})}"
             return response
         return redirect_to_login(back)
     if request.POST.get("voted") not in {"0", "1"}:
