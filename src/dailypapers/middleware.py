@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, JsonResponse
 
 
@@ -70,3 +73,42 @@ def api_error_or_text(request, status: int, message: str) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"error": message}, status=status)
     return HttpResponse(message[:1].upper() + message[1:] + ".\n", status=status, content_type="text/plain; charset=utf-8")
+
+
+class ApiJsonErrorsMiddleware:
+    """API clients get JSON errors whatever answered: Django's 405 for a method a view does not take,
+    a request body over DATA_UPLOAD_MAX_MEMORY_SIZE (413), the error pages (400, 404, 500) — all of
+    which are HTML or empty otherwise. Pages keep the site's own error pages."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (response.status_code >= 400 and request.path.startswith("/api/")
+                and not response.get("Content-Type", "").startswith("application/json")):
+            message = self.describe(request, response)
+            converted = api_error_or_text(request, response.status_code, message)
+            if response.has_header("Allow"):
+                converted["Allow"] = response["Allow"]
+            if response.has_header("Retry-After"):
+                converted["Retry-After"] = response["Retry-After"]
+            return converted
+        return response
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, RequestDataTooBig) and request.path.startswith("/api/"):
+            from django.conf import settings
+
+            return api_error_or_text(request, 413, f"the request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes")
+        return None
+
+    @staticmethod
+    def describe(request, response) -> str:
+        if response.status_code == 405:
+            return f"method {request.method} is not allowed here; allowed: {response.get('Allow', 'none')}"
+        if response.status_code >= 500:
+            return "internal error; it has been logged"
+        text = b"" if response.streaming else response.content[:300]
+        plain = text.decode("utf-8", "replace").strip() if text and not text.lstrip().startswith(b"<") else ""
+        return plain or HTTPStatus(response.status_code).phrase.lower()

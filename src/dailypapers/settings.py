@@ -87,6 +87,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "dailypapers.middleware.ApiJsonErrorsMiddleware",
     "dailypapers.middleware.QueryStringLimitMiddleware",
     "dailypapers.middleware.HeadAsGetMiddleware",
     "dailypapers.middleware.ContentSecurityPolicyMiddleware",

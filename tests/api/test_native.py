@@ -218,3 +218,49 @@ def test_calendar_edges_are_a_json_4xx(client, url):
     response = client.get(url)
     assert 400 <= response.status_code < 500, (url, response.status_code)
     assert response["Content-Type"].startswith("application/json") and response.json()
+
+
+@pytest.mark.parametrize(
+    "body", ["[null, null]", '"x"', "{not json", '{"is_public": "yes"}', '{"is_public": 1}', '{"name": null}',
+             '{"is_public": null}', '{"bogus": 1}', '{"name": ""}'],
+)
+def test_collection_patch_takes_only_a_well_typed_object(client, catalog, auth, body):
+    import json
+
+    created = client.post("/api/v1/collections", json.dumps({"name": "Reading"}), content_type="application/json", **auth)
+    collection_id = created.json()["id"]
+    response = client.patch(f"/api/v1/collections/{collection_id}", body, content_type="application/json", **auth)
+    assert response.status_code in (400, 422), (body, response.status_code, response.content)
+    assert response.json()["detail"]
+    after = client.get(f"/api/v1/collections/{collection_id}", **auth).json()
+    assert (after["name"], after["is_public"]) == ("Reading", False)
+
+
+def test_period_formats_are_in_the_schema(client, db):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    patterns = {
+        path: [p["schema"].get("pattern") for p in op["get"]["parameters"] if p["in"] == "path"][0]
+        for path, op in paths.items() if path in {"/api/v1/days/{date}", "/api/v1/weeks/{week}", "/api/v1/months/{month}"}
+    }
+    assert patterns == {"/api/v1/days/{date}": r"^\d{4}-\d{2}-\d{2}$", "/api/v1/weeks/{week}": r"^\d{4}-W\d{2}$",
+                        "/api/v1/months/{month}": r"^\d{4}-\d{2}$"}
+
+
+@pytest.mark.parametrize(
+    "method, url", [("put", "/api/v1/papers"), ("delete", "/api/daily_papers"), ("post", "/api/papers/search"),
+                    ("get", "/api/v1/no-such-endpoint"), ("get", "/api/no-such-endpoint")],
+)
+def test_api_errors_are_json_whatever_answers(client, db, method, url):
+    response = getattr(client, method)(url)
+    assert response.status_code in (404, 405)
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert body.get("detail" if url.startswith("/api/v1/") else "error")
+    if response.status_code == 405:
+        assert response["Allow"]
+
+
+def test_an_oversized_api_body_is_a_json_413(client, catalog, auth, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = client.post("/api/v1/collections", '{"name": "' + "x" * 5000 + '"}', content_type="application/json", **auth)
+    assert response.status_code == 413 and "larger than 1000 bytes" in response.json()["detail"]

@@ -15,13 +15,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
-from ninja import NinjaAPI, Query, Router, Status
+from ninja import NinjaAPI, Path, Query, Router, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
 from dailypapers.accounts.models import ApiToken
 from dailypapers.api import converters  # noqa: F401  (registers "paperid")
 from dailypapers.api import schemas as s
+from dailypapers.api.parsing import JsonObjectParser
 from dailypapers.api.searching import check_search_rate, find_papers, similar_papers
 from dailypapers.papers.models import Authorship, Collection, CollectionItem, DailyEntry, Organization, Paper
 from dailypapers.papers.periods import BadPeriod, parse_period
@@ -58,6 +59,7 @@ api = NinjaAPI(
         "`/api/papers/{id}`, `/papers/{id}.md`) are documented in the README."
     ),
     urls_namespace="api-v1",
+    parser=JsonObjectParser(),
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
@@ -174,18 +176,18 @@ def latest_day(request, category: str = Query("", max_length=40), organization: 
 
 
 @pages.get("/days/{date}", response={200: s.PeriodOut, **ERRORS}, summary="A day's page (YYYY-MM-DD)")
-def day(request, date: str, category: str = Query("", max_length=40), organization: str = Query("", max_length=100), has_code: bool = False):
+def day(request, date: str = Path(..., pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2026-11-23"]), category: str = Query("", max_length=40), organization: str = Query("", max_length=100), has_code: bool = False):
     """The papers of one day, most upvoted first (ties: earlier submission)."""
     return period_response("day", date, category, organization, has_code)
 
 
 @pages.get("/weeks/{week}", response={200: s.PeriodOut, **ERRORS}, summary="A week's page (YYYY-Www)")
-def week(request, week: str, category: str = Query("", max_length=40), organization: str = Query("", max_length=100), has_code: bool = False):
+def week(request, week: str = Path(..., pattern=r"^\d{4}-W\d{2}$", examples=["2026-W48"]), category: str = Query("", max_length=40), organization: str = Query("", max_length=100), has_code: bool = False):
     return period_response("week", week, category, organization, has_code)
 
 
 @pages.get("/months/{month}", response={200: s.PeriodOut, **ERRORS}, summary="A month's page (YYYY-MM)")
-def month(request, month: str, category: str = Query("", max_length=40), organization: str = Query("", max_length=100), has_code: bool = False):
+def month(request, month: str = Path(..., pattern=r"^\d{4}-\d{2}$", examples=["2026-11"]), category: str = Query("", max_length=40), organization: str = Query("", max_length=100), has_code: bool = False):
     return period_response("month", month, category, organization, has_code)
 
 

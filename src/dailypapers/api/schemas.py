@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import ConfigDict, Field, StrictBool, StrictInt
 
 from dailypapers.papers.models import CollectionItem, DailyEntry, Organization, Paper
 
@@ -117,20 +117,29 @@ class VoteOut(Schema):
     upvotes: int
 
 
-class SubmissionIn(Schema):
+class InputSchema(Schema):
+    """A request body: a JSON object with only the documented fields, each of its own JSON type
+    (``"is_public": "yes"`` is an error, not true), never null unless the field says so."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class SubmissionIn(InputSchema):
     paper: str = Field(min_length=1, max_length=300, description="arXiv id or URL (abs or pdf)")
 
 
-class CollectionIn(Schema):
+class CollectionIn(InputSchema):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=5000)
-    is_public: bool = False
+    is_public: StrictBool = False
 
 
-class CollectionPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=200)
-    description: str | None = Field(None, max_length=5000)
-    is_public: bool | None = None
+class CollectionPatch(InputSchema):
+    """Only the fields given change; null is not a value for any of them."""
+
+    name: str = Field(None, min_length=1, max_length=200)
+    description: str = Field(None, max_length=5000)
+    is_public: StrictBool = Field(None)
 
 
 class CollectionOut(Schema):
@@ -144,9 +153,9 @@ class CollectionOut(Schema):
     updated_at: dt.datetime
 
 
-class CollectionItemIn(Schema):
+class CollectionItemIn(InputSchema):
     note: str = Field("", max_length=5000)
-    position: int | None = Field(None, ge=0, le=1_000_000)
+    position: StrictInt | None = Field(None, ge=0, le=1_000_000)
 
 
 class CollectionItemOut(Schema):
