@@ -162,3 +162,26 @@ def test_read_paper_returns_the_page_as_markdown(hf, catalog, live_server):
     with pytest.raises(HfHubHTTPError) as caught:
         hf.read_paper("2401.99999")
     assert caught.value.response.status_code == 404
+
+
+def test_markdown_carries_outside_text_inert(client, catalog):
+    """A title with a link, an abstract with HTML, and a code URL that tries to close its link early
+    (an outside tester's `https://x)[evil](javascript:alert(1))`) stay text in `/papers/{id}.md`."""
+    import re
+
+    from markdown_it import MarkdownIt
+
+    from dailypapers.papers.models import Paper
+
+    Paper.objects.filter(pk="2106.09685").update(
+        title="LoRA [click](javascript:alert(1)) *bold*",
+        abstract="We show p<0.05 and <img src=x onerror=alert(2)> and [a](javascript:alert(3)); $O(n \\log n)$.",
+        github_repo="https://x)[evil](javascript:alert(1))",
+    )
+    text = client.get("/papers/2106.09685.md").content.decode()
+    html = MarkdownIt("commonmark").render(text)
+    hrefs = re.findall(r'href="([^"]*)"', html)
+    assert not any("javascript:" in h and not h.startswith("https://") for h in hrefs), hrefs
+    assert sum("evil" in h for h in hrefs) == 1  # the code link, one link, its URL percent-encoded
+    assert "<img" not in html and "<em>" not in html and "<strong>" not in html
+    assert "p&lt;0.05" in html and "$O(n \\log n)$" in html  # math stays as written

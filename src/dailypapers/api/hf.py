@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from dailypapers import markdown as md
 from dailypapers.api.searching import check_search_rate, search_papers
 from dailypapers.papers.models import Authorship, DailyEntry, Paper
 from dailypapers.papers.periods import BadPeriod, Period, parse_period
@@ -260,7 +261,8 @@ def paper_info(request, paper_id: str):
 
 
 def paper_markdown(paper: Paper, entry: DailyEntry | None, base_url: str) -> str:
-    authors = ", ".join(a.author.name for a in paper.authorships.all())
+    """The paper as markdown; every outside text escaped (``dailypapers.markdown``)."""
+    authors = ", ".join(md.escape_text(a.author.name) for a in paper.authorships.all())
     facts = []
     if paper.published_at:
         facts.append(f"Published: {paper.published_at:%Y-%m-%d}")
@@ -268,26 +270,26 @@ def paper_markdown(paper: Paper, entry: DailyEntry | None, base_url: str) -> str
         facts.append(f"On the daily page: {entry.date:%Y-%m-%d}")
     facts.append(f"Upvotes: {paper.upvotes}")
     if paper.categories:
-        facts.append("Categories: " + ", ".join(paper.categories))
-    links = [f"[Paper page]({base_url}{paper.get_absolute_url()})"]
+        facts.append("Categories: " + ", ".join(md.escape_text(c) for c in paper.categories))
+    links = [md.link("Paper page", f"{base_url}{paper.get_absolute_url()}")]
     if paper.is_arxiv:
-        links += [f"[arXiv]({paper.arxiv_url})", f"[PDF]({paper.pdf_url})"]
+        links += [md.link("arXiv", paper.arxiv_url), md.link("PDF", paper.pdf_url)]
     if paper.github_repo:
-        links.append(f"[Code]({paper.github_repo})")
+        links.append(md.link("Code", paper.github_repo))
     if paper.project_page:
-        links.append(f"[Project page]({paper.project_page})")
+        links.append(md.link("Project page", paper.project_page))
     organization = (entry.organization if entry and entry.organization_id else None) or paper.organization
-    lines = [f"# {paper.title}", ""]
+    lines = [f"# {md.escape_text(paper.title)}", ""]
     if authors:
         lines += [f"Authors: {authors}", ""]
     elif paper.listed_author_count:
         lines += [f"Authors: {paper.listed_author_count} (names not listed)", ""]
     if organization:
-        lines += [f"Organization: {organization.name}", ""]
-    lines += [" · ".join(facts), "", " · ".join(links), ""]
+        lines += [f"Organization: {md.escape_text(organization.name)}", ""]
+    lines += [" · ".join(facts), "", " · ".join(x for x in links if x), ""]
     if paper.doi or paper.journal_ref:
-        lines += [" · ".join(x for x in (f"DOI: {paper.doi}" if paper.doi else "", paper.journal_ref) if x), ""]
-    lines += ["## Abstract", "", paper.abstract or "(no abstract)", ""]
+        lines += [" · ".join(md.escape_text(x) for x in (f"DOI: {paper.doi}" if paper.doi else "", paper.journal_ref) if x), ""]
+    lines += ["## Abstract", "", md.escape_prose(paper.abstract) or "(no abstract)", ""]
     return "\n".join(lines)
 
 
