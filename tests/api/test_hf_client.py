@@ -177,11 +177,13 @@ def test_markdown_carries_outside_text_inert(client, catalog):
         title="LoRA [click](javascript:alert(1)) *bold*",
         abstract="We show p<0.05 and <img src=x onerror=alert(2)> and [a](javascript:alert(3)); $O(n \\log n)$.",
         github_repo="https://x)[evil](javascript:alert(1))",
+        project_page="https://example.org/a)b(c <d>",
     )
     text = client.get("/papers/2106.09685.md").content.decode()
     html = MarkdownIt("commonmark").render(text)
     hrefs = re.findall(r'href="([^"]*)"', html)
     assert not any("javascript:" in h and not h.startswith("https://") for h in hrefs), hrefs
-    assert sum("evil" in h for h in hrefs) == 1  # the code link, one link, its URL percent-encoded
+    assert not any("evil" in h for h in hrefs)  # urlsplit refuses that URL: no code link at all
+    assert 'href="https://example.org/a%29b%28c%20%3Cd%3E"' in html  # one link, destination encoded
     assert "<img" not in html and "<em>" not in html and "<strong>" not in html
     assert "p&lt;0.05" in html and "$O(n \\log n)$" in html  # math stays as written
