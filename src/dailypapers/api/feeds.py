@@ -26,6 +26,7 @@ from dailypapers.api.searching import check_search_rate, find_papers
 from dailypapers.ingest.pipeline import CATEGORY_RE
 from dailypapers.papers.models import Authorship, DailyEntry, Organization, Paper
 from dailypapers.papers.ranking import TrendingRanker
+from dailypapers.papers.text import plain_text
 from dailypapers.papers.services import EntryFilters, latest_day_with_entries
 from dailypapers.ratelimit import RateLimited
 from dailypapers.search.backends.base import SearchFilters
@@ -136,8 +137,8 @@ class PaperFeed(Feed):
             facts.append(f"published {paper.published_at:%Y-%m-%d}")
         if paper.github_repo:
             facts.append(f"code: {paper.github_repo}")
-        paragraphs = [p for p in (paper.abstract or "").split("\n\n") if p.strip()]
-        return "".join(f"<p>{escape(text)}</p>" for text in [" · ".join(facts), *paragraphs])
+        paragraphs = plain_text(paper.abstract).split("\n\n")
+        return "".join(f"<p>{escape(text)}</p>" for text in [" · ".join(facts), *paragraphs] if text)
 
     def item_author_name(self, paper: Paper) -> str | None:
         names = [a.author.name for a in paper.authorships.all()]

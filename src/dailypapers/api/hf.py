@@ -23,6 +23,7 @@ from dailypapers.api.searching import check_search_rate, search_papers
 from dailypapers.papers.models import Authorship, DailyEntry, Paper
 from dailypapers.papers.periods import BadPeriod, Period, parse_period
 from dailypapers.papers.ranking import TrendingRanker
+from dailypapers.papers.text import plain_text
 from dailypapers.ratelimit import RateLimited
 
 MAX_DAILY_LIMIT = 100
@@ -90,7 +91,7 @@ def paper_payload(paper: Paper, entry: DailyEntry | None) -> dict:
         "authors": authors_payload(paper),
         "publishedAt": hf_datetime(paper.published_at),
         "title": paper.title,
-        "summary": paper.abstract,
+        "summary": plain_text(paper.abstract),
         "upvotes": paper.upvotes,
         "discussionId": paper.id,
         "numComments": paper.num_comments,
@@ -118,7 +119,7 @@ def daily_item_payload(paper: Paper, entry: DailyEntry | None) -> dict:
         "publishedAt": hf_datetime(entry.submitted_at) if entry else nested["publishedAt"],
         "submittedOnDailyAt": nested.get("submittedOnDailyAt"),
         "title": paper.title,
-        "summary": paper.abstract,
+        "summary": plain_text(paper.abstract),
         "upvotes": paper.upvotes,
         "numComments": paper.num_comments,
         "submittedBy": user_payload(entry.submitted_by) if entry else None,
@@ -289,7 +290,7 @@ def paper_markdown(paper: Paper, entry: DailyEntry | None, base_url: str) -> str
     lines += [" · ".join(facts), "", " · ".join(x for x in links if x), ""]
     if paper.doi or paper.journal_ref:
         lines += [" · ".join(md.escape_text(x) for x in (f"DOI: {paper.doi}" if paper.doi else "", paper.journal_ref) if x), ""]
-    lines += ["## Abstract", "", md.escape_prose(paper.abstract) or "(no abstract)", ""]
+    lines += ["## Abstract", "", md.escape_prose(plain_text(paper.abstract)) or "(no abstract)", ""]
     return "\n".join(lines)
 
 

@@ -8,6 +8,7 @@ from ninja import Schema
 from pydantic import ConfigDict, Field, StrictBool, StrictInt
 
 from dailypapers.papers.models import CollectionItem, DailyEntry, Organization, Paper
+from dailypapers.papers.text import plain_text
 
 
 class ErrorOut(Schema):
@@ -207,7 +208,7 @@ def paper_out(paper: Paper, entry: DailyEntry | None = None) -> dict:
     return {
         "id": paper.id,
         "title": paper.title,
-        "abstract": paper.abstract,
+        "abstract": plain_text(paper.abstract),
         "authors": [a.author.name for a in paper.authorships.all()],
         "num_authors": paper.listed_author_count,
         "published_at": paper.published_at,

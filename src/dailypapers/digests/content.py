@@ -22,6 +22,7 @@ from django.utils.text import Truncator
 
 from dailypapers.digests.models import DigestIssue, Frequency, Subscription
 from dailypapers.papers.models import Authorship, Paper, Upvote
+from dailypapers.papers.text import plain_text
 from dailypapers.papers.periods import Period, parse_period
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.services import period_entries
@@ -214,8 +215,8 @@ def author_line(paper: Paper, limit: int = 6) -> str:
 
 
 def first_paragraph(text: str, max_chars: int = 600) -> str:
-    paragraph = re.split(r"\n\s*\n", (text or "").strip(), maxsplit=1)[0]
-    return Truncator(" ".join(paragraph.split())).chars(max_chars)
+    """The abstract's first paragraph as plain readable text (math as characters), shortened."""
+    return Truncator(plain_text(text).split("\n\n", 1)[0]).chars(max_chars)
 
 
 def personal_picks(user_id: int, *, exclude: set[str], limit: int) -> list[tuple[str, str]]:

@@ -1,0 +1,19 @@
+"""``{% load paper_text %}``: abstracts as paragraphs with rendered math, or as plain readable text."""
+
+from django import template
+
+from dailypapers.papers import text
+
+register = template.Library()
+
+
+@register.filter
+def rich_text(value):
+    """Paragraphs and MathML (dailypapers.papers.text.rich_html)."""
+    return text.rich_html(value)
+
+
+@register.filter
+def plain_text(value):
+    """One readable line per paragraph, math as characters (dailypapers.papers.text.plain_text)."""
+    return text.plain_text(value)
