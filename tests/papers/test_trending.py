@@ -55,3 +55,28 @@ def test_equal_scores_have_a_stable_order():
     a = make_paper(id="2411.00001", upvotes=4, day=t.date(), submitted_at=t)
     ranked = TrendingRanker().rank(DailyEntry.objects.all(), now=NOW)
     assert [e.paper_id for e in ranked] == [a.pk, b.pk]
+
+
+def test_withdrawn_papers_are_marked_and_kept_out_of_trending_and_digests(client, db):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from dailypapers.digests.content import rank_issue
+    from dailypapers.papers.models import DailyEntry, Paper
+    from dailypapers.papers.ranking import TrendingRanker
+
+    now = timezone.now()
+    kept = Paper.objects.create(id="2611.00001", title="Kept", imported_upvotes=5)
+    gone = Paper.objects.create(id="2611.00002", title="Gone", imported_upvotes=50, withdrawn_at=now, report_no="LA-UR-26-1")
+    for paper in (kept, gone):
+        DailyEntry.objects.create(paper=paper, date=now.date(), submitted_at=now - dt.timedelta(hours=1))
+    assert [e.paper_id for e in TrendingRanker.from_settings().rank(DailyEntry.objects.all())] == ["2611.00001"]
+    assert rank_issue("daily", timezone.localdate().isoformat()).ranked_paper_ids == ["2611.00001"]
+    page = client.get("/papers/2611.00002").content.decode()
+    assert 'data-testid="withdrawn"' in page and "LA-UR-26-1" in page
+    assert 'class="badge withdrawn"' in client.get("/").content.decode()  # still on its day's page
+    assert client.get("/api/papers/2611.00002").json()["withdrawnAt"].startswith(now.strftime("%Y-%m-%d"))
+    assert client.get("/api/papers/2611.00001").json()["withdrawnAt"] is None
+    native = client.get("/api/v1/papers/2611.00002").json()
+    assert native["report_no"] == "LA-UR-26-1" and native["withdrawn_at"]

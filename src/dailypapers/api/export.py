@@ -42,7 +42,7 @@ def export_queryset(since: dt.date | None = None) -> QuerySet[Paper]:
 # authors costs most of an export's time (measured: bench/api_export.py).
 ROW_FIELDS = [
     "id", "version", "title", "abstract", "listed_author_count", "categories", "primary_category",
-    "published_at", "updated_at", "doi", "journal_ref", "comments", "license", "github_repo",
+    "published_at", "updated_at", "doi", "journal_ref", "comments", "license", "report_no", "withdrawn_at", "github_repo",
     "project_page", "upvotes", "member_upvotes", "num_comments", "source",
     "organization__slug", "organization__name",
     "daily_entry__date", "daily_entry__submitted_at", "daily_entry__submitted_by__username",
@@ -81,6 +81,8 @@ def paper_record(row: dict, authors: list[str]) -> dict:
         "journal_ref": row["journal_ref"],
         "comments": row["comments"],
         "license": row["license"],
+        "report_no": row["report_no"],
+        "withdrawn": iso(row["withdrawn_at"]),
         "github_repo": row["github_repo"],
         "project_page": row["project_page"],
         "upvotes": row["upvotes"],
@@ -171,6 +173,8 @@ def parquet_schema():
             ("journal_ref", pa.string()),
             ("comments", pa.string()),
             ("license", pa.string()),
+            ("report_no", pa.string()),
+            ("withdrawn", timestamp),
             ("github_repo", pa.string()),
             ("project_page", pa.string()),
             ("upvotes", pa.int64()),
@@ -191,7 +195,7 @@ def parquet_row(record: dict) -> dict:
     org = row.pop("organization")
     row["organization_slug"] = org["slug"] if org else None
     row["organization_name"] = org["name"] if org else None
-    for key in ("published", "updated", "daily_submitted_at"):
+    for key in ("published", "updated", "withdrawn", "daily_submitted_at"):
         row[key] = dt.datetime.fromisoformat(row[key].replace("Z", "+00:00")) if row[key] else None
     row["daily_date"] = dt.date.fromisoformat(row["daily_date"]) if row["daily_date"] else None
     return row

@@ -141,7 +141,7 @@ class PaperFeed(Feed):
         return "".join(f"<p>{escape(text)}</p>" for text in [" · ".join(facts), *paragraphs] if text)
 
     def item_author_name(self, paper: Paper) -> str | None:
-        names = [a.author.name for a in paper.authorships.all()]
+        names = [a.shown_name for a in paper.authorships.all()]
         if not names:
             return None
         return ", ".join(names[:AUTHORS_IN_FEED]) + (" et al." if len(names) > AUTHORS_IN_FEED else "")

@@ -76,7 +76,7 @@ def authors_payload(paper: Paper) -> list[dict]:
     authors = []
     for authorship in paper.authorships.all():
         author = authorship.author
-        item = {"_id": str(author.pk), "name": author.name, "hidden": False}
+        item = {"_id": str(author.pk), "name": authorship.shown_name, "hidden": False}
         if author.user_id:
             item["status"] = "claimed_verified"
             item["user"] = user_payload(author.user)
@@ -96,6 +96,7 @@ def paper_payload(paper: Paper, entry: DailyEntry | None) -> dict:
         "discussionId": paper.id,
         "numComments": paper.num_comments,
         "source": paper.source,
+        "withdrawnAt": hf_datetime(paper.withdrawn_at) if paper.withdrawn_at else None,
         "githubRepo": paper.github_repo or None,
         "githubStars": None,
         "projectPage": paper.project_page or None,
@@ -263,7 +264,7 @@ def paper_info(request, paper_id: str):
 
 def paper_markdown(paper: Paper, entry: DailyEntry | None, base_url: str) -> str:
     """The paper as markdown; every outside text escaped (``dailypapers.markdown``)."""
-    authors = ", ".join(md.escape_text(a.author.name) for a in paper.authorships.all())
+    authors = ", ".join(md.escape_text(a.shown_name) for a in paper.authorships.all())
     facts = []
     if paper.published_at:
         facts.append(f"Published: {paper.published_at:%Y-%m-%d}")

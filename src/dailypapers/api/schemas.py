@@ -42,6 +42,8 @@ class PaperOut(Schema):
     journal_ref: str
     comments: str
     license: str
+    report_no: str = Field(description="arXiv's report-no: the report number(s) of the authors' institution")
+    withdrawn_at: dt.datetime | None = Field(description="When arXiv marked the paper withdrawn; null if it is not")
     github_repo: str
     project_page: str
     url: str = Field(description="The paper's page on this site")
@@ -209,7 +211,7 @@ def paper_out(paper: Paper, entry: DailyEntry | None = None) -> dict:
         "id": paper.id,
         "title": paper.title,
         "abstract": plain_text(paper.abstract),
-        "authors": [a.author.name for a in paper.authorships.all()],
+        "authors": [a.shown_name for a in paper.authorships.all()],
         "num_authors": paper.listed_author_count,
         "published_at": paper.published_at,
         "updated_at": paper.updated_at,
@@ -220,6 +222,8 @@ def paper_out(paper: Paper, entry: DailyEntry | None = None) -> dict:
         "journal_ref": paper.journal_ref,
         "comments": paper.comments,
         "license": paper.license,
+        "report_no": paper.report_no,
+        "withdrawn_at": paper.withdrawn_at,
         "github_repo": paper.github_repo,
         "project_page": paper.project_page,
         "url": paper.get_absolute_url(),

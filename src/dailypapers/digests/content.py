@@ -206,7 +206,7 @@ def fill_links(body: str, links: dict[str, str]) -> str:
 
 
 def author_line(paper: Paper, limit: int = 6) -> str:
-    names = [a.author.name for a in paper.authorships.all()]
+    names = [a.shown_name for a in paper.authorships.all()]
     if not names:
         return f"{paper.listed_author_count} authors" if paper.listed_author_count else ""
     if len(names) > limit:

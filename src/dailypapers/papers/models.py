@@ -79,6 +79,11 @@ class Paper(models.Model):
     journal_ref = models.TextField(blank=True)
     comments = models.TextField(blank=True)
     license = models.CharField(max_length=200, blank=True)
+    # arXiv's report-no (an institution's report number); db_default: the bulk-load path inserts
+    # rows with SQL of its own.
+    report_no = models.CharField(max_length=300, blank=True, db_default="", default="")
+    # Set when arXiv marks the paper withdrawn (kept, never deleted; out of trending and digests).
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
     github_repo = models.URLField(max_length=500, blank=True)
     project_page = models.URLField(max_length=500, blank=True)
     # Some listings show how many authors a paper has but not their names.
@@ -126,7 +131,11 @@ class Paper(models.Model):
         return bool(self.github_repo)
 
     def ordered_authors(self) -> list[Author]:
-        return [a.author for a in self.authorships.select_related("author").order_by("position")]
+        return [a.author for a in self.ordered_authorships()]
+
+    def ordered_authorships(self) -> list[Authorship]:
+        """In author order, each with its ``author`` (identity) and the name as this paper spells it."""
+        return list(self.authorships.select_related("author").order_by("position"))
 
 
 class RowIdField(models.BigAutoField):
@@ -149,6 +158,13 @@ class Authorship(models.Model):
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships", db_index=False)
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="authorships")
     position = models.PositiveIntegerField()
+    # The name as this paper spells it ("S. L. Yakovlev"); ``author`` is the merged identity, whose
+    # name is one paper's spelling. Empty on rows written before it existed: pages fall back.
+    name = models.CharField(max_length=300, blank=True, db_default="", default="")
+
+    @property
+    def shown_name(self) -> str:
+        return self.name or self.author.name
 
     class Meta:
         ordering = ["position"]

@@ -23,7 +23,7 @@ def rank_period_entries(entries: QuerySet[DailyEntry]) -> QuerySet[DailyEntry]:
 
 @dataclass(frozen=True)
 class TrendingRanker:
-    """Gravity ranking: ``score = upvotes / (age_hours + offset) ** gravity``.
+    """Gravity ranking: ``score = upvotes / (age_hours + offset) ** gravity``; withdrawn papers excluded.
 
     ``age_hours`` is the time since the paper entered a daily page; only entries from the last
     ``window_days`` days compete. A higher gravity makes age count for more.
@@ -49,7 +49,9 @@ class TrendingRanker:
         now = now or timezone.now()
         since = (now - dt.timedelta(days=self.window_days)).date()
         ranked = []
-        for entry in entries.filter(date__gte=since, date__lte=now.date()).select_related("paper"):
+        # Withdrawn papers stay on their day's page (marked) but no longer compete, here or in digests.
+        window = entries.filter(date__gte=since, date__lte=now.date(), paper__withdrawn_at__isnull=True)
+        for entry in window.select_related("paper"):
             entry.age_hours = (now - entry.submitted_at).total_seconds() / 3600
             entry.trending_score = self.score(entry.paper.upvotes, entry.age_hours)
             ranked.append(entry)

@@ -120,7 +120,7 @@ def paper_detail(request, paper_id: str):
     return render(
         request,
         "papers/paper_detail.html",
-        {"paper": paper, "authors": paper.ordered_authors(), "entry": entry},
+        {"paper": paper, "authors": paper.ordered_authorships(), "entry": entry},
     )
 
 
