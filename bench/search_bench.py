@@ -42,7 +42,7 @@ django.setup()
 
 import faiss  # noqa: E402
 
-from dailypapers.ingest.progress import progress_bar  # noqa: E402
+from dailypapers.progress import progress_bar  # noqa: E402
 from dailypapers.search.backends.base import SearchFilters  # noqa: E402
 from dailypapers.search.backends.local import FUSION_DEPTH, in_parallel  # noqa: E402
 from dailypapers.search.embedder import Embedder, paper_text  # noqa: E402

@@ -145,8 +145,8 @@ def worker(argv: list[str]) -> int:
     _setup_django()
     from django.core.management import call_command
 
-    from dailypapers import scheduler
     from dailypapers.ingest.bulkload import restore_deferred_indexes
+    from dailypapers.scheduling import scheduler
 
     call_command("migrate", interactive=False, verbosity=0)
     restore_deferred_indexes()  # an interrupted bootstrap import's (see ingest.bulkload)

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "dailypapers.papers",
+    "dailypapers.scheduling",
     "dailypapers.ingest",
     "dailypapers.accounts",
     "dailypapers.search",

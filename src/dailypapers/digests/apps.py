@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.conf import settings
 
 
@@ -8,11 +8,10 @@ class DigestsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        try:
-            from dailypapers import scheduler
-        except ImportError:  # a build without the scheduler: operators send with `dailypapers digests send`
-            return
+        if not apps.is_installed("dailypapers.scheduling"):
+            return  # a build without the scheduler: operators send with `dailypapers digests send`
         from dailypapers.digests.tasks import send_scheduled_digest
+        from dailypapers.scheduling import scheduler
 
         enabled = lambda: settings.DAILYPAPERS_DIGEST_ENABLED  # noqa: E731
         scheduler.register("digest-daily", send_scheduled_digest, hour=settings.DAILYPAPERS_DIGEST_HOUR,

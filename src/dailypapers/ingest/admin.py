@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from dailypapers.ingest.models import DeferredIndex, HarvestState, IngestRun, QuarantinedRecord, ScheduledRun
+from dailypapers.ingest.models import DeferredIndex, HarvestState, IngestRun, QuarantinedRecord
 
 
 @admin.register(IngestRun)
@@ -21,12 +21,6 @@ class HarvestStateAdmin(admin.ModelAdmin):
     list_display = ["source", "set_spec", "metadata_prefix", "last_datestamp", "resumption_token", "pages", "last_run_at",
                     "last_success_at", "last_error"]  # fmt: skip
     list_filter = ["source"]
-
-
-@admin.register(ScheduledRun)
-class ScheduledRunAdmin(admin.ModelAdmin):
-    list_display = ["job", "period_key", "due_at", "enqueued_at", "task_result_id"]
-    list_filter = ["job"]
 
 
 @admin.register(DeferredIndex)

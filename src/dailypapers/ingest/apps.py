@@ -9,8 +9,8 @@ class IngestConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
-        from dailypapers import scheduler
         from dailypapers.ingest.tasks import harvest_arxiv
+        from dailypapers.scheduling import scheduler
 
         scheduler.register(
             "arxiv-harvest",

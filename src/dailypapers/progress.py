@@ -1,4 +1,7 @@
-"""Progress display for long-running commands (ingest, indexing, embedding)."""
+"""Progress display for long-running commands (ingest, indexing, embedding, export, digests).
+
+Below the apps: any room's command may use it, and it imports none of them.
+"""
 
 from __future__ import annotations
 

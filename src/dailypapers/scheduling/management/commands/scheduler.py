@@ -9,8 +9,8 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from dailypapers import scheduler
-from dailypapers.ingest.models import ScheduledRun
+from dailypapers.scheduling import scheduler
+from dailypapers.scheduling.models import ScheduledRun
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 Apps register jobs from ``AppConfig.ready()``::
 
-    from dailypapers import scheduler
+    from dailypapers.scheduling import scheduler
     scheduler.register("arxiv-harvest", harvest_arxiv, hour=6, enabled=lambda: bool(settings.X))
 
 ``task`` is a django-tasks ``@task`` function taking one string, the *period key*: the day
@@ -122,7 +122,7 @@ def tick(now: dt.datetime | None = None) -> list[tuple[str, str]]:
     Returns the (job name, period key) pairs this call enqueued; safe to call from any number of
     processes at once.
     """
-    from dailypapers.ingest.models import ScheduledRun
+    from dailypapers.scheduling.models import ScheduledRun
 
     now = now or timezone.now()
     enqueued = []

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
-from dailypapers import scheduler
-from dailypapers.ingest.models import ScheduledRun
+from dailypapers.scheduling import scheduler
+from dailypapers.scheduling.models import ScheduledRun
 
 ROOT = Path(__file__).resolve().parents[2]
 
