@@ -18,11 +18,11 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from dailypapers.api.searching import check_search_rate, search_papers
+from dailypapers.api.searching import search_papers
 from dailypapers.papers.models import Authorship, DailyEntry, Paper
 from dailypapers.papers.periods import BadPeriod, Period, parse_period
 from dailypapers.papers.ranking import TrendingRanker
-from dailypapers.ratelimit import RateLimited
+from dailypapers.ratelimit import RateLimited, check_search_rate, too_many_requests
 
 MAX_DAILY_LIMIT = 100
 DEFAULT_DAILY_LIMIT = 50
@@ -232,9 +232,7 @@ def papers_search(request):
     try:
         check_search_rate(request)
     except RateLimited as exc:
-        response = hf_error(429, str(exc))
-        response["Retry-After"] = str(exc.retry_after)
-        return response
+        return too_many_requests(exc, hf_error(429, str(exc)))
     if not q:
         params = DailyPapersParams(period=None, submitter="", sort="publishedAt", page=0, limit=limit)
         items = [daily_item_payload(e.paper, e) for e in daily_papers_entries(params)]
