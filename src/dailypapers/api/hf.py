@@ -22,6 +22,7 @@ from dailypapers.api.searching import search_papers
 from dailypapers.papers.models import Authorship, DailyEntry, Paper
 from dailypapers.papers.periods import BadPeriod, Period, parse_period
 from dailypapers.papers.ranking import TrendingRanker
+from dailypapers.params import BadParameter, int_param
 from dailypapers.ratelimit import RateLimited, check_search_rate, too_many_requests
 
 MAX_DAILY_LIMIT = 100
@@ -34,10 +35,6 @@ AUTHORSHIPS = Prefetch("authorships", queryset=Authorship.objects.select_related
 ENTRY_AUTHORSHIPS = Prefetch(
     "paper__authorships", queryset=Authorship.objects.select_related("author__user").order_by("position")
 )
-
-
-class BadParameter(ValueError):
-    """A query parameter the endpoint cannot use; the message names it and says what is allowed."""
 
 
 def hf_datetime(value: dt.datetime | None) -> str | None:
@@ -133,20 +130,6 @@ def daily_item_payload(paper: Paper, entry: DailyEntry | None) -> dict:
 
 # --------------------------------------------------------------------------------------------
 # Parameters
-
-
-def int_param(params, name: str, default: int, minimum: int, maximum: int | None = None) -> int:
-    raw = params.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadParameter(f"{name} must be an integer") from None
-    if value < minimum or (maximum is not None and value > maximum):
-        allowed = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
-        raise BadParameter(f"{name} must be {allowed}")
-    return value
 
 
 @dataclass(frozen=True)
