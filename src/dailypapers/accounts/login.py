@@ -15,6 +15,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from dailypapers.ratelimit import RateLimited, too_many_requests
+
 # allauth's lockout window for failed logins of one account (ACCOUNT_RATE_LIMITS "login_failed": 5/5m/key).
 LOCKOUT_RETRY_AFTER_SECONDS = 300
 
@@ -26,8 +28,7 @@ class RateLimitedLoginView(LoginView):
     def form_invalid(self, form):
         response = super().form_invalid(form)
         if form.has_error(NON_FIELD_ERRORS, "too_many_login_attempts"):
-            response.status_code = 429
-            response["Retry-After"] = str(LOCKOUT_RETRY_AFTER_SECONDS)
+            return too_many_requests(RateLimited(LOCKOUT_RETRY_AFTER_SECONDS), response)
         return response
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dailypapers.accounts.models import ApiToken
-from dailypapers.ratelimit import RateLimited, check_write_rate
+from dailypapers.ratelimit import RateLimited, check_write_rate, too_many_requests
 
 MAX_ACTIVE_TOKENS = 20
 
@@ -24,9 +23,7 @@ def api_tokens(request):
         try:
             check_write_rate(request.user.pk, scope="api-token")
         except RateLimited as exc:
-            response = HttpResponse(str(exc), status=429, content_type="text/plain")
-            response["Retry-After"] = str(exc.retry_after)
-            return response
+            return too_many_requests(exc)
         if not name:
             messages.error(request, "Give the token a name, so you know later what it is for.")
             status = 400

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import Prefetch, Q
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -22,13 +22,13 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from django.utils.http import urlencode
 
-from dailypapers.api.searching import check_search_rate, find_papers
+from dailypapers.api.searching import find_papers
 from dailypapers.ingest.pipeline import CATEGORY_RE
 from dailypapers.papers.models import Authorship, DailyEntry, Organization, Paper
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.text import plain_text
 from dailypapers.papers.services import EntryFilters, latest_day_with_entries
-from dailypapers.ratelimit import RateLimited
+from dailypapers.ratelimit import RateLimited, check_search_rate, too_many_requests
 from dailypapers.search.backends.base import SearchFilters
 
 FEED_ITEMS = 50
@@ -88,8 +88,7 @@ class PaperFeed(Feed):
         try:
             response = super().__call__(request, *args, **kwargs)
         except RateLimited as exc:
-            response = HttpResponse(str(exc), status=429, content_type="text/plain; charset=utf-8")
-            response["Retry-After"] = str(exc.retry_after)
+            response = too_many_requests(exc)
         response["Access-Control-Allow-Origin"] = "*"
         return response
 

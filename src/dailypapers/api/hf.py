@@ -19,12 +19,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from dailypapers import markdown as md
-from dailypapers.api.searching import check_search_rate, search_papers
+from dailypapers.api.searching import search_papers
 from dailypapers.papers.models import Authorship, DailyEntry, Paper
 from dailypapers.papers.periods import BadPeriod, Period, parse_period
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.text import plain_text
-from dailypapers.ratelimit import RateLimited
+from dailypapers.params import BadParameter, int_param
+from dailypapers.ratelimit import RateLimited, check_search_rate, too_many_requests
 
 MAX_DAILY_LIMIT = 100
 DEFAULT_DAILY_LIMIT = 50
@@ -36,10 +37,6 @@ AUTHORSHIPS = Prefetch("authorships", queryset=Authorship.objects.select_related
 ENTRY_AUTHORSHIPS = Prefetch(
     "paper__authorships", queryset=Authorship.objects.select_related("author__user").order_by("position")
 )
-
-
-class BadParameter(ValueError):
-    """A query parameter the endpoint cannot use; the message names it and says what is allowed."""
 
 
 def hf_datetime(value: dt.datetime | None) -> str | None:
@@ -138,20 +135,6 @@ def daily_item_payload(paper: Paper, entry: DailyEntry | None) -> dict:
 # Parameters
 
 
-def int_param(params, name: str, default: int, minimum: int, maximum: int | None = None) -> int:
-    raw = params.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadParameter(f"{name} must be an integer") from None
-    if value < minimum or (maximum is not None and value > maximum):
-        allowed = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
-        raise BadParameter(f"{name} must be {allowed}")
-    return value
-
-
 @dataclass(frozen=True)
 class DailyPapersParams:
     period: Period | None
@@ -235,9 +218,7 @@ def papers_search(request):
     try:
         check_search_rate(request)
     except RateLimited as exc:
-        response = hf_error(429, str(exc))
-        response["Retry-After"] = str(exc.retry_after)
-        return response
+        return too_many_requests(exc, hf_error(429, str(exc)))
     if not q:
         params = DailyPapersParams(period=None, submitter="", sort="publishedAt", page=0, limit=limit)
         items = [daily_item_payload(e.paper, e) for e in daily_papers_entries(params)]

@@ -23,12 +23,12 @@ from dailypapers.accounts.models import ApiToken
 from dailypapers.api import converters  # noqa: F401  (registers "paperid")
 from dailypapers.api import schemas as s
 from dailypapers.api.parsing import JsonObjectParser
-from dailypapers.api.searching import check_search_rate, find_papers, similar_papers
+from dailypapers.api.searching import find_papers, similar_papers
 from dailypapers.papers.models import Authorship, Collection, CollectionItem, DailyEntry, Organization, Paper
 from dailypapers.papers.periods import BadPeriod, parse_period
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.services import EntryFilters, latest_day_with_entries, period_entries, set_upvote
-from dailypapers.ratelimit import RateLimited, check_write_rate
+from dailypapers.ratelimit import RateLimited, check_search_rate, check_write_rate, too_many_requests
 from dailypapers.search.backends.base import SearchFilters
 
 AUTHORSHIPS = Prefetch("authorships", queryset=Authorship.objects.select_related("author").order_by("position"))
@@ -67,9 +67,7 @@ api = NinjaAPI(
 
 @api.exception_handler(RateLimited)
 def rate_limited(request, exc: RateLimited):
-    response = api.create_response(request, {"detail": str(exc)}, status=429)
-    response["Retry-After"] = str(exc.retry_after)
-    return response
+    return too_many_requests(exc, api.create_response(request, {"detail": str(exc)}, status=429))
 
 
 @api.exception_handler(Http404)
@@ -79,7 +77,7 @@ def not_found(request, exc: Http404):
 
 def write_allowed(request) -> None:
     """Count one write for the member; raises RateLimited (answered with 429) past the limit."""
-    check_write_rate(request.user.pk, scope="api")
+    check_write_rate(request.user.pk)  # the same bucket as the web pages' writes (one documented limit)
 
 
 def get_paper(paper_id: str) -> Paper:

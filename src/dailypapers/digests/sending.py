@@ -35,6 +35,7 @@ from django.utils import timezone
 from dailypapers.digests import tokens
 from dailypapers.digests.content import IssueContent, absolute_url, fill_links
 from dailypapers.digests.models import DeliveryState, DigestDelivery, DigestIssue, Subscription
+from dailypapers.mail import build_mail, one_click_unsubscribe_headers
 
 log = logging.getLogger(__name__)
 
@@ -152,25 +153,20 @@ def build_message(content: IssueContent, delivery: DigestDelivery, connection=No
     html, text = content.render(selection)
     links = subscriber_links(sub, delivery.pk)
     headers = {
-        "Message-ID": message_id(delivery),
         "List-Id": f"{settings.SITE_NAME} {delivery.issue.frequency} digest "
                    f"<{delivery.issue.frequency}.digest.{settings.DAILYPAPERS_DIGEST_MESSAGE_ID_DOMAIN}>",
-        "List-Unsubscribe": f"<{links['unsubscribe_url']}>"
-        + (f", <mailto:{settings.DAILYPAPERS_DIGEST_UNSUBSCRIBE_MAILTO}?subject=unsubscribe>"
-           if settings.DAILYPAPERS_DIGEST_UNSUBSCRIBE_MAILTO else ""),
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        **one_click_unsubscribe_headers(links["unsubscribe_url"], settings.DAILYPAPERS_DIGEST_UNSUBSCRIBE_MAILTO),
         "Precedence": "bulk",
-        "Auto-Submitted": "auto-generated",
     }
-    message = EmailMultiAlternatives(
+    message = build_mail(
         subject=delivery.issue.subject,
-        body=fill_links(text, links),
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        text=fill_links(text, links),
+        html=fill_links(html, links),
         to=[sub.email],
         headers=headers,
+        message_id=message_id(delivery),
         connection=connection,
     )
-    message.attach_alternative(fill_links(html, links), "text/html")
     return message, selection
 
 

@@ -9,7 +9,6 @@ import smtplib
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -19,6 +18,7 @@ from django.utils import timezone
 from dailypapers.digests import tokens
 from dailypapers.digests.content import absolute_url
 from dailypapers.digests.models import Frequency, Subscription
+from dailypapers.mail import build_mail
 
 log = logging.getLogger(__name__)
 
@@ -122,13 +122,12 @@ def send_confirmation(sub: Subscription) -> bool:
     }
     subject = (f"Your {settings.SITE_NAME} digest subscription" if sub.is_receiving
                else f"Confirm your {settings.SITE_NAME} digest subscription")
-    message = EmailMultiAlternatives(
+    message = build_mail(
         subject=subject,
-        body=render_to_string("digests/email/confirm.txt", context),
+        text=render_to_string("digests/email/confirm.txt", context),
+        html=render_to_string("digests/email/confirm.html", context),
         to=[sub.email],
-        headers={"Auto-Submitted": "auto-generated"},
     )
-    message.attach_alternative(render_to_string("digests/email/confirm.html", context), "text/html")
     try:
         message.send()
     except (OSError, smtplib.SMTPException):

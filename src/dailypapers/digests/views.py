@@ -17,17 +17,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from dailypapers.digests import services, tokens
 from dailypapers.digests.content import IssueContent, Selection, fill_links, request_base_url, subscribe_url
 from dailypapers.digests.models import DigestIssue, Frequency
-from dailypapers.ratelimit import RateLimited, check_write_rate
+from dailypapers.ratelimit import RateLimited, check_write_rate, client_key, too_many_requests
 
 HONEYPOT_FIELD = "website"
 
 
 def _bad_token(request, exc: tokens.BadToken, status: int = 400):
     return render(request, "digests/message.html", {"title": "Link not valid", "message": str(exc)}, status=status)
-
-
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
 
 
 @require_http_methods(["GET", "POST"])
@@ -40,13 +36,12 @@ def subscribe(request):
     frequency = request.POST.get("frequency") or Frequency.DAILY
     context = {"email": email, "frequency": frequency}
     try:
-        check_write_rate(f"ip:{_client_ip(request)}", scope="digest-subscribe",
+        check_write_rate(client_key(request), scope="digest-subscribe",
                          per_minute=settings.DAILYPAPERS_DIGEST_SUBSCRIBE_PER_MINUTE)
     except RateLimited as exc:
-        response = render(request, template, {**context, "error": f"Too many sign-ups from your network; {exc}."},
-                          status=429)
-        response["Retry-After"] = str(exc.retry_after)
-        return response
+        return too_many_requests(
+            exc, render(request, template, {**context, "error": f"Too many sign-ups from your network; {exc}."})
+        )
     if request.POST.get(HONEYPOT_FIELD):
         # A bot filled the field people cannot see: answer as if it worked, do nothing.
         return render(request, template, {**context, "done": True})
@@ -142,6 +137,7 @@ def manage(request, sub, token: str):
 def member_settings(request):
     sub = services.member_subscription(request.user)
     status = 200
+    limited = None
     if request.method == "POST":
         try:
             check_write_rate(request.user.pk)
@@ -155,7 +151,7 @@ def member_settings(request):
             )
         except RateLimited as exc:
             messages.error(request, f"Too many changes; {exc}.")
-            status = 429
+            limited = exc
         except services.SubscriptionError as exc:
             messages.error(request, str(exc))
             status = 400
@@ -168,8 +164,9 @@ def member_settings(request):
             else:
                 messages.success(request, "Digest settings saved.")
             return redirect("digests:settings")
-    return render(request, "digests/settings.html",
-                  {"subscription": sub, "frequencies": Frequency.choices}, status=status)
+    response = render(request, "digests/settings.html",
+                      {"subscription": sub, "frequencies": Frequency.choices}, status=status)
+    return too_many_requests(limited, response) if limited else response
 
 
 def manage_path(sub) -> str:

@@ -39,7 +39,7 @@ def submit_paper(user, id_or_url: str, day: dt.date | None = None) -> DailyEntry
     day = day or today
     if day > today:
         raise SubmissionError("Papers can only be submitted to today's or an earlier page.")
-    check_write_rate(user.pk, scope="submit")
+    check_write_rate(user.pk)  # one bucket for all member writes, web and API
 
     existing = DailyEntry.objects.filter(paper_id=paper_id).first()
     if existing:

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from dailypapers.ingest.services import SubmissionError, submit_paper
-from dailypapers.ratelimit import RateLimited
+from dailypapers.ratelimit import RateLimited, too_many_requests
 
 MAX_REFERENCE_CHARS = 300
 
@@ -23,9 +23,7 @@ def submit(request):
     try:
         entry = submit_paper(request.user, reference)
     except RateLimited as exc:
-        response = _form(request, reference, str(exc), status=429)
-        response["Retry-After"] = str(exc.retry_after)
-        return response
+        return too_many_requests(exc, _form(request, reference, str(exc)))
     except SubmissionError as exc:
         return _form(request, reference, str(exc), status=400)
     messages.success(request, f"Submitted “{entry.paper.title}” to today's page.")

@@ -23,7 +23,7 @@ from dailypapers.papers.services import (
     set_upvote,
     voted_paper_ids,
 )
-from dailypapers.ratelimit import RateLimited, check_write_rate
+from dailypapers.ratelimit import RateLimited, check_write_rate, too_many_requests
 
 AUTHORS_PREFETCH = Prefetch(
     "paper__authorships", queryset=Authorship.objects.select_related("author").order_by("position")
@@ -165,9 +165,7 @@ def upvote(request, paper_id: str):
     try:
         check_write_rate(request.user.pk)
     except RateLimited as exc:
-        response = HttpResponse(str(exc), status=429, content_type="text/plain")
-        response["Retry-After"] = str(exc.retry_after)
-        return response
+        return too_many_requests(exc)
     paper = set_upvote(request.user, paper, request.POST["voted"] == "1")
     paper.voted = request.POST["voted"] == "1"
     if request.htmx:

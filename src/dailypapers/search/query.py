@@ -10,6 +10,7 @@ import datetime as dt
 import re
 
 from dailypapers.papers.models import ARXIV_NEW_ID, ARXIV_OLD_ID
+from dailypapers.params import BadParameter, int_param
 from dailypapers.search.backends.base import MAX_LIMIT, MAX_OFFSET, MODES, SearchFilters, SearchQuery
 
 # The Hugging Face papers API caps q at 250 characters; longer input is cut there, not refused,
@@ -86,16 +87,10 @@ def keywords(terms: list[str]) -> list[str]:
 
 
 def _int_param(params, name: str, default: int, low: int, high: int) -> int:
-    raw = (params.get(name) or "").strip()
-    if raw == "":
-        return default
     try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidSearch(f"{name} must be a whole number") from None
-    if not low <= value <= high:
-        raise InvalidSearch(f"{name} must be between {low} and {high}")
-    return value
+        return int_param(params, name, default, low, high)
+    except BadParameter as exc:
+        raise InvalidSearch(str(exc)) from None
 
 
 def _date_param(params, name: str) -> dt.date | None:

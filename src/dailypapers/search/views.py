@@ -5,23 +5,18 @@ Thin on purpose: parsing is :mod:`dailypapers.search.query`, searching is the ba
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from dailypapers.api.searching import papers_for_hits
 from dailypapers.papers.models import Organization, Paper
-from dailypapers.ratelimit import RateLimited, check_write_rate
+from dailypapers.ratelimit import RateLimited, check_search_rate, too_many_requests
 from dailypapers.search import get_backend
 from dailypapers.search.query import InvalidSearch, query_from_params
 
 SUGGESTIONS = 6
 SIMILAR = 6
-
-
-def _client_key(request) -> str:
-    return request.user.pk if request.user.is_authenticated else request.META.get("REMOTE_ADDR", "?")
 
 
 def _refuse(request, status: int, message: str, template: str = "error.html") -> HttpResponse:
@@ -30,11 +25,9 @@ def _refuse(request, status: int, message: str, template: str = "error.html") ->
 
 def _limited(request) -> HttpResponse | None:
     try:
-        check_write_rate(_client_key(request), scope="search", per_minute=settings.DAILYPAPERS_SEARCH_RATE_PER_MINUTE)
+        check_search_rate(request)
     except RateLimited as exc:
-        response = _refuse(request, 429, str(exc))
-        response["Retry-After"] = str(exc.retry_after)
-        return response
+        return too_many_requests(exc, _refuse(request, 429, str(exc)))
     return None
 
 
