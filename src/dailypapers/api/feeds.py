@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -22,7 +22,7 @@ from django.utils.http import urlencode
 
 from dailypapers.api.searching import check_search_rate, find_papers
 from dailypapers.ingest.pipeline import CATEGORY_RE
-from dailypapers.papers.models import Authorship, DailyEntry, Organization, Paper
+from dailypapers.papers.models import DailyEntry, Organization, Paper
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.services import EntryFilters, latest_day_with_entries
 from dailypapers.ratelimit import RateLimited
@@ -33,7 +33,6 @@ DAILY_FEED_DAYS = 7  # the daily feed carries the last week of daily pages, newe
 MAX_QUERY_CHARS = 250
 AUTHORS_IN_FEED = 10
 
-AUTHORSHIPS = Prefetch("authorships", queryset=Authorship.objects.select_related("author").order_by("position"))
 
 
 @dataclass
@@ -164,8 +163,7 @@ class DailyFeed(PaperFeed):
             DailyEntry.objects.filter(date__gt=latest - dt.timedelta(days=DAILY_FEED_DAYS), date__lte=latest)
         )
         entries = (
-            entries.select_related("paper__organization", "organization")
-            .prefetch_related(Prefetch("paper__authorships", queryset=Authorship.objects.select_related("author")))
+            entries.for_listing()
             .order_by("-date", "-paper__upvotes", "submitted_at", "paper_id")[: FEED_ITEMS * 2]
         )
         narrowed = [x for x in (filters.category, filters.organization, "with code" if filters.has_code else "") if x]
@@ -182,10 +180,8 @@ class TrendingFeed(PaperFeed):
     def source(self, request) -> FeedSource:
         filters = EntryFilters.from_query(request.GET)
         ranker = TrendingRanker.from_settings()
-        entries = filters.apply(DailyEntry.objects.select_related("paper__organization", "organization"))
-        ranked = ranker.rank(
-            entries.prefetch_related(Prefetch("paper__authorships", queryset=Authorship.objects.select_related("author")))
-        )[:FEED_ITEMS]
+        entries = filters.apply(DailyEntry.objects.for_listing())
+        ranked = ranker.rank(entries)[:FEED_ITEMS]
         return FeedSource(
             title="Trending papers",
             link=absolute(request, reverse("papers:trending")),
@@ -204,7 +200,7 @@ def newest_first(papers_qs):
         papers_qs.annotate(feed_date=Coalesce("daily_entry__submitted_at", "published_at", "created_at"))
         .order_by("-feed_date", "id")
         .select_related("organization")
-        .prefetch_related(AUTHORSHIPS)
+        .with_authors()
     )
 
 
