@@ -11,6 +11,6 @@ register = template.Library()
 
 @register.filter
 def shown_organization(paper: Paper, entry: DailyEntry | None) -> Organization | None:
-    """``paper|shown_organization:entry``: see ``Paper.shown_organization``. A missing entry
-    reaches the filter as "" (the template engine's value for an unknown variable)."""
-    return paper.shown_organization(entry or None)
+    """``paper|shown_organization:entry``: see ``Paper.shown_organization``. ``entry`` must be in
+    the context (None for a paper without one): an unknown filter argument is a template error."""
+    return paper.shown_organization(entry)
