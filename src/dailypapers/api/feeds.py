@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
@@ -24,7 +24,7 @@ from django.utils.http import urlencode
 
 from dailypapers.api.searching import find_papers
 from dailypapers.ingest.pipeline import CATEGORY_RE
-from dailypapers.papers.models import Authorship, DailyEntry, Organization, Paper
+from dailypapers.papers.models import DailyEntry, Organization, Paper
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.text import plain_text
 from dailypapers.papers.services import EntryFilters, latest_day_with_entries
@@ -40,7 +40,6 @@ AUTHORS_IN_FEED = 10
 # feed's title repeats its parameters.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-AUTHORSHIPS = Prefetch("authorships", queryset=Authorship.objects.select_related("author").order_by("position"))
 
 
 @dataclass
@@ -178,8 +177,7 @@ class DailyFeed(PaperFeed):
             DailyEntry.objects.filter(date__gt=latest - dt.timedelta(days=DAILY_FEED_DAYS), date__lte=latest)
         )
         entries = (
-            entries.select_related("paper__organization", "organization")
-            .prefetch_related(Prefetch("paper__authorships", queryset=Authorship.objects.select_related("author")))
+            entries.for_listing()
             .order_by("-date", "-paper__upvotes", "submitted_at", "paper_id")[: FEED_ITEMS * 2]
         )
         narrowed = [x for x in (filters.category, filters.organization, "with code" if filters.has_code else "") if x]
@@ -196,10 +194,8 @@ class TrendingFeed(PaperFeed):
     def source(self, request) -> FeedSource:
         filters = EntryFilters.from_query(request.GET)
         ranker = TrendingRanker.from_settings()
-        entries = filters.apply(DailyEntry.objects.select_related("paper__organization", "organization"))
-        ranked = ranker.rank(
-            entries.prefetch_related(Prefetch("paper__authorships", queryset=Authorship.objects.select_related("author")))
-        )[:FEED_ITEMS]
+        entries = filters.apply(DailyEntry.objects.for_listing())
+        ranked = ranker.rank(entries)[:FEED_ITEMS]
         return FeedSource(
             title="Trending papers",
             link=absolute(request, reverse("papers:trending")),
@@ -218,7 +214,7 @@ def newest_first(papers_qs):
         papers_qs.annotate(feed_date=Coalesce("daily_entry__submitted_at", "published_at", "created_at"))
         .order_by("-feed_date", "id")
         .select_related("organization")
-        .prefetch_related(AUTHORSHIPS)
+        .with_authors()
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 
 from dailypapers import markdown as md
 from dailypapers.api.searching import search_papers
-from dailypapers.papers.models import Authorship, DailyEntry, Paper
+from dailypapers.papers.models import DailyEntry, Paper, ordered_authorships
 from dailypapers.papers.periods import BadPeriod, Period, parse_period
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.text import plain_text
@@ -33,10 +33,6 @@ MAX_SEARCH_LIMIT = 120
 DEFAULT_SEARCH_LIMIT = 50
 MAX_QUERY_CHARS = 250
 
-AUTHORSHIPS = Prefetch("authorships", queryset=Authorship.objects.select_related("author__user").order_by("position"))
-ENTRY_AUTHORSHIPS = Prefetch(
-    "paper__authorships", queryset=Authorship.objects.select_related("author__user").order_by("position")
-)
 
 
 def hf_datetime(value: dt.datetime | None) -> str | None:
@@ -110,7 +106,7 @@ def paper_payload(paper: Paper, entry: DailyEntry | None) -> dict:
 def daily_item_payload(paper: Paper, entry: DailyEntry | None) -> dict:
     """An item of ``/api/daily_papers`` and ``/api/papers/search``."""
     nested = paper_payload(paper, entry)
-    organization = (entry.organization if entry and entry.organization_id else None) or paper.organization
+    organization = paper.shown_organization(entry)
     return {
         "paper": nested,
         # On the Hub the top-level publishedAt is when the paper entered the daily page.
@@ -166,7 +162,7 @@ class DailyPapersParams:
 
 def daily_papers_entries(params: DailyPapersParams, now: dt.datetime | None = None) -> list[DailyEntry]:
     """One page of daily entries: newest on the daily pages first, or by the trending score."""
-    entries = DailyEntry.objects.select_related("paper__organization", "organization", "submitted_by")
+    entries = DailyEntry.objects.with_paper()
     if params.period:
         entries = entries.filter(date__gte=params.period.start, date__lte=params.period.end)
     if params.submitter:
@@ -187,7 +183,7 @@ def daily_papers_entries(params: DailyPapersParams, now: dt.datetime | None = No
         page = ranked[start : start + params.limit]
     else:
         page = list(entries.order_by("-submitted_at", "paper_id")[start : start + params.limit])
-    prefetch_related_objects(page, ENTRY_AUTHORSHIPS, "paper__authorships__author__user")
+    prefetch_related_objects(page, ordered_authorships("paper__authorships", with_users=True))
     return page
 
 
@@ -229,7 +225,7 @@ def papers_search(request):
 
 def load_paper(paper_id: str) -> tuple[Paper | None, DailyEntry | None]:
     """The paper with its authors and its daily entry (if any); (None, None) when unknown."""
-    paper = Paper.objects.select_related("organization").prefetch_related(AUTHORSHIPS).filter(pk=paper_id).first()
+    paper = Paper.objects.select_related("organization").with_authors(with_users=True).filter(pk=paper_id).first()
     if paper is None:
         return None, None
     return paper, DailyEntry.objects.filter(paper=paper).select_related("organization", "submitted_by").first()
@@ -261,7 +257,7 @@ def paper_markdown(paper: Paper, entry: DailyEntry | None, base_url: str) -> str
         links.append(md.link("Code", paper.github_repo))
     if paper.project_page:
         links.append(md.link("Project page", paper.project_page))
-    organization = (entry.organization if entry and entry.organization_id else None) or paper.organization
+    organization = paper.shown_organization(entry)
     lines = [f"# {md.escape_text(paper.title)}", ""]
     if authors:
         lines += [f"Authors: {authors}", ""]

@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Literal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Count, Max, Q
 from django.http import Http404
 from django.utils import timezone
 from ninja import NinjaAPI, Path, Query, Router, Status
@@ -24,17 +24,13 @@ from dailypapers.api import converters  # noqa: F401  (registers "paperid")
 from dailypapers.api import schemas as s
 from dailypapers.api.parsing import JsonObjectParser
 from dailypapers.api.searching import find_papers, similar_papers
-from dailypapers.papers.models import Authorship, Collection, CollectionItem, DailyEntry, Organization, Paper
+from dailypapers.papers.models import Collection, CollectionItem, DailyEntry, Organization, Paper
 from dailypapers.papers.periods import BadPeriod, parse_period
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.services import EntryFilters, latest_day_with_entries, period_entries, set_upvote
 from dailypapers.ratelimit import RateLimited, check_search_rate, check_write_rate, too_many_requests
 from dailypapers.search.backends.base import SearchFilters
 
-AUTHORSHIPS = Prefetch("authorships", queryset=Authorship.objects.select_related("author").order_by("position"))
-ENTRY_AUTHORSHIPS = Prefetch(
-    "paper__authorships", queryset=Authorship.objects.select_related("author").order_by("position")
-)
 ERRORS = {400: s.ErrorOut, 404: s.ErrorOut, 422: s.ValidationErrorOut}
 WRITE_ERRORS = {**ERRORS, 401: s.ErrorOut, 409: s.ErrorOut, 429: s.ErrorOut}
 
@@ -81,7 +77,7 @@ def write_allowed(request) -> None:
 
 
 def get_paper(paper_id: str) -> Paper:
-    paper = Paper.objects.select_related("organization").prefetch_related(AUTHORSHIPS).filter(pk=paper_id).first()
+    paper = Paper.objects.select_related("organization").with_authors().filter(pk=paper_id).first()
     if paper is None:
         raise Http404(f"No paper with id {paper_id[:100]!r}")
     return paper
@@ -120,11 +116,7 @@ def list_papers(
     if filters.published_to:
         qs = qs.filter(published_at__date__lte=filters.published_to)
     order = ["-published_at", "id"] if sort == "published" else ["-upvotes", "-published_at", "id"]
-    page = (
-        qs.order_by(*order)
-        .select_related("organization", "daily_entry__organization", "daily_entry__submitted_by")
-        .prefetch_related(AUTHORSHIPS)[offset : offset + limit]
-    )
+    page = qs.order_by(*order).for_listing()[offset : offset + limit]
     return {"count": qs.count(), "limit": limit, "offset": offset, "items": [s.paper_out(p) for p in page]}
 
 
@@ -150,7 +142,7 @@ def period_response(kind: str, key: str, category: str, organization: str, has_c
         period = parse_period(kind, key)
     except BadPeriod as exc:
         raise HttpError(400, str(exc)) from None
-    entries = list(period_entries(period, entry_filters(category, organization, has_code)).prefetch_related(ENTRY_AUTHORSHIPS))
+    entries = list(period_entries(period, entry_filters(category, organization, has_code)).for_listing())
     return {
         "kind": period.kind,
         "key": period.key,
@@ -199,10 +191,8 @@ def trending(
 ):
     """Ranked by ``upvotes / (age_hours + offset_hours) ** gravity`` over the last ``window_days``."""
     ranker = TrendingRanker.from_settings()
-    entries = entry_filters(category, organization, has_code).apply(
-        DailyEntry.objects.select_related("paper__organization", "organization", "submitted_by")
-    )
-    ranked = ranker.rank(entries.prefetch_related(ENTRY_AUTHORSHIPS))[:limit]
+    entries = entry_filters(category, organization, has_code).apply(DailyEntry.objects.for_listing())
+    ranked = ranker.rank(entries)[:limit]
     return {
         "formula": "upvotes / (age_hours + offset_hours) ** gravity",
         "gravity": ranker.gravity,
@@ -291,11 +281,7 @@ def organization_papers(request, slug: str, limit: int = Query(20, ge=1, le=100)
     if org is None:
         raise Http404(f"No organization {slug[:100]!r}")
     qs = Paper.objects.filter(Q(organization=org) | Q(daily_entry__organization=org)).distinct()
-    page = (
-        qs.order_by("-upvotes", "-published_at", "id")
-        .select_related("organization", "daily_entry__organization", "daily_entry__submitted_by")
-        .prefetch_related(AUTHORSHIPS)[offset : offset + limit]
-    )
+    page = qs.order_by("-upvotes", "-published_at", "id").for_listing()[offset : offset + limit]
     return {"count": qs.count(), "limit": limit, "offset": offset, "items": [s.paper_out(p) for p in page]}
 
 
@@ -340,7 +326,7 @@ def submit(request, body: s.SubmissionIn):
     except SubmissionError as exc:
         raise HttpError(400, str(exc)) from None
     paper_id = result.paper_id if isinstance(result, DailyEntry) else result.pk
-    paper = Paper.objects.select_related("organization", "daily_entry__organization", "daily_entry__submitted_by").prefetch_related(AUTHORSHIPS).get(pk=paper_id)
+    paper = Paper.objects.for_listing().get(pk=paper_id)
     return Status(201, s.paper_out(paper))
 
 
@@ -352,13 +338,7 @@ def own_collection(request, collection_id: int) -> Collection:
 
 
 def collection_detail_out(collection: Collection) -> dict:
-    items = (
-        collection.items.select_related(
-            "paper__organization", "paper__daily_entry__organization", "paper__daily_entry__submitted_by"
-        )
-        .prefetch_related(Prefetch("paper__authorships", queryset=Authorship.objects.select_related("author")))
-        .order_by("position", "added_at", "pk")
-    )
+    items = collection.items.for_listing().order_by("position", "added_at", "pk")
     items = list(items)
     collection.num_papers = len(items)
     return {**s.collection_out(collection), "items": [s.collection_item_out(i) for i in items]}
@@ -438,9 +418,7 @@ def put_collection_item(request, collection_id: int, paper_id: str, body: s.Coll
             item.position = body.position
         item.save()
         collection.save(update_fields=["updated_at"])
-    item = CollectionItem.objects.select_related(
-        "paper__organization", "paper__daily_entry__organization", "paper__daily_entry__submitted_by"
-    ).prefetch_related(Prefetch("paper__authorships", queryset=Authorship.objects.select_related("author"))).get(pk=item.pk)
+    item = CollectionItem.objects.for_listing().get(pk=item.pk)
     return s.collection_item_out(item)
 
 

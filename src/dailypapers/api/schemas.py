@@ -206,7 +206,7 @@ def paper_out(paper: Paper, entry: DailyEntry | None = None) -> dict:
     """A paper as the native API shows it. Authors come from a prefetch of ``authorships``."""
     if entry is None:
         entry = entry_of(paper)
-    organization = (entry.organization if entry and entry.organization_id else None) or paper.organization
+    organization = paper.shown_organization(entry)
     return {
         "id": paper.id,
         "title": paper.title,

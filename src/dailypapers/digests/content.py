@@ -14,14 +14,13 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 
 from dailypapers.digests.models import DigestIssue, Frequency, Subscription
-from dailypapers.papers.models import Authorship, Paper, Upvote
+from dailypapers.papers.models import Paper, Upvote
 from dailypapers.papers.text import plain_text
 from dailypapers.papers.periods import Period, parse_period
 from dailypapers.papers.ranking import TrendingRanker
@@ -126,8 +125,7 @@ class IssueContent:
 
     @staticmethod
     def _load(paper_ids) -> dict[str, Paper]:
-        authorships = Prefetch("authorships", queryset=Authorship.objects.select_related("author").order_by("position"))
-        papers = Paper.objects.filter(pk__in=list(paper_ids)).prefetch_related(authorships)
+        papers = Paper.objects.filter(pk__in=list(paper_ids)).with_authors()
         return {p.pk: p for p in papers}
 
     # -- selection ---------------------------------------------------------------------------

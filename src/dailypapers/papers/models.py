@@ -27,6 +27,47 @@ def normalize_person_name(name: str) -> str:
     return " ".join(_NAME_PUNCTUATION.sub(" ", name.lower()).split())
 
 
+def ordered_authorships(lookup: str = "authorships", *, with_users: bool = False) -> models.Prefetch:
+    """A paper's authorships in byline order with their authors, reached through ``lookup``
+    ("authorships" from papers, "paper__authorships" from daily entries). ``with_users`` also
+    fetches the member who claimed each author (the HF API shows them). For querysets and for
+    ``prefetch_related_objects`` on lists already fetched."""
+    author = "author__user" if with_users else "author"
+    return models.Prefetch(lookup, queryset=Authorship.objects.select_related(author).order_by("position"))
+
+
+class PaperQuerySet(models.QuerySet):
+    def with_authors(self, *, with_users: bool = False) -> PaperQuerySet:
+        """Each paper's authorships in byline order, fetched in one more query."""
+        return self.prefetch_related(ordered_authorships(with_users=with_users))
+
+    def with_entry(self) -> PaperQuerySet:
+        """The paper's organization and its daily entry (with its organization and submitter) in the same query."""
+        return self.select_related("organization", "daily_entry__organization", "daily_entry__submitted_by")
+
+    def for_listing(self) -> PaperQuerySet:
+        """What a list of papers shows: organization, daily entry, authors."""
+        return self.with_entry().with_authors()
+
+
+class DailyEntryQuerySet(models.QuerySet):
+    def with_paper(self) -> DailyEntryQuerySet:
+        """The entry's paper, both organizations and the submitter in the same query."""
+        return self.select_related("paper__organization", "organization", "submitted_by")
+
+    def for_listing(self, *, with_users: bool = False) -> DailyEntryQuerySet:
+        """What a list of entries shows: paper, organizations, submitter, the paper's ordered authors."""
+        return self.with_paper().prefetch_related(ordered_authorships("paper__authorships", with_users=with_users))
+
+
+class CollectionItemQuerySet(models.QuerySet):
+    def for_listing(self) -> CollectionItemQuerySet:
+        """What a list of collected papers shows: as ``PaperQuerySet.for_listing``, for each item's paper."""
+        return self.select_related(
+            "paper__organization", "paper__daily_entry__organization", "paper__daily_entry__submitted_by"
+        ).prefetch_related(ordered_authorships("paper__authorships"))
+
+
 class Organization(models.Model):
     """A lab, company or community that papers are submitted for (``deepseek-ai`` / ``DeepSeek``)."""
 
@@ -105,6 +146,8 @@ class Paper(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True, db_index=True)
 
+    objects = PaperQuerySet.as_manager()
+
     class Meta:
         indexes = [models.Index(fields=["-upvotes"], name="paper_upvotes_idx")]
 
@@ -131,11 +174,16 @@ class Paper(models.Model):
         return bool(self.github_repo)
 
     def ordered_authors(self) -> list[Author]:
-        return [a.author for a in self.ordered_authorships()]
+        return [a.author for a in self.authorships_in_order()]
 
-    def ordered_authorships(self) -> list[Authorship]:
+    def authorships_in_order(self) -> list[Authorship]:
         """In author order, each with its ``author`` (identity) and the name as this paper spells it."""
         return list(self.authorships.select_related("author").order_by("position"))
+
+    def shown_organization(self, entry: DailyEntry | None = None) -> Organization | None:
+        """The organization pages, feeds and APIs show for the paper: the one it was submitted for
+        on its daily ``entry``, else the one it came with. (Templates: ``paper|shown_organization:entry``.)"""
+        return (entry.organization if entry is not None and entry.organization_id else None) or self.organization
 
 
 class RowIdField(models.BigAutoField):
@@ -183,6 +231,8 @@ class DailyEntry(models.Model):
     organization = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="daily_entries"
     )
+
+    objects = DailyEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "daily entries"
@@ -234,6 +284,8 @@ class CollectionItem(models.Model):
     note = models.TextField(blank=True, max_length=5000)
     position = models.PositiveIntegerField(default=0)
     added_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CollectionItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "added_at", "pk"]

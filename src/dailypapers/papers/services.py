@@ -63,7 +63,7 @@ class EntryFilters:
 
 def period_entries(period: Period, filters: EntryFilters = EntryFilters()) -> QuerySet[DailyEntry]:
     entries = DailyEntry.objects.filter(date__gte=period.start, date__lte=period.end)
-    entries = filters.apply(entries).select_related("paper", "organization", "paper__organization", "submitted_by")
+    entries = filters.apply(entries).with_paper()
     return rank_period_entries(entries)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -13,7 +13,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from dailypapers.papers.context_processors import safe_return_path
-from dailypapers.papers.models import Authorship, DailyEntry, Organization, Paper
+from dailypapers.papers.models import DailyEntry, Organization, Paper
 from dailypapers.papers.periods import BadPeriod, Period, parse_period, period_containing
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.services import (
@@ -24,11 +24,6 @@ from dailypapers.papers.services import (
     voted_paper_ids,
 )
 from dailypapers.ratelimit import RateLimited, check_write_rate, too_many_requests
-
-AUTHORS_PREFETCH = Prefetch(
-    "paper__authorships", queryset=Authorship.objects.select_related("author").order_by("position")
-)
-
 
 def _with_votes(request, entries):
     entries = list(entries)
@@ -43,7 +38,7 @@ PAGE_SIZE = 50
 
 def _period_page(request, period: Period, *, is_home: bool = False):
     filters = EntryFilters.from_query(request.GET)
-    page = Paginator(period_entries(period, filters).prefetch_related(AUTHORS_PREFETCH), PAGE_SIZE).get_page(
+    page = Paginator(period_entries(period, filters).for_listing(), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     page.object_list = _with_votes(request, page.object_list)
@@ -103,8 +98,8 @@ def date_picker(request):
 def trending(request):
     filters = EntryFilters.from_query(request.GET)
     ranker = TrendingRanker.from_settings()
-    entries = filters.apply(DailyEntry.objects.select_related("organization", "paper__organization"))
-    ranked = ranker.rank(entries.prefetch_related(AUTHORS_PREFETCH))[:50]
+    entries = filters.apply(DailyEntry.objects.for_listing())
+    ranked = ranker.rank(entries)[:50]
     return render(
         request,
         "papers/trending.html",
@@ -120,7 +115,7 @@ def paper_detail(request, paper_id: str):
     return render(
         request,
         "papers/paper_detail.html",
-        {"paper": paper, "authors": paper.ordered_authorships(), "entry": entry},
+        {"paper": paper, "authors": paper.authorships_in_order(), "entry": entry},
     )
 
 
@@ -131,7 +126,8 @@ def organization_detail(request, slug: str):
         Paper.objects.filter(Q(organization=org) | Q(daily_entry__organization=org))
         .distinct()
         .order_by("-upvotes", "-published_at")
-        .prefetch_related(Prefetch("authorships", queryset=Authorship.objects.select_related("author")))
+        .select_related("organization")
+        .with_authors()
     )[:200]
     papers = list(papers)
     voted = voted_paper_ids(request.user, [p.pk for p in papers])

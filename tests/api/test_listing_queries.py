@@ -1,0 +1,31 @@
+"""Listing paths run a fixed number of queries, however many papers they list: an N+1 (a query
+per paper for its authors, organization or entry) fails here. Counts measured on the catalogue,
+which lists at least two papers on each path."""
+
+import pytest
+
+LISTINGS = [
+    ("/", 4),  # the latest day's page
+    ("/papers/trending", 2),
+    ("/organizations/google", 3),
+    ("/api/daily_papers", 2),
+    ("/api/daily_papers?sort=trending", 2),
+    ("/api/papers/search", 2),
+    ("/api/v1/days/latest", 3),
+    ("/api/v1/papers", 3),
+    ("/api/v1/trending", 2),
+    ("/api/v1/organizations/google/papers", 4),
+    ("/feeds/daily.rss", 3),
+    ("/feeds/trending.rss", 2),
+    ("/feeds/organizations/google.atom", 4),
+    ("/feeds/categories/cs.CL.rss", 3),
+]
+
+
+@pytest.mark.parametrize(("url", "queries"), LISTINGS)
+def test_listings_run_a_fixed_number_of_queries(client, catalog, django_assert_num_queries, url, queries):
+    client.get(url)  # first request warms per-process caches (content types, settings lookups)
+    with django_assert_num_queries(queries):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert b"1706.03762" in response.content or b"LoRA" in response.content
