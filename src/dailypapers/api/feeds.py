@@ -20,17 +20,15 @@ from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.http import urlencode
 
-from dailypapers.api.searching import check_search_rate, find_papers
 from dailypapers.ingest.pipeline import CATEGORY_RE
 from dailypapers.papers.models import Authorship, DailyEntry, Organization, Paper
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.services import EntryFilters, latest_day_with_entries
 from dailypapers.ratelimit import RateLimited
-from dailypapers.search.backends.base import SearchFilters
+from dailypapers.search import MAX_QUERY_CHARS, SearchFilters, check_search_rate, find_papers
 
 FEED_ITEMS = 50
 DAILY_FEED_DAYS = 7  # the daily feed carries the last week of daily pages, newest day first
-MAX_QUERY_CHARS = 250
 AUTHORS_IN_FEED = 10
 
 AUTHORSHIPS = Prefetch("authorships", queryset=Authorship.objects.select_related("author").order_by("position"))

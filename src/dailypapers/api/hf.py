@@ -18,17 +18,16 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from dailypapers.api.searching import check_search_rate, search_papers
 from dailypapers.papers.models import Authorship, DailyEntry, Paper
 from dailypapers.papers.periods import BadPeriod, Period, parse_period
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.ratelimit import RateLimited
+from dailypapers.search import MAX_QUERY_CHARS, check_search_rate, search_papers
 
 MAX_DAILY_LIMIT = 100
 DEFAULT_DAILY_LIMIT = 50
 MAX_SEARCH_LIMIT = 120
 DEFAULT_SEARCH_LIMIT = 50
-MAX_QUERY_CHARS = 250
 
 AUTHORSHIPS = Prefetch("authorships", queryset=Authorship.objects.select_related("author__user").order_by("position"))
 ENTRY_AUTHORSHIPS = Prefetch(

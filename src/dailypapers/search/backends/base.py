@@ -169,7 +169,8 @@ class SearchBackend(ABC):
 
     @abstractmethod
     def consistent(self) -> bool:
-        """Whether the index agrees with the papers table (the check, without repairing)."""
+        """Whether the index agrees with the papers table (the check, without repairing). An index
+        never built may count as inconsistent, even over an empty table."""
 
     def ensure_consistent(self) -> str:
         """``"ok"`` when :meth:`consistent`, else :meth:`rebuild` and ``"rebuilt"``."""

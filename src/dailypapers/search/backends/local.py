@@ -337,11 +337,7 @@ class LocalSearchBackend(SearchBackend):
 
         (The vector index checks its own manifest whenever it is opened and rebuilds itself.)
         """
-        papers = Paper.objects.count()
-        if self.lexical.consistent() and self.lexical.num_docs() == papers:
-            return True
-        log.warning("lexical index inconsistent (%s docs, %s papers)", self.lexical.num_docs(), papers)
-        return False
+        return self.lexical.consistent() and self.lexical.num_docs() == Paper.objects.count()
 
     # -- operators ---------------------------------------------------------------------------
     def status(self) -> dict:

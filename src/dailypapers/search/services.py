@@ -1,4 +1,4 @@
-"""Search and similar papers for the API and feeds, always through the configured search backend."""
+"""Search and similar papers as pages, APIs and feeds show them, always through the configured backend."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.db.models import Prefetch
 
 from dailypapers.papers.models import Authorship, DailyEntry, Paper
 from dailypapers.ratelimit import check_write_rate
+from dailypapers.search import get_backend
 from dailypapers.search.backends.base import SearchFilters, SearchHit, SearchQuery, SearchResults
 
 
@@ -52,8 +53,6 @@ def papers_for_hits(hits: list[SearchHit]) -> list[Paper]:
 def find_papers(
     text: str, *, filters: SearchFilters = SearchFilters(), limit: int = 20, offset: int = 0, mode: str = "hybrid"
 ) -> FoundPapers:
-    from dailypapers.search import get_backend
-
     results = get_backend().search(SearchQuery(text=text, filters=filters, limit=limit, offset=offset, mode=mode))
     return FoundPapers(papers=papers_for_hits(results.hits), results=results)
 
@@ -63,6 +62,4 @@ def search_papers(text: str, *, limit: int = 20) -> list[Paper]:
 
 
 def similar_papers(paper_id: str, *, limit: int = 10) -> list[Paper]:
-    from dailypapers.search import get_backend
-
     return papers_for_hits(get_backend().similar(paper_id, limit=limit))
