@@ -61,8 +61,11 @@ def found(backend, text, mode="lexical", **filters) -> list[str]:
     return [h.paper_id for h in backend.search(SearchQuery(text, mode=mode, filters=SearchFilters(**filters))).hits]
 
 
-def test_it_is_a_search_backend(backend):
+def test_it_implements_the_whole_interface(backend):
     assert isinstance(backend, SearchBackend)
+    for name, member in vars(SearchBackend).items():
+        if callable(member) and not name.startswith("_") and name not in {"ensure_consistent", "close"}:
+            assert getattr(type(backend), name) is not member, f"{type(backend).__name__} lacks {name}"
 
 
 def test_an_empty_corpus_searches_and_upkeeps_to_nothing(backend):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -104,7 +103,7 @@ class PendingCounts:
     embed_backlog: int  # papers without a vector of the current model
 
 
-class SearchBackend(ABC):
+class SearchBackend:
     """Searching and index upkeep; ``dailypapers.search.get_backend()`` returns the configured one.
 
     The papers table is the truth; a backend's index is a cache of it. Every upkeep method is
@@ -112,10 +111,12 @@ class SearchBackend(ABC):
     effect is visible to searches in every process), and works on an empty corpus (it finds nothing
     to do and returns zero counts). Callers (``search.tasks``, the ``index`` command, pages and
     APIs) use only these methods, never a backend's own attributes.
+
+    Not an ``abc.ABC``, so that test doubles may implement only what they exercise; the contract
+    suite (``tests/search/test_backend_contract.py``) checks that real backends implement it all.
     """
 
     # -- searching ---------------------------------------------------------------------------
-    @abstractmethod
     def search(self, query: SearchQuery) -> SearchResults:
         """The page ``query.offset : offset + limit`` of the matches, best first.
 
@@ -123,54 +124,55 @@ class SearchBackend(ABC):
         paper with ``exact_paper_id`` set. Words without matches, or no words, return no hits (never
         an error); ``mode`` says what was used: "lexical" while no vectors exist, with a notice.
         """
+        raise NotImplementedError
 
-    @abstractmethod
     def similar(self, paper_id: str, limit: int = 10) -> list[SearchHit]:
         """Up to ``limit`` papers nearest to ``paper_id``'s vector, best first, never the paper
         itself; ``[]`` for an unknown paper or one not embedded yet. Hits carry no highlights."""
+        raise NotImplementedError
 
     # -- index upkeep ------------------------------------------------------------------------
-    @abstractmethod
     def index_papers(self, paper_ids: Sequence[str]) -> None:
         """(Re)index these papers: ids in the papers table get current entries, ids no longer there
         are dropped. Vectors of papers whose text changed are dropped; ``embed_pending`` makes new
         ones. Does not touch the outbox (that is ``process_pending_updates``)."""
+        raise NotImplementedError
 
-    @abstractmethod
     def remove_papers(self, paper_ids: Sequence[str]) -> None:
         """Drop these papers from every index, their stored vectors included, so that no search and
         no ``similar`` returns them. Unknown ids are ignored. A removed paper that is still in the
         papers table makes the index inconsistent until ``index_papers`` or ``rebuild`` restores
         it (its vector then comes back through ``embed_pending``)."""
+        raise NotImplementedError
 
-    @abstractmethod
     def process_pending_updates(self) -> int:
         """Index the papers in the outbox, then clear exactly the rows indexed (a paper queued again
         meanwhile stays queued); returns how many rows were processed, 0 for an empty outbox."""
+        raise NotImplementedError
 
-    @abstractmethod
     def embed_pending(
         self, limit: int | None = None, on_progress: EmbedProgress | None = None, batch: int = 256
     ) -> int:
         """Embed up to ``limit`` (all when None) papers of the backlog, newest first, ``batch`` at a
         time, calling ``on_progress(done, total)`` after each batch; returns how many were embedded
         (0 when none are pending). The new vectors serve searches as soon as it returns."""
+        raise NotImplementedError
 
-    @abstractmethod
     def pending_counts(self) -> PendingCounts:
         """The outbox and the embedding backlog, counted now."""
+        raise NotImplementedError
 
-    @abstractmethod
     def rebuild(self, on_progress: RebuildProgress | None = None) -> dict:
         """Rebuild every index from the papers table and the stored vectors (never re-embedding:
         that is ``embed_pending``), reporting ``on_progress(stage, done, total)``; returns
         :meth:`status`. Leaves the outbox alone: its papers are already in the rebuilt index, and
         indexing them again is harmless."""
+        raise NotImplementedError
 
-    @abstractmethod
     def consistent(self) -> bool:
         """Whether the index agrees with the papers table (the check, without repairing). An index
         never built may count as inconsistent, even over an empty table."""
+        raise NotImplementedError
 
     def ensure_consistent(self) -> str:
         """``"ok"`` when :meth:`consistent`, else :meth:`rebuild` and ``"rebuilt"``."""
@@ -181,13 +183,13 @@ class SearchBackend(ABC):
         return "rebuilt"
 
     # -- operators ---------------------------------------------------------------------------
-    @abstractmethod
     def status(self) -> dict:
         """Counts for operators: at least :data:`STATUS_KEYS`."""
+        raise NotImplementedError
 
-    @abstractmethod
     def embedding_device(self) -> str:
         """Where ``embed_pending`` computes vectors ("cpu", "gpu"), for operators."""
+        raise NotImplementedError
 
     def close(self) -> None:
         """Release files and memory (tests, rebuilds). The default has nothing to release."""
