@@ -42,7 +42,7 @@ PROBE = textwrap.dedent(
 
 def test_search_modules_import_in_any_order_and_never_import_higher_rooms():
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "tests.settings")}
-    out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, timeout=300)
+    out = subprocess.run([sys.executable, "-c", PROBE], check=False, capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     report = json.loads(out.stdout.strip().splitlines()[-1])
     assert "dailypapers.search.backends.local" in report["modules"] and "dailypapers.search.tasks" in report["modules"]
