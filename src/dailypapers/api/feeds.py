@@ -22,18 +22,16 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from django.utils.http import urlencode
 
-from dailypapers.api.searching import find_papers
 from dailypapers.ingest.pipeline import CATEGORY_RE
 from dailypapers.papers.models import DailyEntry, Organization, Paper
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.text import plain_text
 from dailypapers.papers.services import EntryFilters, latest_day_with_entries
 from dailypapers.ratelimit import RateLimited, check_search_rate, too_many_requests
-from dailypapers.search.backends.base import SearchFilters
+from dailypapers.search import MAX_QUERY_CHARS, SearchFilters, find_papers
 
 FEED_ITEMS = 50
 DAILY_FEED_DAYS = 7  # the daily feed carries the last week of daily pages, newest day first
-MAX_QUERY_CHARS = 250
 AUTHORS_IN_FEED = 10
 
 # C0 control characters but tab, newline and carriage return, and DEL: XML cannot carry them, and a

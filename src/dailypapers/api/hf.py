@@ -19,19 +19,18 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from dailypapers import markdown as md
-from dailypapers.api.searching import search_papers
 from dailypapers.papers.models import DailyEntry, Paper, ordered_authorships
 from dailypapers.papers.periods import BadPeriod, Period, parse_period
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.text import plain_text
 from dailypapers.params import BadParameter, int_param
 from dailypapers.ratelimit import RateLimited, check_search_rate, too_many_requests
+from dailypapers.search import MAX_QUERY_CHARS, search_papers
 
 MAX_DAILY_LIMIT = 100
 DEFAULT_DAILY_LIMIT = 50
 MAX_SEARCH_LIMIT = 120
 DEFAULT_SEARCH_LIMIT = 50
-MAX_QUERY_CHARS = 250
 
 
 

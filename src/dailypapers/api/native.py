@@ -23,13 +23,12 @@ from dailypapers.accounts.models import ApiToken
 from dailypapers.api import converters  # noqa: F401  (registers "paperid")
 from dailypapers.api import schemas as s
 from dailypapers.api.parsing import JsonObjectParser
-from dailypapers.api.searching import find_papers, similar_papers
 from dailypapers.papers.models import Collection, CollectionItem, DailyEntry, Organization, Paper
 from dailypapers.papers.periods import BadPeriod, parse_period
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.services import EntryFilters, latest_day_with_entries, period_entries, set_upvote
 from dailypapers.ratelimit import RateLimited, check_search_rate, check_write_rate, too_many_requests
-from dailypapers.search.backends.base import SearchFilters
+from dailypapers.search import MAX_QUERY_CHARS, SearchFilters, find_papers, similar_papers
 
 ERRORS = {400: s.ErrorOut, 404: s.ErrorOut, 422: s.ValidationErrorOut}
 WRITE_ERRORS = {**ERRORS, 401: s.ErrorOut, 409: s.ErrorOut, 429: s.ErrorOut}
@@ -212,7 +211,7 @@ search = Router(tags=["search"])
 def search_papers(
     request,
     filters: Query[PaperFilters],
-    q: str = Query(..., min_length=1, max_length=250, description="words, a phrase, or an arXiv id/URL"),
+    q: str = Query(..., min_length=1, max_length=MAX_QUERY_CHARS, description="words, a phrase, or an arXiv id/URL"),
     mode: Literal["hybrid", "lexical", "vector"] = "hybrid",
     limit: int = Query(20, ge=1, le=100),
     offset: int = Query(0, ge=0, le=1000),

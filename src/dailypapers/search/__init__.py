@@ -1,22 +1,47 @@
 """Search: lexical + semantic hybrid retrieval, similar papers and index upkeep.
 
-Everything outside this room calls :func:`get_backend` and the :class:`SearchBackend` methods only.
+Other rooms import only from here: :func:`get_backend` and the :class:`SearchBackend` methods,
+the query types and limits, and the services that turn hits into papers (``search.services``).
 """
 
 from __future__ import annotations
 
 import threading
+from importlib import import_module
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 
 from dailypapers.search.backends.base import (  # noqa: F401  (re-exported for callers)
+    MAX_QUERY_CHARS,
+    MODES,
+    PendingCounts,
     SearchBackend,
     SearchFilters,
     SearchHit,
     SearchQuery,
     SearchResults,
 )
+
+# Loaded on first use: these modules need the app registry, which is not ready yet when Django
+# imports this package to load the app.
+_LAZY = {
+    name: "dailypapers.search.services"
+    for name in ("FoundPapers", "find_papers", "papers_for_hits", "search_papers", "similar_papers")
+}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *_LAZY})
 
 _backend: SearchBackend | None = None
 _lock = threading.Lock()

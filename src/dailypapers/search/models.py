@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from django.db import connection, models
+from django.db.models import F, Q
 from django.utils import timezone
 
 from dailypapers.papers.models import Paper
@@ -30,6 +31,13 @@ class PaperEmbedding(models.Model):
 
     def as_array(self) -> np.ndarray:
         return np.frombuffer(self.vector, dtype=np.float16).astype(np.float32)
+
+    @staticmethod
+    def papers_without_vectors(model: str) -> models.QuerySet[Paper]:
+        """Papers without a vector from ``model``, newest first: the embedding backlog."""
+        return Paper.objects.filter(~Q(embedding__model=model) | Q(embedding__isnull=True)).order_by(
+            F("published_at").desc(nulls_last=True), "-pk"
+        )
 
     def __str__(self) -> str:
         return f"{self.paper_id} ({self.model})"

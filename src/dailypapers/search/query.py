@@ -11,11 +11,8 @@ import re
 
 from dailypapers.papers.models import ARXIV_NEW_ID, ARXIV_OLD_ID
 from dailypapers.params import BadParameter, int_param
-from dailypapers.search.backends.base import MAX_LIMIT, MAX_OFFSET, MODES, SearchFilters, SearchQuery
+from dailypapers.search.backends.base import MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, MODES, SearchFilters, SearchQuery
 
-# The Hugging Face papers API caps q at 250 characters; longer input is cut there, not refused,
-# since people paste abstracts into search boxes.
-MAX_QUERY_CHARS = 250
 # More terms than this add nothing to ranking but cost time in every index.
 MAX_QUERY_TERMS = 32
 KNOWN_PARAMS = {"q", "limit", "offset", "page", "mode", "from", "to", "category", "organization", "has_code"}

@@ -1,4 +1,8 @@
-"""Background work of the search room, run by ``dailypapers worker``."""
+"""Background work of the search room, run by ``dailypapers worker``.
+
+Only :func:`dailypapers.search.get_backend` and the :class:`SearchBackend` interface: every backend
+keeps its index in step the same way.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +11,23 @@ import logging
 from django.conf import settings
 from django_tasks import task
 
+from dailypapers.search import get_backend
+
 log = logging.getLogger(__name__)
 
 
-def _local_backend():
-    from dailypapers.search import get_backend
+def enqueue_unless_queued(queued_task) -> None:
+    """Enqueue ``queued_task`` unless a run of it is already waiting (one is enough)."""
+    from django_tasks_db.models import DBTaskResult
 
-    backend = get_backend()
-    return backend if hasattr(backend, "process_pending_updates") else None
+    if not DBTaskResult.objects.ready().filter(task_path=queued_task.module_path).exists():
+        queued_task.enqueue()
 
 
 @task()
 def update_search_index() -> dict:
     """Index papers queued by ``papers_changed``, then embed some of the backlog."""
-    backend = _local_backend()
-    if backend is None:
-        return {}
+    backend = get_backend()
     return _index_and_embed(backend, backend.ensure_consistent())
 
 
@@ -34,9 +39,7 @@ def rebuild_search_index() -> dict:
     check of ``ensure_consistent`` alone could miss a load that adds as many papers as the index
     holds stale ones: so the rebuild is unconditional.
     """
-    backend = _local_backend()
-    if backend is None:
-        return {}
+    backend = get_backend()
     backend.rebuild()
     return _index_and_embed(backend, "rebuilt")
 
@@ -56,21 +59,15 @@ def embed_backlog() -> dict:
     Each run is bounded (``DAILYPAPERS_EMBED_PER_TASK``) so that other tasks get the worker in
     between; on a CPU the full arXiv back catalogue takes days this way, a GPU hours.
     """
-    backend = _local_backend()
-    if backend is None:
-        return {}
+    backend = get_backend()
     embedded = backend.embed_pending(limit=settings.DAILYPAPERS_EMBED_PER_TASK)
     return {"embedded": embedded, "remaining": _enqueue_backlog_if_needed(backend)}
 
 
 def _enqueue_backlog_if_needed(backend) -> int:
-    from django_tasks_db.models import DBTaskResult
-
-    from dailypapers.search.backends.local import unembedded_papers
-
     if not settings.DAILYPAPERS_EMBED_BACKLOG:
         return 0
-    remaining = unembedded_papers().count()
-    if remaining and not DBTaskResult.objects.ready().filter(task_path=embed_backlog.module_path).exists():
-        embed_backlog.enqueue()
+    remaining = backend.pending_counts().embed_backlog
+    if remaining:
+        enqueue_unless_queued(embed_backlog)
     return remaining

@@ -7,22 +7,30 @@ import threading
 import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
 
 from dailypapers.papers.models import Authorship, Paper
 from dailypapers.search import fusion
-from dailypapers.search.backends.base import SearchBackend, SearchHit, SearchQuery, SearchResults
+from dailypapers.search.backends.base import (
+    EmbedProgress,
+    PendingCounts,
+    RebuildProgress,
+    SearchBackend,
+    SearchHit,
+    SearchQuery,
+    SearchResults,
+)
 from dailypapers.search.embedder import get_embedder, paper_text, text_hash
 from dailypapers.search.highlight import ABSTRACT_FRAGMENT_CHARS, highlight
 from dailypapers.search.lexical import LexicalDoc, LexicalIndex, LexicalMatches
 from dailypapers.search.models import PaperEmbedding, PendingIndexUpdate
 from dailypapers.search.query import arxiv_reference, query_terms
+from dailypapers.search.tasks import enqueue_unless_queued, update_search_index
 from dailypapers.search.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -84,13 +92,6 @@ def lexical_docs(paper_ids: Iterable[str]) -> tuple[list[LexicalDoc], list[str]]
         )  # fmt: skip
     found = {p.pk for p in papers}
     return docs, [pid for pid in paper_ids if pid not in found]
-
-
-def unembedded_papers():
-    """Papers without a current vector, newest first: the embedding backlog."""
-    return Paper.objects.filter(~Q(embedding__model=get_embedder().name) | Q(embedding__isnull=True)).order_by(
-        F("published_at").desc(nulls_last=True), "-pk"
-    )
 
 
 class LocalSearchBackend(SearchBackend):
@@ -161,12 +162,7 @@ class LocalSearchBackend(SearchBackend):
         if now - self._repair_requested_at < REPAIR_REQUEST_INTERVAL_S:
             return
         self._repair_requested_at = now
-        from django_tasks_db.models import DBTaskResult
-
-        from dailypapers.search.tasks import update_search_index
-
-        if not DBTaskResult.objects.ready().filter(task_path=update_search_index.module_path).exists():
-            update_search_index.enqueue()
+        enqueue_unless_queued(update_search_index)
 
     def query_vector(self, text: str) -> np.ndarray:
         """The embedding of a query, cached: search-as-you-type repeats queries a lot."""
@@ -235,13 +231,27 @@ class LocalSearchBackend(SearchBackend):
         return self._hits(ranked[:limit], [])
 
     # -- indexing ----------------------------------------------------------------------------
-    def index_papers(self, paper_ids: list[str]) -> None:
+    def index_papers(self, paper_ids: Sequence[str]) -> None:
         """Lexical entries now; vectors whose text changed are dropped and re-embedded by ``embed_pending``."""
+        paper_ids = list(paper_ids)
         for start in range(0, len(paper_ids), INDEX_CHUNK):
             chunk = paper_ids[start : start + INDEX_CHUNK]
             docs, gone = lexical_docs(chunk)
             self.lexical.upsert(docs, gone)
             self._drop_stale_vectors(chunk)
+        self.lexical.commit()
+
+    def remove_papers(self, paper_ids: Sequence[str]) -> None:
+        paper_ids = list(paper_ids)
+        for start in range(0, len(paper_ids), INDEX_CHUNK):
+            chunk = paper_ids[start : start + INDEX_CHUNK]
+            self.lexical.upsert([], chunk)
+            # Deleting the rows (not only this process's ANN entries) is what makes every other
+            # process's loaded index drop them too (see ``_row_papers``).
+            rows = list(PaperEmbedding.objects.filter(paper_id__in=chunk).values_list("pk", flat=True))
+            if rows:
+                PaperEmbedding.objects.filter(pk__in=rows).delete()
+                self.vectors.remove(rows)
         self.lexical.commit()
 
     def _drop_stale_vectors(self, paper_ids: list[str]) -> None:
@@ -255,15 +265,17 @@ class LocalSearchBackend(SearchBackend):
             PaperEmbedding.objects.filter(pk__in=[row for row, _ in stale]).delete()
             self.vectors.remove([row for row, _ in stale])
 
-    def embed_pending(self, limit: int | None = None, on_progress: Callable[[int, int], None] | None = None, batch: int = 256) -> int:
-        """Embed up to ``limit`` papers of the backlog, newest first; returns how many were embedded."""
+    def _backlog(self):
+        return PaperEmbedding.papers_without_vectors(self.embedder.name)
+
+    def embed_pending(self, limit: int | None = None, on_progress: EmbedProgress | None = None, batch: int = 256) -> int:
         self.vectors.ensure_loaded()
-        total = unembedded_papers().count()
+        total = self._backlog().count()
         if limit is not None:
             total = min(total, limit)
         done = 0
         while done < total:
-            papers = list(unembedded_papers().values_list("pk", "title", "abstract")[: min(batch, total - done)])
+            papers = list(self._backlog().values_list("pk", "title", "abstract")[: min(batch, total - done)])
             if not papers:
                 break
             texts = [paper_text(t, a) for _, t, a in papers]
@@ -282,8 +294,10 @@ class LocalSearchBackend(SearchBackend):
             self.vectors.save()
         return done
 
+    def pending_counts(self) -> PendingCounts:
+        return PendingCounts(outbox=PendingIndexUpdate.objects.count(), embed_backlog=self._backlog().count())
+
     def process_pending_updates(self) -> int:
-        """Index the papers in the outbox, then clear exactly those rows; returns how many."""
         processed = 0
         while True:
             rows = list(PendingIndexUpdate.objects.order_by("pk").values_list("pk", "paper_id", "queued_at")[:INDEX_CHUNK])
@@ -295,7 +309,7 @@ class LocalSearchBackend(SearchBackend):
             PendingIndexUpdate.objects.filter(pk__in=[pk for pk, _, _ in rows], queued_at__lte=read_until).delete()
             processed += len(rows)
 
-    def rebuild(self, on_progress: Callable[[str, int, int], None] | None = None) -> dict:
+    def rebuild(self, on_progress: RebuildProgress | None = None) -> dict:
         """Lexical index from every paper, vector index from every stored vector."""
         total = Paper.objects.count()
         self.lexical.delete_all()
@@ -318,14 +332,12 @@ class LocalSearchBackend(SearchBackend):
         self.vectors.rebuild(lambda d, t: on_progress("vectors", d, t) if on_progress else None)
         return self.status()
 
-    def ensure_consistent(self) -> str:
-        """Rebuild when the index disagrees with its manifest or the papers table; 'ok' or what was done."""
-        papers = Paper.objects.count()
-        if self.lexical.consistent() and self.lexical.num_docs() == papers:
-            return "ok"
-        log.warning("search index inconsistent (%s docs, %s papers): rebuilding", self.lexical.num_docs(), papers)
-        self.rebuild()
-        return "rebuilt"
+    def consistent(self) -> bool:
+        """The lexical index agrees with its manifest and holds as many papers as the table.
+
+        (The vector index checks its own manifest whenever it is opened and rebuilds itself.)
+        """
+        return self.lexical.consistent() and self.lexical.num_docs() == Paper.objects.count()
 
     # -- operators ---------------------------------------------------------------------------
     def status(self) -> dict:
@@ -339,6 +351,7 @@ class LocalSearchBackend(SearchBackend):
             "lexical_indexed": lexical_docs_count,
             "lexical_consistent": self.lexical.consistent() and lexical_docs_count == papers,
             "pending_updates": PendingIndexUpdate.objects.count(),
+            "embed_backlog": self._backlog().count(),
             "embedding_model": self.embedder.name,
             "vectors": embedded,
             "vector_coverage": embedded / papers if papers else 1.0,
@@ -346,6 +359,9 @@ class LocalSearchBackend(SearchBackend):
             "vector_index_size": self.vectors.ntotal,
             "data_dir": str(self.root),
         }
+
+    def embedding_device(self) -> str:
+        return self.embedder.device
 
     def close(self) -> None:
         self.lexical.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from contextlib import ExitStack
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from dailypapers.progress import progress_bar
 
@@ -28,11 +28,7 @@ class Command(BaseCommand):
     def handle(self, *args, action, **options):
         from dailypapers.search import get_backend
 
-        backend = get_backend()
-        local_only = {"rebuild", "update", "embed"}
-        if action in local_only and not hasattr(backend, "rebuild"):
-            raise CommandError(f"the configured search backend does not support '{action}'")
-        getattr(self, f"_{action}")(backend, **options)
+        getattr(self, f"_{action}")(get_backend(), **options)
 
     def _status(self, backend, **options):
         status = backend.status()
@@ -63,14 +59,12 @@ class Command(BaseCommand):
         self.stdout.write(f"indexed {backend.process_pending_updates():,} queued papers")
 
     def _embed(self, backend, limit=None, batch=256, **options):
-        from dailypapers.search.backends.local import unembedded_papers
-
-        total = unembedded_papers().count()
+        total = backend.pending_counts().embed_backlog
         if limit is not None:
             total = min(total, limit)
         with progress_bar("embedding", total, stream=self.stderr._out, unit="papers") as update:
             done = backend.embed_pending(limit=limit, on_progress=lambda d, t: update(d), batch=batch)
-        self.stdout.write(self.style.SUCCESS(f"embedded {done:,} papers on {backend.embedder.device}"))
+        self.stdout.write(self.style.SUCCESS(f"embedded {done:,} papers on {backend.embedding_device()}"))
 
     def _evaluate(self, backend, **options):
         from dailypapers.search.evaluation import evaluate, format_report

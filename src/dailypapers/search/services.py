@@ -1,14 +1,12 @@
-"""Search and similar papers for the API and feeds, always through the configured search backend."""
+"""Search and similar papers as pages, APIs and feeds show them, always through the configured backend."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.db.models import Prefetch
 
-from dailypapers.papers.models import Authorship, DailyEntry, Paper
-from dailypapers.ratelimit import check_write_rate
+from dailypapers.papers.models import DailyEntry, Paper
+from dailypapers.search import get_backend
 from dailypapers.search.backends.base import SearchFilters, SearchHit, SearchQuery, SearchResults
 
 
@@ -18,21 +16,13 @@ class FoundPapers:
     results: SearchResults | None
 
 
-def check_search_rate(request) -> None:
-    """Searches cost more than page views: limit them per client address (raises RateLimited)."""
-    client = request.META.get("REMOTE_ADDR") or "unknown"
-    check_write_rate(client, scope="search", per_minute=settings.DAILYPAPERS_SEARCH_RATE_PER_MINUTE)
-
-
 def papers_for_hits(hits: list[SearchHit]) -> list[Paper]:
     """Load the papers of ``hits`` in hit order (ids the database no longer has are dropped)."""
     ids = [h.paper_id for h in hits]
     rows = (
         Paper.objects.filter(pk__in=ids)
         .select_related("organization")
-        .prefetch_related(
-            Prefetch("authorships", queryset=Authorship.objects.select_related("author__user").order_by("position"))
-        )
+        .with_authors(with_users=True)
     )
     by_id = {p.pk: p for p in rows}
     entries = {
@@ -52,8 +42,6 @@ def papers_for_hits(hits: list[SearchHit]) -> list[Paper]:
 def find_papers(
     text: str, *, filters: SearchFilters = SearchFilters(), limit: int = 20, offset: int = 0, mode: str = "hybrid"
 ) -> FoundPapers:
-    from dailypapers.search import get_backend
-
     results = get_backend().search(SearchQuery(text=text, filters=filters, limit=limit, offset=offset, mode=mode))
     return FoundPapers(papers=papers_for_hits(results.hits), results=results)
 
@@ -63,6 +51,4 @@ def search_papers(text: str, *, limit: int = 20) -> list[Paper]:
 
 
 def similar_papers(paper_id: str, *, limit: int = 10) -> list[Paper]:
-    from dailypapers.search import get_backend
-
     return papers_for_hits(get_backend().similar(paper_id, limit=limit))

@@ -1,0 +1,212 @@
+"""The contract every ``SearchBackend`` keeps, run against each backend through ``get_backend()``.
+
+A new backend (PostgreSQL full text + pgvector) adds itself to ``BACKENDS`` (with a ``skipif`` mark
+where its database is unavailable) and must pass every test here unchanged.
+"""
+
+import datetime as dt
+
+import pytest
+
+from dailypapers.ingest.pipeline import IngestPipeline, SourceItem
+from dailypapers.papers.models import Paper
+from dailypapers.search import SearchBackend, SearchFilters, SearchQuery, get_backend, reset_backend
+from dailypapers.search.backends.base import STATUS_KEYS
+from dailypapers.search.tasks import update_search_index
+
+pytestmark = pytest.mark.django_db
+
+BACKENDS = [
+    pytest.param("dailypapers.search.backends.local.LocalSearchBackend", id="local"),
+]
+
+CORPUS = [
+    {"id": "2401.00001", "title": "Nested Matryoshka embeddings", "authors": ["Ada Lovelace"],
+     "abstract": "We train representations whose prefixes are usable at many sizes.",
+     "categories": ["cs.LG"], "primary_category": "cs.LG", "published": "2024-01-02",
+     "github_repo": "https://github.com/x/y", "organization": "deepseek-ai DeepSeek"},
+    {"id": "2402.00002", "title": "Diffusion models for image synthesis", "authors": ["Grace Hopper"],
+     "abstract": "Denoising diffusion generates pictures from text prompts.",
+     "categories": ["cs.CV"], "primary_category": "cs.CV", "published": "2024-02-10"},
+    {"id": "2303.00003", "title": "Protein folding with transformers", "authors": ["Grace Hopper"],
+     "abstract": "We predict protein structures from amino acid sequences.",
+     "categories": ["q-bio.BM"], "primary_category": "q-bio.BM", "published": "2023-03-05"},
+]  # fmt: skip
+IDS = {r["id"] for r in CORPUS}
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request, settings) -> SearchBackend:
+    """A fresh backend of each kind over an empty index (the search conftest isolates its files)."""
+    settings.DAILYPAPERS_SEARCH_BACKEND = request.param
+    reset_backend()
+    yield get_backend()
+    reset_backend()
+
+
+def ingest(records):
+    report = IngestPipeline("jsonl").run(SourceItem(location=f"record {i}", data=r) for i, r in enumerate(records))
+    assert report.rejected == 0, report.rejections
+
+
+@pytest.fixture
+def indexed(backend) -> SearchBackend:
+    ingest(CORPUS)
+    backend.process_pending_updates()
+    backend.embed_pending()
+    return backend
+
+
+def found(backend, text, mode="lexical", **filters) -> list[str]:
+    return [h.paper_id for h in backend.search(SearchQuery(text, mode=mode, filters=SearchFilters(**filters))).hits]
+
+
+def test_it_implements_the_whole_interface(backend):
+    assert isinstance(backend, SearchBackend)
+    for name, member in vars(SearchBackend).items():
+        if callable(member) and not name.startswith("_") and name not in {"ensure_consistent", "close"}:
+            assert getattr(type(backend), name) is not member, f"{type(backend).__name__} lacks {name}"
+
+
+def test_an_empty_corpus_searches_and_upkeeps_to_nothing(backend):
+    assert backend.search(SearchQuery("protein")).hits == []
+    assert backend.similar("2401.00001") == []
+    assert backend.process_pending_updates() == 0
+    assert backend.embed_pending() == 0
+    assert backend.pending_counts().outbox == backend.pending_counts().embed_backlog == 0
+    # A never-built index may count as inconsistent once; after the repair it agrees.
+    assert backend.ensure_consistent() in {"ok", "rebuilt"}
+    assert backend.consistent() and backend.ensure_consistent() == "ok"
+    status = backend.rebuild()
+    assert status["papers"] == status["lexical_indexed"] == status["vectors"] == 0
+    assert status["vector_coverage"] == 1.0
+
+
+@pytest.mark.parametrize("mode", ["lexical", "vector", "hybrid"])
+def test_each_mode_finds_an_exact_title(indexed, mode):
+    results = indexed.search(SearchQuery("Protein folding with transformers", mode=mode, limit=3))
+    assert results.mode == mode and results.hits[0].paper_id == "2303.00003"
+
+
+def test_an_arxiv_id_is_the_exact_paper(indexed):
+    assert indexed.search(SearchQuery("arXiv:2401.00001v2")).exact_paper_id == "2401.00001"
+
+
+def test_filters_apply_in_every_mode(indexed):
+    text = "models images proteins embeddings"
+    for mode in ("lexical", "vector", "hybrid"):
+        assert set(found(indexed, text, mode, category="cs.CV")) == {"2402.00002"}, mode
+        assert set(found(indexed, text, mode, organization="deepseek-ai")) == {"2401.00001"}, mode
+        assert set(found(indexed, text, mode, has_code=True)) == {"2401.00001"}, mode
+        assert set(found(indexed, text, mode, published_from=dt.date(2024, 1, 1))) == {"2401.00001", "2402.00002"}, mode
+        assert set(found(indexed, text, mode, published_to=dt.date(2023, 12, 31))) == {"2303.00003"}, mode
+
+
+def test_authors_are_searchable_and_matches_highlighted(indexed):
+    assert found(indexed, "Lovelace", "hybrid")[0] == "2401.00001"
+    hit = indexed.search(SearchQuery("matryoshka", mode="lexical")).hits[0]
+    assert "<mark>Matryoshka</mark>" in hit.title_highlight
+    assert "<mark>" in indexed.search(SearchQuery("prefixes", mode="lexical")).hits[0].abstract_highlight
+
+
+def test_similar_papers_exclude_the_paper_itself(indexed):
+    similar = [h.paper_id for h in indexed.similar("2401.00001", limit=5)]
+    assert set(similar) == IDS - {"2401.00001"}
+    assert len(indexed.similar("2401.00001", limit=1)) == 1
+    assert indexed.similar("9999.99999") == []
+
+
+def test_pending_counts_reach_zero_after_processing(backend):
+    ingest(CORPUS)
+    assert backend.pending_counts().outbox == 3 and backend.pending_counts().embed_backlog == 3
+    assert backend.process_pending_updates() == 3
+    assert backend.pending_counts().outbox == 0
+    assert backend.process_pending_updates() == 0  # idempotent
+    assert backend.embed_pending() == 3
+    assert backend.pending_counts().embed_backlog == 0 and backend.embed_pending() == 0
+
+
+def test_the_embed_backlog_goes_newest_first_with_progress(backend):
+    ingest(CORPUS)
+    backend.process_pending_updates()
+    progress = []
+    assert backend.embed_pending(limit=1, on_progress=lambda done, total: progress.append((done, total))) == 1
+    assert progress == [(1, 1)] and backend.pending_counts().embed_backlog == 2
+    # The one embedded is the newest paper: the only one semantic search can find so far.
+    assert found(backend, "pictures from text prompts", "vector") == ["2402.00002"]
+    results = backend.search(SearchQuery("protein structures"))
+    assert results.mode == "hybrid" and results.notice
+
+
+def test_without_vectors_search_falls_back_to_keywords_and_says_so(backend):
+    ingest(CORPUS)
+    backend.process_pending_updates()
+    results = backend.search(SearchQuery("protein structures", mode="hybrid"))
+    assert results.mode == "lexical" and results.notice and results.hits[0].paper_id == "2303.00003"
+
+
+def test_indexing_is_idempotent_and_follows_changes(indexed):
+    indexed.index_papers(sorted(IDS))
+    indexed.index_papers(sorted(IDS))
+    assert indexed.status()["lexical_indexed"] == 3 and indexed.consistent()
+    Paper.objects.filter(pk="2303.00003").update(abstract="Now about quantum error correction codes.")
+    indexed.index_papers(["2303.00003"])
+    assert found(indexed, "amino acid") == [] and found(indexed, "quantum error") == ["2303.00003"]
+    # Its vector was for the old text: it is in the backlog again, and re-embedding finds it.
+    assert indexed.pending_counts().embed_backlog == 1 and indexed.embed_pending() == 1
+    assert found(indexed, "quantum error correction", "vector")[0] == "2303.00003"
+
+
+def test_a_deleted_paper_is_dropped_by_indexing_it(indexed):
+    Paper.objects.filter(pk="2303.00003").delete()
+    indexed.index_papers(["2303.00003"])
+    assert found(indexed, "protein") == [] and indexed.consistent()
+
+
+def test_a_removed_paper_is_gone_and_rebuild_restores_it(indexed):
+    indexed.remove_papers(["2303.00003", "0000.00000"])  # unknown ids are ignored
+    indexed.remove_papers(["2303.00003"])  # idempotent
+    for mode in ("lexical", "vector", "hybrid"):
+        assert "2303.00003" not in found(indexed, "protein folding amino acid sequences", mode), mode
+    assert "2303.00003" not in {h.paper_id for h in indexed.similar("2401.00001")}
+    # Still in the papers table: the check sees the mismatch.
+    assert not indexed.consistent() and not indexed.status()["lexical_consistent"]
+    status = indexed.rebuild()
+    assert status["lexical_indexed"] == 3 and indexed.consistent()
+    assert found(indexed, "protein") == ["2303.00003"]
+    indexed.embed_pending()
+    assert found(indexed, "protein folding amino acid sequences", "vector")[0] == "2303.00003"
+
+
+def test_rebuild_reports_progress_and_keeps_vectors(indexed):
+    stages = set()
+    status = indexed.rebuild(lambda stage, done, total: stages.add(stage) or None)
+    assert stages and status["lexical_indexed"] == 3 and status["vector_index_size"] == 3
+    assert indexed.pending_counts().embed_backlog == 0  # rebuild does not re-embed
+    assert found(indexed, "pictures from text prompts", "vector")[0] == "2402.00002"
+
+
+def test_the_consistency_check_detects_a_lost_update_and_repairs(indexed):
+    assert indexed.ensure_consistent() == "ok"
+    # A paper written without papers_changed (its update was lost).
+    Paper.objects.create(id="2405.00009", title="Lost update about graph neural networks", abstract="Graphs.")
+    assert not indexed.consistent()
+    assert indexed.ensure_consistent() == "rebuilt"
+    assert indexed.consistent() and indexed.ensure_consistent() == "ok"
+    assert found(indexed, "graph") == ["2405.00009"]
+
+
+def test_status_has_the_common_keys(indexed):
+    status = indexed.status()
+    assert set(STATUS_KEYS) <= set(status)
+    assert status["papers"] == status["lexical_indexed"] == status["vectors"] == status["vector_index_size"] == 3
+    assert status["pending_updates"] == status["embed_backlog"] == 0
+    assert status["lexical_consistent"] is True and status["vector_coverage"] == 1.0
+    assert indexed.embedding_device() in {"cpu", "gpu"}
+
+
+def test_the_worker_task_keeps_any_backend_in_step(backend):
+    ingest(CORPUS)
+    result = update_search_index.call()
+    assert result["indexed"] == 3 and result["embedded"] == 3
+    assert backend.pending_counts().outbox == 0 and found(backend, "diffusion") == ["2402.00002"]
