@@ -30,10 +30,16 @@ from django.utils import timezone
 
 from dailypapers.ingest import bulkload
 from dailypapers.ingest.models import IngestRun, QuarantinedRecord
+from dailypapers.papers import identifiers
+from dailypapers.papers.identifiers import (
+    MAX_CATEGORY_CHARS,
+    MAX_ORGANIZATION_SLUG_CHARS,
+    ORGANIZATION_SLUG_RULE,
+    InvalidIdentifier,
+    is_category,
+    is_organization_slug,
+)
 from dailypapers.papers.models import (
-    ARXIV_NEW_ID,
-    ARXIV_OLD_ID,
-    PREFIXED_ID,
     Author,
     Authorship,
     DailyEntry,
@@ -53,11 +59,8 @@ MAX_SHORT_FIELD_CHARS = 2_000
 MAX_CATEGORIES = 50
 EARLIEST_DATE = dt.date(1980, 1, 1)
 QUARANTINE_EXCERPT_CHARS = 2_000
-CATEGORY_RE = re.compile(r"^[A-Za-z][A-Za-z\-]*(\.[A-Za-z\-]+)?$")
-SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])  # as _CONTROL_CHARS
-_ID_PREFIX = re.compile(r"^(?:arxiv:|https?://(?:www\.)?arxiv\.org/(?:abs|pdf)/)", re.I)
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.I)
 
 
@@ -234,20 +237,12 @@ def clean_text(value: Any, field_name: str, max_chars: int, *, single_line: bool
 
 
 def parse_paper_id(value: Any) -> tuple[str, int | None]:
-    """Return (id without version, version or None) for an arXiv or source-prefixed id."""
-    if not isinstance(value, str) or not value.strip():
-        raise RecordRejected("missing id")
-    raw = _ID_PREFIX.sub("", value.strip())
-    if raw.endswith(".pdf"):
-        raw = raw[:-4]
-    for pattern in (ARXIV_NEW_ID, ARXIV_OLD_ID):
-        m = pattern.match(raw)
-        if m:
-            return m.group("id"), int(m.group("version")) if m.group("version") else None
-    m = PREFIXED_ID.match(raw)
-    if m:
-        return m.group("id"), None
-    raise RecordRejected(f"bad id: {value[:80]!r} is neither an arXiv id nor a source-prefixed id")
+    """Return (id without version, version or None) for an arXiv or source-prefixed id (see
+    ``papers.identifiers``); raises :class:`RecordRejected` with the reason."""
+    try:
+        return identifiers.parse_paper_id(value)
+    except InvalidIdentifier as exc:
+        raise RecordRejected(str(exc)) from None
 
 
 def parse_datetime(value: Any, field_name: str) -> dt.datetime | None:
@@ -343,11 +338,11 @@ def _parse_categories(value: Any, primary: Any) -> tuple[tuple[str, ...], str]:
     if len(cats) > MAX_CATEGORIES:
         raise RecordRejected(f"too many categories: {len(cats)}")
     for c in cats:
-        if not CATEGORY_RE.match(c) or len(c) > 40:
+        if not is_category(c):
             raise RecordRejected(f"bad category: {c[:40]!r}")
     cats = list(dict.fromkeys(cats))  # dedupe, keep order
-    primary_cat = clean_text(primary, "primary_category", 40, single_line=True) if primary else ""
-    if primary_cat and not CATEGORY_RE.match(primary_cat):
+    primary_cat = clean_text(primary, "primary_category", MAX_CATEGORY_CHARS, single_line=True) if primary else ""
+    if primary_cat and not is_category(primary_cat):
         raise RecordRejected(f"bad primary_category: {primary_cat!r}")
     if primary_cat and primary_cat not in cats:
         cats.insert(0, primary_cat)
@@ -364,10 +359,10 @@ def parse_organization(value: Any) -> tuple[str, str] | None:
         slug, _, name = value.strip().partition(" ")
     else:
         raise RecordRejected("bad organization: expected a string or an object")
-    slug = clean_text(slug, "organization", 100, single_line=True)
+    slug = clean_text(slug, "organization", MAX_ORGANIZATION_SLUG_CHARS, single_line=True)
     name = clean_text(name, "organization name", 200, single_line=True) or slug
-    if not SLUG_RE.match(slug or ""):
-        raise RecordRejected(f"bad organization: {str(slug)[:40]!r}")
+    if not is_organization_slug(slug or ""):  # the slug is in the organization's URLs
+        raise RecordRejected(f"bad organization: {str(slug)[:40]!r} is not a slug ({ORGANIZATION_SLUG_RULE})")
     return slug, name
 
 
@@ -834,7 +829,7 @@ class IngestPipeline:
             org = self._organization(r.organization)
             rows.append((
                 r.id, self.source, r.title, r.abstract, adapt(r.published_at), adapt(r.updated_at), r.version,
-                # json.dumps' output: categories are plain ASCII (CATEGORY_RE), nothing to escape.
+                # json.dumps' output: categories are plain ASCII (is_category), nothing to escape.
                 '["' + '", "'.join(r.categories) + '"]' if r.categories else "[]", r.primary_category, r.doi, r.journal_ref,
                 r.comments, r.license, r.github_repo, r.project_page, r.listed_author_count,
                 org.pk if org else None, r.imported_upvotes, 0, 0, item.content_hash, now, now,

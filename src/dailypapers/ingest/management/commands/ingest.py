@@ -68,7 +68,7 @@ class Command(BaseCommand):
             except HarvestError as exc:
                 raise CommandError(f"{exc} (the checkpoint is kept: run the same command again to resume)") from exc
         elif source == "arxiv-id":
-            from dailypapers.ingest.arxiv_format import NotAnArxivId, parse_arxiv_reference
+            from dailypapers.papers.identifiers import NotAnArxivId, parse_arxiv_reference
             from dailypapers.ingest.sources.arxiv_api import ArxivLookupError, arxiv_id_items
 
             try:
