@@ -18,7 +18,8 @@ urlpatterns = [
     path("papers/month/<str:key>", views.period_page, {"kind": "month"}, name="month"),
     path("papers/trending", views.trending, name="trending"),
     path("about/ranking", views.about_ranking, name="about_ranking"),
-    re_path(rf"^organizations/{ORGANIZATION_SLUG}$", views.organization_detail, name="organization"),
+    # \Z, not $: reverse() would otherwise take a slug with a trailing newline.
+    re_path(rf"^organizations/{ORGANIZATION_SLUG}\Z", views.organization_detail, name="organization"),
     re_path(rf"^papers/{PAPER_ID}/upvote$", views.upvote, name="upvote"),
     re_path(rf"^papers/{PAPER_ID}$", views.paper_detail, name="paper"),
 ]
