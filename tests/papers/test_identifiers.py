@@ -10,7 +10,13 @@ from django.utils import timezone
 
 from dailypapers.api.feeds import CategoryFeed
 from dailypapers.digests.services import SubscriptionError, clean_categories
-from dailypapers.ingest.pipeline import IngestPipeline, RecordRejected, SourceItem, normalize_record, parse_categories
+from dailypapers.ingest.pipeline import (
+    IngestPipeline,
+    RecordRejected,
+    SourceItem,
+    normalize_record,
+    parse_categories,
+)
 from dailypapers.papers.identifiers import (
     InvalidIdentifier,
     NotAnArxivId,
