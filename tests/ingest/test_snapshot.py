@@ -4,6 +4,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -137,7 +138,7 @@ def test_synthetic_generator_is_a_pure_function_of_n_and_seed():
 
 def test_synthetic_old_style_ids_stay_valid_in_busy_months():
     from bench.synthetic import _paper_id
-    from dailypapers.papers.models import ARXIV_OLD_ID
+    from dailypapers.papers.identifiers import ARXIV_OLD_STYLE
 
     ids = {_paper_id(1999, 1, number)[0] for number in range(1, 5001)}  # 5,000 papers in one month
-    assert len(ids) == 5000 and all(ARXIV_OLD_ID.match(i) for i in ids)
+    assert len(ids) == 5000 and all(re.fullmatch(ARXIV_OLD_STYLE, i) for i in ids)

@@ -22,7 +22,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from django.utils.http import urlencode
 
-from dailypapers.ingest.pipeline import CATEGORY_RE
+from dailypapers.papers.identifiers import is_category
 from dailypapers.papers.models import DailyEntry, Organization, Paper
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.text import plain_text
@@ -231,7 +231,7 @@ class OrganizationFeed(PaperFeed):
 
 class CategoryFeed(PaperFeed):
     def source(self, request, category: str) -> FeedSource:
-        if not CATEGORY_RE.match(category) or len(category) > 40:
+        if not is_category(category):
             raise Http404(f"{category[:40]!r} is not a category")
         papers = newest_first(Paper.objects.filter(categories__icontains=f'"{category}"'))
         return FeedSource(

@@ -6,18 +6,18 @@ from django.urls import path, re_path
 from dailypapers.api import hf
 from dailypapers.api.feeds import FEEDS, atom
 from dailypapers.api.native import api
-from dailypapers.papers.urls import PAPER_ID
+from dailypapers.papers.identifiers import CATEGORY_PATTERN
+from dailypapers.papers.urls import ORGANIZATION_SLUG, PAPER_ID
 
 # No app namespace: django-ninja reverses its own "api-v1" namespace from the root.
 
-SLUG = r"(?P<slug>[A-Za-z0-9][A-Za-z0-9_.\-]{0,99})"
-CATEGORY = r"(?P<category>[A-Za-z][A-Za-z\-]*(?:\.[A-Za-z\-]+)?)"
+CATEGORY = rf"(?P<category>{CATEGORY_PATTERN})"  # too long a one is the feed's 404
 
 # Each feed is served as RSS at ``<prefix>.rss`` and as Atom at ``<prefix>.atom``.
 feed_prefixes = {
     "daily": r"feeds/daily",
     "trending": r"feeds/trending",
-    "organization": rf"feeds/organizations/{SLUG}",
+    "organization": rf"feeds/organizations/{ORGANIZATION_SLUG}",
     "category": rf"feeds/categories/{CATEGORY}",
     "search": r"feeds/search",
 }

@@ -19,11 +19,11 @@ from dailypapers.digests import tokens
 from dailypapers.digests.content import absolute_url
 from dailypapers.digests.models import Frequency, Subscription
 from dailypapers.mail import build_mail
+from dailypapers.papers.identifiers import is_category
 
 log = logging.getLogger(__name__)
 
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
-CATEGORY_RE = re.compile(r"^[a-zA-Z\-]+(\.[a-zA-Z\-]+)?$")
 MAX_CATEGORIES = 20
 
 
@@ -56,7 +56,7 @@ def clean_categories(raw) -> list[str]:
         item = (item or "").strip()
         if not item:
             continue
-        if CONTROL_CHARS.search(item) or not CATEGORY_RE.match(item) or len(item) > 40:
+        if CONTROL_CHARS.search(item) or not is_category(item):
             raise SubscriptionError(f"{item[:40]!r} is not an arXiv category like cs.CL.")
         if item not in cats:
             cats.append(item)

@@ -1,8 +1,7 @@
 """arXiv's record formats mapped onto the pipeline's import shape (README, "Import format").
 
 Pure functions with no Django imports, so benchmarks and tools can use them without settings:
-the metadata snapshot (Kaggle-style JSON lines), and arXiv identifiers as members type them
-(abs/pdf URLs, versioned ids, old-style ids such as ``hep-th/9901001``).
+the metadata snapshot (Kaggle-style JSON lines). (arXiv ids and URLs: ``papers.identifiers``.)
 """
 
 from __future__ import annotations
@@ -15,38 +14,6 @@ from typing import Any
 _MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}
 # "Mon, 2 Apr 2007 19:18:42 GMT", the date format of the snapshot's ``versions[].created``.
 _RFC2822 = re.compile(r"^\w{3}, (\d{1,2}) (\w{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$")
-
-# What a member may paste: an id (optionally "arXiv:"-prefixed, optionally versioned) or an
-# arxiv.org abs/pdf/html URL of one.
-_ARXIV_REF = re.compile(
-    r"""^\s*(?:arxiv:\s*|(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/)?
-        (?P<id>\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})
-        (?:v(?P<version>\d{1,4}))?
-        (?:\.pdf)?/?(?:[?#].*)?\s*$""",
-    re.IGNORECASE | re.VERBOSE,
-)
-
-
-class NotAnArxivId(ValueError):
-    """The text is neither an arXiv id nor an arxiv.org paper URL."""
-
-
-def parse_arxiv_reference(text: str) -> tuple[str, int | None]:
-    """Return (id without version, version or None) for an arXiv id or abs/pdf URL.
-
-    >>> parse_arxiv_reference("https://arxiv.org/pdf/2406.01234v2.pdf")
-    ('2406.01234', 2)
-    """
-    m = _ARXIV_REF.match(text or "")
-    if not m:
-        raise NotAnArxivId(f"{(text or '').strip()[:100]!r} is not an arXiv id or arxiv.org URL")
-    paper_id = m.group("id")
-    if "/" in paper_id:  # old style: archive is lower case, subject class upper case (math.GT)
-        archive, number = paper_id.split("/")
-        name, _, subject = archive.partition(".")
-        paper_id = f"{name.lower()}{'.' + subject.upper() if subject else ''}/{number}"
-    return paper_id, int(m.group("version")) if m.group("version") else None
-
 
 def parse_rfc2822(value: str) -> str | None:
     """ISO 8601 for the snapshot's version dates; None when there is none or it is unreadable."""

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from dailypapers.ingest.arxiv_format import NotAnArxivId, parse_arxiv_reference
 from dailypapers.ingest.pipeline import IngestPipeline, RecordRejected, SourceItem, normalize_record
+from dailypapers.papers.identifiers import NotAnArxivId, parse_arxiv_reference
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.ratelimit import check_write_rate
 

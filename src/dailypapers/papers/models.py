@@ -10,11 +10,7 @@ from django.db import models
 from django.db.models import F
 from django.urls import reverse
 
-# arXiv identifiers: new style (0704.0001 … 2406.01234) and old style (hep-th/9901001, math.GT/0309136).
-ARXIV_NEW_ID = re.compile(r"^(?P<id>\d{4}\.\d{4,5})(?:v(?P<version>\d+))?$")
-ARXIV_OLD_ID = re.compile(r"^(?P<id>[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v(?P<version>\d+))?$")
-# Papers from other sources carry their source as a prefix: "sample-3f2a9c01bd", "openreview-abc".
-PREFIXED_ID = re.compile(r"^(?P<id>[a-z][a-z0-9]*-[A-Za-z0-9._\-]{1,64})$")
+from dailypapers.papers.identifiers import is_arxiv_id
 
 
 _NAME_PUNCTUATION = re.compile(r"[^\w\s\-']")
@@ -159,7 +155,7 @@ class Paper(models.Model):
 
     @property
     def is_arxiv(self) -> bool:
-        return bool(ARXIV_NEW_ID.match(self.id) or ARXIV_OLD_ID.match(self.id))
+        return is_arxiv_id(self.id)
 
     @property
     def arxiv_url(self) -> str:

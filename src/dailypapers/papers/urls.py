@@ -1,11 +1,13 @@
 from django.urls import path, re_path
 
 from dailypapers.papers import views
+from dailypapers.papers.identifiers import ORGANIZATION_SLUG_PATTERN, PAPER_ID_PATTERN
 
 app_name = "papers"
 
-# arXiv ids (2406.01234, hep-th/9901001, math.GT/0309136) and source-prefixed ids (sample-3f2a9c01bd).
-PAPER_ID = r"(?P<paper_id>[A-Za-z0-9][A-Za-z0-9._\-]*(?:/\d{7})?)"
+# Exactly the ids the importer stores (papers.identifiers): 2406.01234, hep-th/9901001, sample-3f2a9c01bd.
+PAPER_ID = rf"(?P<paper_id>{PAPER_ID_PATTERN})"
+ORGANIZATION_SLUG = rf"(?P<slug>{ORGANIZATION_SLUG_PATTERN})"  # dots too: every imported slug is routable
 
 urlpatterns = [
     path("papers", views.home, name="papers"),
@@ -16,7 +18,8 @@ urlpatterns = [
     path("papers/month/<str:key>", views.period_page, {"kind": "month"}, name="month"),
     path("papers/trending", views.trending, name="trending"),
     path("about/ranking", views.about_ranking, name="about_ranking"),
-    path("organizations/<slug:slug>", views.organization_detail, name="organization"),
+    # \Z, not $: reverse() would otherwise take a slug with a trailing newline.
+    re_path(rf"^organizations/{ORGANIZATION_SLUG}\Z", views.organization_detail, name="organization"),
     re_path(rf"^papers/{PAPER_ID}/upvote$", views.upvote, name="upvote"),
     re_path(rf"^papers/{PAPER_ID}$", views.paper_detail, name="paper"),
 ]

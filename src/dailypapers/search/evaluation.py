@@ -21,7 +21,7 @@ class RelevanceSetUnavailable(RuntimeError):
 
 
 def relevance_set() -> list[dict]:
-    from dailypapers.ingest.sources.sample import sample_paper_id
+    from dailypapers.papers.identifiers import sample_paper_id
 
     data = json.loads(resources.files("dailypapers.search").joinpath("relevance/queries.json").read_text("utf-8"))
     return [{"query": q["query"], "relevant": {sample_paper_id(t) for t in q["relevant"]}} for q in data["queries"]]

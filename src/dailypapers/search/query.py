@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from dailypapers.papers.models import ARXIV_NEW_ID, ARXIV_OLD_ID
+from dailypapers.papers.identifiers import is_category, is_organization_slug
 from dailypapers.params import BadParameter, int_param
 from dailypapers.search.backends.base import MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, MODES, SearchFilters, SearchQuery
 
@@ -17,15 +17,7 @@ from dailypapers.search.backends.base import MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CH
 MAX_QUERY_TERMS = 32
 KNOWN_PARAMS = {"q", "limit", "offset", "page", "mode", "from", "to", "category", "organization", "has_code"}
 
-_ARXIV_URL = re.compile(
-    r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/(?P<ref>[^?#\s]+?)(?:\.pdf)?/?(?:[?#].*)?$",
-    re.IGNORECASE,
-)
-_HF_URL = re.compile(r"^(?:https?://)?(?:www\.)?huggingface\.co/papers/(?P<ref>[^?#\s/]+)", re.IGNORECASE)
-_ARXIV_PREFIX = re.compile(r"^arxiv:\s*", re.IGNORECASE)
 _TERM = re.compile(r"\w+", re.UNICODE)
-_CATEGORY = re.compile(r"^[a-zA-Z\-]+(?:\.[a-zA-Z\-]+)?$")
-_SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 
 
 # Common English function words. They match nearly every abstract, so in a BM25 query they add
@@ -44,22 +36,6 @@ STOP_WORDS = frozenset(
 
 class InvalidSearch(ValueError):
     """Input that cannot be searched; the message is shown to the person (HTTP 400)."""
-
-
-def arxiv_reference(text: str) -> str | None:
-    """The arXiv id (without version) if ``text`` is an arXiv id or arXiv/HF paper URL, else None."""
-    text = text.strip()
-    for pattern in (_ARXIV_URL, _HF_URL):
-        match = pattern.match(text)
-        if match:
-            text = match.group("ref")
-            break
-    text = _ARXIV_PREFIX.sub("", text)
-    for pattern in (ARXIV_NEW_ID, ARXIV_OLD_ID):
-        match = pattern.match(text)
-        if match:
-            return match.group("id")
-    return None
 
 
 def clean_text(text: str) -> str:
@@ -102,10 +78,10 @@ def _date_param(params, name: str) -> dt.date | None:
 
 def filters_from_params(params) -> SearchFilters:
     category = (params.get("category") or "").strip()
-    if category and (len(category) > 40 or not _CATEGORY.match(category)):
+    if category and not is_category(category):
         raise InvalidSearch("category must look like cs.CL")
     organization = (params.get("organization") or "").strip()
-    if organization and (len(organization) > 100 or not _SLUG.match(organization)):
+    if organization and not is_organization_slug(organization):
         raise InvalidSearch("organization must be an organization's slug")
     has_code_raw = (params.get("has_code") or "").strip().lower()
     if has_code_raw not in {"", "0", "1", "true", "false", "on", "off", "yes", "no"}:

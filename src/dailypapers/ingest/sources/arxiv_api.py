@@ -13,8 +13,8 @@ import arxiv
 import requests
 from django.conf import settings
 
-from dailypapers.ingest.arxiv_format import NotAnArxivId, parse_arxiv_reference
 from dailypapers.ingest.pipeline import SourceItem
+from dailypapers.papers.identifiers import NotAnArxivId, parse_arxiv_reference
 
 
 class ArxivLookupError(Exception):

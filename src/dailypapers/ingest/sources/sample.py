@@ -9,7 +9,6 @@ up to ``today``, newest publications on the most recent days, with their listed 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Iterator
 from importlib import resources
@@ -17,6 +16,7 @@ from importlib import resources
 from django.utils import timezone
 
 from dailypapers.ingest.pipeline import SourceItem
+from dailypapers.papers.identifiers import sample_paper_id
 
 DEMO_DAYS = 30
 
@@ -24,10 +24,6 @@ DEMO_DAYS = 30
 def sample_rows() -> list[dict]:
     text = resources.files("dailypapers").joinpath("data/sample_papers.jsonl").read_text("utf-8")
     return [json.loads(line) for line in text.splitlines() if line.strip()]
-
-
-def sample_paper_id(title: str) -> str:
-    return "sample-" + hashlib.sha1(" ".join(title.lower().split()).encode()).hexdigest()[:10]
 
 
 def sample_items(today: dt.date | None = None, days: int = DEMO_DAYS) -> Iterator[SourceItem]:

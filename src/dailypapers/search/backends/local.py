@@ -29,7 +29,8 @@ from dailypapers.search.embedder import get_embedder, paper_text, text_hash
 from dailypapers.search.highlight import ABSTRACT_FRAGMENT_CHARS, highlight
 from dailypapers.search.lexical import LexicalDoc, LexicalIndex, LexicalMatches
 from dailypapers.search.models import PaperEmbedding, PendingIndexUpdate
-from dailypapers.search.query import arxiv_reference, query_terms
+from dailypapers.papers.identifiers import arxiv_id_in
+from dailypapers.search.query import query_terms
 from dailypapers.search.tasks import enqueue_unless_queued, update_search_index
 from dailypapers.search.vectors import VectorIndex
 
@@ -106,7 +107,7 @@ class LocalSearchBackend(SearchBackend):
 
     # -- searching ---------------------------------------------------------------------------
     def search(self, query: SearchQuery) -> SearchResults:
-        reference = arxiv_reference(query.text)
+        reference = arxiv_id_in(query.text)
         if reference and Paper.objects.filter(pk=reference).exists():
             paper = Paper.objects.only("id", "title", "abstract").get(pk=reference)
             hit = SearchHit(reference, 1.0, highlight(paper.title, []), highlight(paper.abstract, [], fragment_chars=ABSTRACT_FRAGMENT_CHARS))

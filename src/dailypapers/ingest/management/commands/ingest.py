@@ -68,8 +68,8 @@ class Command(BaseCommand):
             except HarvestError as exc:
                 raise CommandError(f"{exc} (the checkpoint is kept: run the same command again to resume)") from exc
         elif source == "arxiv-id":
-            from dailypapers.ingest.arxiv_format import NotAnArxivId, parse_arxiv_reference
             from dailypapers.ingest.sources.arxiv_api import ArxivLookupError, arxiv_id_items
+            from dailypapers.papers.identifiers import NotAnArxivId, parse_arxiv_reference
 
             try:
                 ids = [parse_arxiv_reference(ref)[0] for ref in options["ids"]]

@@ -1,0 +1,167 @@
+"""The one home of identifiers: paper ids (arXiv and source-prefixed), categories, organization slugs.
+
+Every place that parses, validates or routes one of them (ingest, search, the APIs, digests, the
+URLconf) uses this module, so what is imported is exactly what the URLs route and the filters
+accept. No Django imports: benchmarks and tools use it without settings.
+
+Paper ids
+  * arXiv, new style: ``2406.01234`` (4- or 5-digit number), old style: ``hep-th/9901001``,
+    ``math.GT/0309136``; stored without version. Members and sources also write them with a
+    version (``v2``), an ``arXiv:`` prefix (any case), as arxiv.org / export.arxiv.org abs, pdf or
+    html URLs (scheme optional, ``.pdf`` suffix, trailing slash, query or fragment) or as Hugging
+    Face paper URLs (``huggingface.co/papers/2406.01234``): :func:`parse_arxiv_reference`.
+  * Other sources: the source as a prefix, ``sample-3f2a9c01bd``, ``openreview-AbC123``, taken as
+    written (no arXiv decoration applies to them): :func:`parse_paper_id` accepts both kinds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+# --------------------------------------------------------------------------------------------
+# Paper ids
+
+# Canonical forms (as stored, without version). Fragments without anchors or groups, so URL
+# patterns are built from the same text.
+ARXIV_NEW_STYLE = r"\d{4}\.\d{4,5}"
+ARXIV_OLD_STYLE = r"[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}"
+SOURCE_PREFIXED = r"[a-z][a-z0-9]*-[A-Za-z0-9._\-]{1,64}"
+PAPER_ID_PATTERN = rf"(?:{ARXIV_NEW_STYLE}|{ARXIV_OLD_STYLE}|{SOURCE_PREFIXED})"
+MAX_VERSION_DIGITS = 4  # arXiv versions are small; an unbounded one overflowed the integer column
+
+_ARXIV_ID = re.compile(rf"{ARXIV_NEW_STYLE}|{ARXIV_OLD_STYLE}")
+_SOURCE_PREFIXED_ID = re.compile(SOURCE_PREFIXED)
+# The form nearly every imported record has (a snapshot's 3M ids): checked first, cheaply.
+_PLAIN_NEW_STYLE = re.compile(rf"({ARXIV_NEW_STYLE})(?:v(\d{{1,{MAX_VERSION_DIGITS}}}))?")
+# Everything a person or a source may write for an arXiv paper: an id, optionally "arXiv:"-prefixed
+# and versioned, or an arxiv.org URL of one, or a Hugging Face paper URL (which may go on past the
+# id: huggingface.co/papers/2406.01234/community).
+_ID_AND_VERSION = rf"""(?P<id>{ARXIV_NEW_STYLE}|[a-z][a-z\-]*(?:\.[a-z]{{2}})?/\d{{7}})  # old style in any case
+    (?:v(?P<version>\d{{1,{MAX_VERSION_DIGITS}}}))?"""
+_ARXIV_REFERENCES = (
+    re.compile(
+        rf"""\s*(?:(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/)?(?:arxiv:\s*)?
+        {_ID_AND_VERSION}(?:\.pdf)?/?(?:[?#].*)?\s*""",
+        re.IGNORECASE | re.VERBOSE,
+    ),
+    re.compile(
+        rf"\s*(?:https?://)?(?:www\.)?huggingface\.co/papers/(?:arxiv:\s*)?{_ID_AND_VERSION}(?:[/?#].*)?\s*",
+        re.IGNORECASE | re.VERBOSE,
+    ),
+)
+
+
+class InvalidIdentifier(ValueError):
+    """Text that is not the kind of identifier asked for; the message says why."""
+
+
+class NotAnArxivId(InvalidIdentifier):
+    """The text is neither an arXiv id nor an arxiv.org / Hugging Face paper URL."""
+
+
+def parse_arxiv_reference(text: str) -> tuple[str, int | None]:
+    """(id without version, version or None) for an arXiv id or paper URL in any accepted form.
+
+    >>> parse_arxiv_reference("https://arxiv.org/pdf/2406.01234v2.pdf")
+    ('2406.01234', 2)
+    >>> parse_arxiv_reference("arXiv:HEP-TH/9901001")
+    ('hep-th/9901001', None)
+    """
+    m = None
+    if isinstance(text, str):
+        for pattern in _ARXIV_REFERENCES:
+            m = pattern.fullmatch(text)
+            if m:
+                break
+    if not m:
+        shown = text.strip()[:100] if isinstance(text, str) else text
+        raise NotAnArxivId(f"{shown!r} is not an arXiv id or arxiv.org URL")
+    paper_id = m.group("id")
+    if "/" in paper_id:  # old style: the archive is lower case, the subject class upper case (math.GT)
+        archive, number = paper_id.split("/")
+        name, _, subject = archive.partition(".")
+        paper_id = f"{name.lower()}{'.' + subject.upper() if subject else ''}/{number}"
+    return paper_id, int(m.group("version")) if m.group("version") else None
+
+
+def arxiv_id_in(text: str) -> str | None:
+    """The arXiv id (without version) ``text`` refers to, or None: for search boxes, where a word
+    like ``self-attention`` (a well-formed source-prefixed id) must stay a word."""
+    try:
+        return parse_arxiv_reference(text)[0]
+    except NotAnArxivId:
+        return None
+
+
+def parse_paper_id(value: object) -> tuple[str, int | None]:
+    """(id without version, version or None) for an arXiv reference or a source-prefixed id."""
+    if type(value) is str:
+        m = _PLAIN_NEW_STYLE.fullmatch(value)
+        if m:
+            return m.group(1), int(m.group(2)) if m.group(2) else None
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidIdentifier("missing id")
+    try:
+        return parse_arxiv_reference(value)
+    except NotAnArxivId:
+        pass
+    if _SOURCE_PREFIXED_ID.fullmatch(value.strip()):
+        return value.strip(), None
+    raise InvalidIdentifier(f"bad id: {value[:80]!r} is neither an arXiv id nor a source-prefixed id")
+
+
+def is_arxiv_id(paper_id: str) -> bool:
+    """Whether a stored (canonical, unversioned) paper id is an arXiv one."""
+    return bool(_ARXIV_ID.fullmatch(paper_id))
+
+
+def is_paper_id(paper_id: str) -> bool:
+    """Whether ``paper_id`` is a canonical paper id, as stored and as the URLs route it."""
+    return bool(_ARXIV_ID.fullmatch(paper_id) or _SOURCE_PREFIXED_ID.fullmatch(paper_id))
+
+
+def sample_paper_id(title: str) -> str:
+    """The bundled demo data's id for a paper: ``sample-`` and a hash of its title (case and spacing ignored)."""
+    return "sample-" + hashlib.sha1(" ".join(title.lower().split()).encode()).hexdigest()[:10]
+
+
+# --------------------------------------------------------------------------------------------
+# Categories (arXiv subject codes: cs.CL, hep-th, q-bio.BM, cond-mat.mes-hall)
+
+CATEGORY_PATTERN = r"[A-Za-z][A-Za-z\-]*(?:\.[A-Za-z\-]+)?"
+MAX_CATEGORY_CHARS = 40
+_CATEGORY = re.compile(CATEGORY_PATTERN)
+
+
+def is_category(text: str) -> bool:
+    return len(text) <= MAX_CATEGORY_CHARS and bool(_CATEGORY.fullmatch(text))
+
+
+# --------------------------------------------------------------------------------------------
+# Organization slugs. Hugging Face organization names may contain dots, so slugs do; a slug
+# starts with a letter or digit, so no slug is "." or ".." (which browsers would resolve away).
+
+ORGANIZATION_SLUG_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}"
+MAX_ORGANIZATION_SLUG_CHARS = 100
+ORGANIZATION_SLUG_RULE = "letters, digits, '_', '-' and '.', starting with a letter or digit, at most 100"
+_ORGANIZATION_SLUG = re.compile(ORGANIZATION_SLUG_PATTERN)
+
+
+def is_organization_slug(text: str) -> bool:
+    return bool(_ORGANIZATION_SLUG.fullmatch(text))
+
+
+# --------------------------------------------------------------------------------------------
+# URL path converter, built from the same pattern (registered by ``api.converters`` for django-ninja;
+# the URLconf's re_path routes use the patterns above directly)
+
+
+class PaperIdConverter:
+    regex = PAPER_ID_PATTERN
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
