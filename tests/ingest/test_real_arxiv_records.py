@@ -160,3 +160,19 @@ def test_recorded_arxivraw_pages_through_the_harvest(settings, fast_arxiv):
     assert [a.name for a in p.ordered_authors()] == ["Joshua Berger", "Maxim Perelstein", "Michael Saelim", "Philip Tanedo"]
     assert p.version == 2 and p.published_at == dt.datetime(2013, 2, 8, 21, 0, 1, tzinfo=UTC)
     assert p.categories == ["hep-ph", "hep-ex"] and p.comments == "18 pages, 6 figures; v2: References added"
+
+
+def test_recorded_atom_api_response_field_by_field(settings, fast_arxiv):
+    from dailypapers.ingest.sources.arxiv_api import fetch_paper
+
+    body = (REAL / "arxiv_api_atom_id_list_1111.2011v2.xml").read_bytes()
+    with FixtureServer(lambda path, query: (200, XML, body)) as server:
+        settings.DAILYPAPERS_ARXIV_API_URL = server.url + "/api/query"
+        record = fetch_paper("1111.2011")
+    assert record["id"] == "1111.2011" and record["version"] == 2
+    assert record["published"] == "2011-11-08T18:48:36+00:00" and record["updated"] == "2012-04-02T12:38:54+00:00"
+    assert record["authors"] == ["James M. Murray", "Adrian Del Maestro", "Zlatko Tesanovic"]
+    assert record["categories"] == ["cond-mat.str-el", "cond-mat.stat-mech"] and record["primary_category"] == "cond-mat.str-el"
+    assert record["doi"] == "10.1103/PhysRevB.85.115117" and record["journal_ref"] == "Phys. Rev. B 85, 115117 (2012)"
+    assert record["comments"] == "8 pages, 3 figures. Published version"
+    assert record["title"].startswith("Quantum Criticality for Extended Nodes on a Bethe Lattice")
