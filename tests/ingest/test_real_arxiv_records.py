@@ -176,3 +176,13 @@ def test_recorded_atom_api_response_field_by_field(settings, fast_arxiv):
     assert record["doi"] == "10.1103/PhysRevB.85.115117" and record["journal_ref"] == "Phys. Rev. B 85, 115117 (2012)"
     assert record["comments"] == "8 pages, 3 figures. Published version"
     assert record["title"].startswith("Quantum Criticality for Extended Nodes on a Bethe Lattice")
+
+
+def test_arxivraw_withdrawal_is_the_last_versions_source_type():
+    text = (REAL / "export_arxiv_oai2_getrecord_arxivraw_1302.2146.xml").read_text(encoding="utf-8")
+    record = etree.fromstring(text.encode()).find(".//{http://www.openarchives.org/OAI/2.0/}record")
+    assert record_to_item(record).data["withdrawn"] is False
+    withdrawn = text.replace("<size>849kb</size><source_type>D</source_type>", "<size>1kb</size><source_type>I</source_type>")
+    record = etree.fromstring(withdrawn.encode()).find(".//{http://www.openarchives.org/OAI/2.0/}record")
+    data = record_to_item(record).data
+    assert data["withdrawn"] is True and data["version"] == 2

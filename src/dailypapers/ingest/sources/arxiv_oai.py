@@ -146,12 +146,16 @@ def _arxiv_raw_metadata(meta) -> dict[str, Any]:
     data["authors"] = author_names(_text(meta, "authors") or "")
     versions = []
     for position, el in enumerate(_children(meta, "version"), start=1):
-        versions.append((_version_number(el) or position, parse_rfc2822((_text(el, "date") or "").strip())))
+        versions.append((_version_number(el) or position, parse_rfc2822((_text(el, "date") or "").strip()),
+                         (_text(el, "source_type") or "").strip()))  # fmt: skip
     if versions:
         versions.sort(key=lambda v: v[0])  # listed in order on arXiv, but the number says which is v1
         data["published"] = versions[0][1]  # the first version's date and time
         data["updated"] = versions[-1][1]
         data["version"] = versions[-1][0]
+        # arXiv marks a withdrawal as a new version whose source type is "I" (arXiv/oaipmh's
+        # _process_source_format: 'withdrawn' -> 'I').
+        data["withdrawn"] = "I" in versions[-1][2]
     return data
 
 
