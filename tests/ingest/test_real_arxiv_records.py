@@ -8,7 +8,11 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from dailypapers.ingest.arxiv_authors import author_names, parse_author_string, structured_author_name
+from dailypapers.ingest.arxiv_authors import (
+    author_names,
+    parse_author_string,
+    structured_author_name,
+)
 from dailypapers.ingest.arxiv_format import snapshot_to_import
 from dailypapers.ingest.pipeline import IngestPipeline, author_key
 from dailypapers.ingest.sources.arxiv_oai import OaiHarvest, record_to_item
@@ -16,7 +20,7 @@ from dailypapers.papers.models import Paper
 from tests.ingest.fixture_server import XML, FixtureServer, arxiv_record, oai_page
 
 REAL = Path(__file__).parent / "fixtures" / "real"
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def _lines(name):

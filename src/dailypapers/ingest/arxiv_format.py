@@ -71,9 +71,11 @@ def author_name(parts: Any) -> str:
     """``["Vaswani", "Ashish", ""]`` (last, first, suffix) -> ``"Ashish Vaswani"``."""
     if type(parts) is list and len(parts) == 3 and parts[2] == "":  # nearly every author: a shortcut
         last, first, _ = parts
-        if type(last) is str and type(first) is str and last and first and last.strip() == last and first.strip() == first:
-            if "\\" not in last and "\\" not in first and "{" not in last and "{" not in first:
-                return f"{first} {last}"
+        if (
+            type(last) is str and type(first) is str and last and first and last.strip() == last and first.strip() == first
+            and "\\" not in last and "\\" not in first and "{" not in last and "{" not in first  # TeX: converted below
+        ):  # fmt: skip
+            return f"{first} {last}"
     if not isinstance(parts, list) or not parts:
         return ""
     last = parts[0] if isinstance(parts[0], str) else ""
