@@ -277,7 +277,7 @@ DAILYPAPERS_DIGEST_UNSUBSCRIBE_MAILTO = os.environ.get("DAILYPAPERS_DIGEST_UNSUB
 DAILYPAPERS_HARVEST_SETS = [s.strip() for s in os.environ.get("DAILYPAPERS_HARVEST_SETS", "").split(",") if s.strip()]
 DAILYPAPERS_HARVEST_HOUR = int(os.environ.get("DAILYPAPERS_HARVEST_HOUR", "6"))
 DAILYPAPERS_HARVEST_MINUTE = int(os.environ.get("DAILYPAPERS_HARVEST_MINUTE", "0"))
-DAILYPAPERS_HARVEST_FORMAT = os.environ.get("DAILYPAPERS_HARVEST_FORMAT", "arXiv")
+DAILYPAPERS_HARVEST_FORMAT = os.environ.get("DAILYPAPERS_HARVEST_FORMAT", "arXivRaw")
 DAILYPAPERS_ARXIV_OAI_URL = os.environ.get("DAILYPAPERS_ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
 DAILYPAPERS_ARXIV_API_URL = os.environ.get("DAILYPAPERS_ARXIV_API_URL", "https://export.arxiv.org/api/query")
 # arXiv asks harvesters for at most one request every 3 seconds, and honours Retry-After on 503.

@@ -71,6 +71,7 @@ class ScriptedOai:
 
 
 def harvest(**kwargs):
+    kwargs.setdefault("metadata_prefix", "arXiv")
     h = OaiHarvest("cs", **kwargs)
     return IngestPipeline("arxiv-oai", detail=h.detail).run(h.items())
 

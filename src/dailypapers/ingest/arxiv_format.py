@@ -11,6 +11,8 @@ import email.utils
 import re
 from typing import Any
 
+from dailypapers.ingest.arxiv_authors import author_names, tex_to_unicode
+
 _MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}
 # "Mon, 2 Apr 2007 19:18:42 GMT", the date format of the snapshot's ``versions[].created``.
 _RFC2822 = re.compile(r"^\w{3}, (\d{1,2}) (\w{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$")
@@ -36,14 +38,20 @@ def author_name(parts: Any) -> str:
     """``["Vaswani", "Ashish", ""]`` (last, first, suffix) -> ``"Ashish Vaswani"``."""
     if type(parts) is list and len(parts) == 3 and parts[2] == "":  # nearly every author: a shortcut
         last, first, _ = parts
-        if type(last) is str and type(first) is str and last and first and last.strip() == last and first.strip() == first:
+        if (
+            type(last) is str and type(first) is str and last and first and last.strip() == last and first.strip() == first
+            and "\\" not in last and "\\" not in first and "{" not in last and "{" not in first  # TeX: converted below
+        ):  # fmt: skip
             return f"{first} {last}"
     if not isinstance(parts, list) or not parts:
         return ""
     last = parts[0] if isinstance(parts[0], str) else ""
     first = parts[1] if len(parts) > 1 and isinstance(parts[1], str) else ""
     suffix = parts[2] if len(parts) > 2 and isinstance(parts[2], str) else ""
-    return " ".join(p for p in (first.strip(), last.strip(), suffix.strip()) if p)
+    name = " ".join(p for p in (first.strip(), last.strip(), suffix.strip()) if p)
+    if "\\" in name or "{" in name:  # TeX left in (rare): the same Unicode as the author-string parser
+        name = tex_to_unicode(name)
+    return name if any(ch.isalnum() for ch in name) else ""
 
 
 def snapshot_to_import(record: dict[str, Any]) -> dict[str, Any]:
@@ -58,7 +66,9 @@ def snapshot_to_import(record: dict[str, Any]) -> dict[str, Any]:
     created = [v.get("created") for v in versions if isinstance(v, dict)]
     parsed = record.get("authors_parsed")
     if isinstance(parsed, list) and parsed:
-        authors: Any = [author_name(p) for p in parsed]
+        authors: Any = [name for name in map(author_name, parsed) if name]
+    elif isinstance(record.get("authors"), str):
+        authors = author_names(record["authors"])  # the raw line, split as arXiv's own parser would
     else:
         authors = record.get("authors")
     last_version = versions[-1].get("version") if versions and isinstance(versions[-1], dict) else None

@@ -35,7 +35,7 @@ class Command(BaseCommand):
         oai.add_argument("--from", dest="from_date", type=_date, default=None,
                          help="first datestamp (YYYY-MM-DD); default: after the set's last harvest")  # fmt: skip
         oai.add_argument("--until", type=_date, default=None, help="last datestamp (YYYY-MM-DD); default: today")
-        oai.add_argument("--format", dest="metadata_prefix", default="arXiv", choices=["arXiv", "arXivRaw"])
+        oai.add_argument("--format", dest="metadata_prefix", default="arXivRaw", choices=["arXiv", "arXivRaw"])
         by_id = sub.add_parser("arxiv-id", help="papers by arXiv id or URL, from the arXiv API")
         by_id.add_argument("ids", nargs="+", metavar="ID")
 
