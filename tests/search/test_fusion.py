@@ -17,6 +17,14 @@ def test_a_lexical_leader_that_stands_out_goes_first():
     assert ids(fusion.fuse([("only", 3.0)], VECTORS, keyword_count=5))[0] == "only"
 
 
+def test_a_group_of_leaders_above_a_gap_goes_first_in_its_order():
+    # "Towards a Unified View" starts two titles: both score far above the rest.
+    lexical = [("view-a", 40.0), ("view-b", 38.0), ("other", 12.0), ("shared", 11.0)]
+    assert ids(fusion.fuse(lexical, VECTORS, keyword_count=2))[:2] == ["view-a", "view-b"]
+    assert fusion.standouts(lexical) == ["view-a", "view-b"]
+    assert fusion.standouts([("a", 10.0), ("b", 9.0), ("c", 8.0), ("d", 7.0), ("e", 1.0)]) == []  # gap too deep
+
+
 def test_close_lexical_scores_are_fused_and_long_queries_follow_the_vectors():
     lexical = [("l1", 10.0), ("l2", 9.5), ("shared", 9.0)]  # no standout: ratio 1.05
     long_query = ids(fusion.fuse(lexical, VECTORS, keyword_count=8))

@@ -46,8 +46,11 @@ SHAPED_RRF_K = 10
 # When the best BM25 score is this many times the second, one paper's words stand out from all
 # others (an exact title, a title's first words, a model name only it uses): that paper is what
 # the reader typed, and it goes first whatever the vectors say. On the dev half titles and
-# prefixes have ratios >= 1.13 (median 2.7), keywords and descriptions a median of 1.1.
+# prefixes have ratios >= 1.13 (median 2.7), keywords and descriptions a median of 1.1. The same
+# holds for the first two or three papers above such a gap ("Towards a Unified View" starts two
+# titles).
 STANDOUT_SCORE_RATIO = 1.5
+MAX_STANDOUTS = 3
 
 
 def fuse(
@@ -62,8 +65,20 @@ def fuse(
     fused = reciprocal_rank_fusion(
         [([pid for pid, _ in lexical], weights[0]), ([pid for pid, _ in vector], weights[1])], k=SHAPED_RRF_K
     )
-    if lexical and (len(lexical) == 1 or lexical[0][1] >= STANDOUT_SCORE_RATIO * lexical[1][1]):
-        leader = lexical[0][0]
+    leaders = standouts(lexical)
+    if leaders:
         top = fused[0][1] if fused else 0.0
-        fused = [(leader, top + 1.0)] + [(pid, score) for pid, score in fused if pid != leader]
+        fused = [(pid, top + 1.0 + i) for i, pid in reversed(list(enumerate(reversed(leaders))))] + [
+            (pid, score) for pid, score in fused if pid not in leaders
+        ]
     return fused
+
+
+def standouts(lexical: Sequence[tuple[str, float]]) -> list[str]:
+    """The first 1..MAX_STANDOUTS ids whose BM25 scores stand above a gap to the rest, or none."""
+    for count in range(1, MAX_STANDOUTS + 1):
+        if len(lexical) == count == 1:  # the only paper with these words
+            return [lexical[0][0]]
+        if len(lexical) > count and lexical[count - 1][1] >= STANDOUT_SCORE_RATIO * lexical[count][1]:
+            return [pid for pid, _ in lexical[:count]]
+    return []
