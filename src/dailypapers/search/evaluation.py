@@ -1,32 +1,110 @@
-"""Relevance evaluation: nDCG@10 and recall@10 of each retrieval mode on the judged query set.
+"""Relevance evaluation: nDCG@10, recall@10 and top-3 hits per query class, for every retrieval mode
+and two outside baselines measured in the same run.
 
-The set (``relevance/queries.json``) names papers of the bundled sample by title; the sample must
-be ingested (``dailypapers ingest sample``). Sample papers without vectors are embedded first.
+The judged set (``relevance/queries.json``) names papers of the bundled sample by title; the sample
+must be ingested (``dailypapers ingest sample``). Sample papers without vectors are embedded first.
+
+Queries come in the classes readers type (:data:`CLASSES`) and in two halves: ``dev`` (tune on it;
+the 23 queries the fusion was first tuned on are there) and ``test`` (report it). Title and
+title-prefix queries are generated from a fixed random subset of the sample's titles
+(:func:`generated_title_queries`); the others were written and judged by reading the abstracts.
+
+Baselines: ``bm25s`` (the bm25s package over title + abstract, English stop words removed and
+Snowball-stemmed as its README recommends) and ``rrf`` (plain reciprocal rank fusion, k = 60, equal
+weights, of bm25s and the backend's vector ranking). The backend is only called through its
+public ``search`` method, so any backend can be evaluated.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import math
+import random
 from importlib import resources
 
 from dailypapers.papers.models import Paper
 from dailypapers.search.backends.base import MODES, SearchQuery
+from dailypapers.search.fusion import reciprocal_rank_fusion
 
 CUTOFF = 10
+HIT_CUTOFF = 3
+# The baselines take this many candidates from each ranking, as the hybrid does (FUSION_DEPTH).
+BASELINE_DEPTH = 100
+PLAIN_RRF_K = 60
+BASELINES = ("bm25s", "rrf")
+CLASSES = ("title", "title_prefix", "acronym", "keyword", "description")
+# Classes whose queries stand for one paper: their top-3 hit rate is reported too.
+KNOWN_ITEM_CLASSES = ("title", "title_prefix")
+SPLITS = ("dev", "test")
+# The generated classes: how many titles each draws, from a random.Random of this seed.
+GENERATED_PER_CLASS = 30
+GENERATION_SEED = 14
+PREFIX_WORDS = (3, 5)
 
 
 class RelevanceSetUnavailable(RuntimeError):
     pass
 
 
-def relevance_set() -> list[dict]:
+# -- the judged set -------------------------------------------------------------------------
+def relevance_file():
+    return resources.files("dailypapers.search").joinpath("relevance/queries.json")
+
+
+def relevance_data() -> dict:
+    return json.loads(relevance_file().read_text("utf-8"))
+
+
+def relevance_set(split: str = "all") -> list[dict]:
+    """The judged queries of ``split`` (``dev``, ``test`` or ``all``), relevant titles as paper ids."""
     from dailypapers.papers.identifiers import sample_paper_id
 
-    data = json.loads(resources.files("dailypapers.search").joinpath("relevance/queries.json").read_text("utf-8"))
-    return [{"query": q["query"], "relevant": {sample_paper_id(t) for t in q["relevant"]}} for q in data["queries"]]
+    if split not in (*SPLITS, "all"):
+        raise ValueError(f"split must be one of {', '.join(SPLITS)} or all")
+    return [
+        {"query": q["query"], "class": q["class"], "split": q["split"], "relevant": {sample_paper_id(t) for t in q["relevant"]}}
+        for q in relevance_data()["queries"]
+        if split == "all" or q["split"] == split
+    ]
 
 
+def _words(text: str) -> list[str]:
+    return text.lower().split()
+
+
+def generated_title_queries(titles: list[str], per_class: int = GENERATED_PER_CLASS, seed: int = GENERATION_SEED) -> list[dict]:
+    """Exact-title and title-prefix queries over a seeded random subset of ``titles``.
+
+    A prefix is the first 3-5 words (never the whole title); its relevant papers are every paper
+    whose title starts with the same words, so "Towards a Unified View" counts two papers.
+    """
+    rng = random.Random(seed)
+    queries = [{"query": t, "class": "title", "relevant": [t]} for t in rng.sample(sorted(titles), per_class)]
+    long_titles = sorted(t for t in titles if len(t.split()) > PREFIX_WORDS[0])
+    for title in rng.sample(long_titles, per_class):
+        words = title.split()
+        prefix = words[: min(rng.randint(*PREFIX_WORDS), len(words) - 1)]
+        relevant = [t for t in titles if _words(t)[: len(prefix)] == _words(" ".join(prefix))]
+        queries.append({"query": " ".join(prefix), "class": "title_prefix", "relevant": relevant})
+    return queries
+
+
+def assign_splits(queries: list[dict]) -> list[dict]:
+    """Each query with its ``split``: per class, those marked ``tuned`` (queries the code was
+    already tuned on) are dev; of the others, ordered by a hash of their text, the first half of
+    the class's size goes to test and the rest to dev."""
+    out = []
+    for cls in CLASSES:
+        members = [q for q in queries if q["class"] == cls]
+        free = sorted((q for q in members if not q.get("tuned")), key=lambda q: hashlib.sha1(q["query"].encode()).hexdigest())
+        test = {id(q) for q in free[: len(members) // 2]}
+        out.extend({**q, "split": "test" if id(q) in test else "dev"} for q in members)
+    return out
+
+
+# -- metrics --------------------------------------------------------------------------------
 def ndcg(ranked: list[str], relevant: set[str], k: int = CUTOFF) -> float:
     dcg = sum(1 / math.log2(i + 2) for i, pid in enumerate(ranked[:k]) if pid in relevant)
     ideal = sum(1 / math.log2(i + 2) for i in range(min(k, len(relevant))))
@@ -37,33 +115,131 @@ def recall(ranked: list[str], relevant: set[str], k: int = CUTOFF) -> float:
     return len(set(ranked[:k]) & relevant) / len(relevant) if relevant else 0.0
 
 
-def evaluate(backend, modes=MODES) -> dict:
-    queries = relevance_set()
+def hit(ranked: list[str], relevant: set[str], k: int = HIT_CUTOFF) -> float:
+    """1.0 when a relevant paper is among the first ``k``."""
+    return 1.0 if set(ranked[:k]) & relevant else 0.0
+
+
+# -- baselines ------------------------------------------------------------------------------
+class BM25sBaseline:
+    """bm25s over title + abstract of every paper in the database (the corpus the backend sees)."""
+
+    def __init__(self):
+        import bm25s
+        import Stemmer
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each indexing step at debug
+        self._bm25s = bm25s
+        self.stemmer = Stemmer.Stemmer("english")
+        self.ids, texts = [], []
+        for pid, title, abstract in Paper.objects.order_by("pk").values_list("pk", "title", "abstract").iterator():
+            self.ids.append(pid)
+            texts.append(f"{title}\n{abstract}")
+        self.retriever = bm25s.BM25()
+        self.retriever.index(bm25s.tokenize(texts, stopwords="en", stemmer=self.stemmer, show_progress=False), show_progress=False)
+
+    def search(self, text: str, k: int = BASELINE_DEPTH) -> list[str]:
+        tokens = self._bm25s.tokenize([text], stopwords="en", stemmer=self.stemmer, show_progress=False, return_ids=False)
+        if not tokens[0]:
+            return []
+        docs, scores = self.retriever.retrieve(tokens, k=min(k, len(self.ids)), show_progress=False)
+        return [self.ids[int(d)] for d, s in zip(docs[0], scores[0]) if s > 0]
+
+
+def plain_rrf(*rankings: list[str]) -> list[str]:
+    return [pid for pid, _ in reciprocal_rank_fusion([(r, 1.0) for r in rankings], k=PLAIN_RRF_K)]
+
+
+# -- the run --------------------------------------------------------------------------------
+def _mean(values: list[float]) -> float:
+    return round(sum(values) / len(values), 4) if values else 0.0
+
+
+def _scores(rows: list[tuple[dict, list[str]]], known_item: bool) -> dict:
+    scores = {
+        f"ndcg@{CUTOFF}": _mean([ndcg(r, q["relevant"]) for q, r in rows]),
+        f"recall@{CUTOFF}": _mean([recall(r, q["relevant"]) for q, r in rows]),
+    }
+    if known_item:
+        scores[f"hit@{HIT_CUTOFF}"] = _mean([hit(r, q["relevant"]) for q, r in rows])
+    return scores
+
+
+def rankings(backend, queries: list[dict], modes=MODES, baselines=BASELINES) -> dict[str, list[list[str]]]:
+    """For each mode and baseline, the ranked paper ids of each query (in ``queries`` order)."""
+    out: dict[str, list[list[str]]] = {}
+
+    def backend_ranking(text: str, mode: str, limit: int) -> list[str]:
+        return [h.paper_id for h in backend.search(SearchQuery(text, limit=limit, mode=mode)).hits]
+
+    for mode in modes:
+        out[mode] = [backend_ranking(q["query"], mode, CUTOFF) for q in queries]
+    if baselines:
+        bm25 = BM25sBaseline()
+        out["bm25s"] = [bm25.search(q["query"]) for q in queries]
+        if "rrf" in baselines:
+            vectors = [backend_ranking(q["query"], "vector", BASELINE_DEPTH) for q in queries]
+            out["rrf"] = [plain_rrf(lexical, vector) for lexical, vector in zip(out["bm25s"], vectors)]
+        if "bm25s" not in baselines:
+            del out["bm25s"]
+    return out
+
+
+def evaluate(backend, modes=MODES, split: str = "all", baselines=BASELINES) -> dict:
+    queries = relevance_set(split)
     needed = set().union(*(q["relevant"] for q in queries))
     present = set(Paper.objects.filter(pk__in=needed).values_list("pk", flat=True))
     if present != needed:
         raise RelevanceSetUnavailable(
             f"{len(needed - present)} judged sample papers are not in the database; run `dailypapers ingest sample`"
         )
-    if hasattr(backend, "embed_pending"):
-        backend.process_pending_updates()
-        backend.embed_pending()
-    report = {"queries": len(queries), "cutoff": CUTOFF, "modes": {}}
-    for mode in modes:
-        per_query = []
-        for q in queries:
-            results = backend.search(SearchQuery(q["query"], limit=CUTOFF, mode=mode))
-            ranked = [h.paper_id for h in results.hits]
-            per_query.append((ndcg(ranked, q["relevant"]), recall(ranked, q["relevant"])))
-        report["modes"][mode] = {
-            f"ndcg@{CUTOFF}": round(sum(n for n, _ in per_query) / len(per_query), 4),
-            f"recall@{CUTOFF}": round(sum(r for _, r in per_query) / len(per_query), 4),
+    backend.process_pending_updates()
+    backend.embed_pending()
+    ranked = rankings(backend, queries, modes, baselines)
+    report = {"split": split, "queries": len(queries), "cutoff": CUTOFF, "modes": {}, "classes": {}, "per_query": []}
+    for mode, lists in ranked.items():
+        report["modes"][mode] = _scores(list(zip(queries, lists)), known_item=False)
+    for cls in CLASSES:
+        members = [i for i, q in enumerate(queries) if q["class"] == cls]
+        if not members:
+            continue
+        report["classes"][cls] = {
+            "queries": len(members),
+            "modes": {
+                mode: _scores([(queries[i], lists[i]) for i in members], known_item=cls in KNOWN_ITEM_CLASSES)
+                for mode, lists in ranked.items()
+            },
         }
+    for i, q in enumerate(queries):
+        report["per_query"].append(
+            {
+                "query": q["query"],
+                "class": q["class"],
+                "split": q["split"],
+                f"ndcg@{CUTOFF}": {mode: round(ndcg(lists[i], q["relevant"]), 4) for mode, lists in ranked.items()},
+            }
+        )
     return report
 
 
 def format_report(report: dict) -> str:
-    lines = [f"{report['queries']} queries, cutoff {report['cutoff']}", f"{'mode':<8} {'nDCG@10':>8} {'recall@10':>10}"]
-    for mode, scores in report["modes"].items():
-        lines.append(f"{mode:<8} {scores['ndcg@10']:>8.3f} {scores['recall@10']:>10.3f}")
+    """The report as a table: one row per class and metric, one column per mode."""
+    modes = list(report["modes"])
+    width = max(8, *(len(m) for m in modes))
+    header = f"{'class':<13} {'n':>4} {'metric':<10} " + " ".join(f"{m:>{width}}" for m in modes)
+    lines = [f"split {report['split']}: {report['queries']} queries, cutoff {report['cutoff']}", header, "-" * len(header)]
+
+    def rows(label: str, n: int, scores_by_mode: dict) -> None:
+        metrics = list(next(iter(scores_by_mode.values())))
+        for j, metric in enumerate(metrics):
+            values = [scores_by_mode[m][metric] for m in modes]
+            best = max(values)
+            cells = " ".join(f"{v:>{width - 1}.3f}{'*' if v == best else ' '}" for v in values)
+            lines.append(f"{label if j == 0 else '':<13} {n if j == 0 else '':>4} {metric:<10} {cells}")
+
+    for cls, entry in report["classes"].items():
+        rows(cls, entry["queries"], entry["modes"])
+    lines.append("-" * len(header))
+    rows("all", report["queries"], report["modes"])
+    lines.append("* best of the row; bm25s and rrf (k = 60, equal weights) are baselines measured in the same run")
     return "\n".join(lines)

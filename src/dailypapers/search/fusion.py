@@ -33,3 +33,52 @@ def reciprocal_rank_fusion(rankings: Sequence[tuple[Sequence[str], float]], k: i
         for rank, item in enumerate(ids, start=1):
             scores[item] = scores.get(item, 0.0) + weight / (k + rank)
     return sorted(scores.items(), key=lambda pair: -pair[1])
+
+
+# -- prototype (issue 14): fusion that reads the query's shape; not wired into the backends yet ---
+# Tuned on the dev half of the judged set only (README, "Search quality"; `index evaluate --split dev`).
+# A query of at most this many keywords is a keyword/name query: BM25 is as good as the vectors
+# there, so both count equally; longer queries describe a topic and the vectors lead as above.
+SHORT_QUERY_KEYWORDS = 3
+SHORT_QUERY_LEXICAL_WEIGHT = 1.0
+LONG_QUERY_LEXICAL_WEIGHT = 0.5
+SHAPED_RRF_K = 10
+# When the best BM25 score is this many times the second, one paper's words stand out from all
+# others (an exact title, a title's first words, a model name only it uses): that paper is what
+# the reader typed, and it goes first whatever the vectors say. On the dev half titles and
+# prefixes have ratios >= 1.13 (median 2.7), keywords and descriptions a median of 1.1. The same
+# holds for the first two or three papers above such a gap ("Towards a Unified View" starts two
+# titles).
+STANDOUT_SCORE_RATIO = 1.5
+MAX_STANDOUTS = 3
+
+
+def fuse(
+    lexical: Sequence[tuple[str, float]], vector: Sequence[tuple[str, float]], keyword_count: int
+) -> list[tuple[str, float]]:
+    """Hybrid ranking from both halves' (id, score) lists, best first, and the number of keywords
+    in the query (``search.query.keywords``). BM25 scores are only compared with each other, and
+    cosines with the confidence threshold, so neither scale has to match the other's."""
+    lexical_weight = SHORT_QUERY_LEXICAL_WEIGHT if keyword_count <= SHORT_QUERY_KEYWORDS else LONG_QUERY_LEXICAL_WEIGHT
+    best_cosine = vector[0][1] if vector else 0.0
+    weights = (VECTOR_WEIGHT, lexical_weight) if best_cosine < VECTOR_CONFIDENT_COSINE else (lexical_weight, VECTOR_WEIGHT)
+    fused = reciprocal_rank_fusion(
+        [([pid for pid, _ in lexical], weights[0]), ([pid for pid, _ in vector], weights[1])], k=SHAPED_RRF_K
+    )
+    leaders = standouts(lexical)
+    if leaders:
+        top = fused[0][1] if fused else 0.0
+        fused = [(pid, top + 1.0 + i) for i, pid in reversed(list(enumerate(reversed(leaders))))] + [
+            (pid, score) for pid, score in fused if pid not in leaders
+        ]
+    return fused
+
+
+def standouts(lexical: Sequence[tuple[str, float]]) -> list[str]:
+    """The first 1..MAX_STANDOUTS ids whose BM25 scores stand above a gap to the rest, or none."""
+    for count in range(1, MAX_STANDOUTS + 1):
+        if len(lexical) == count == 1:  # the only paper with these words
+            return [lexical[0][0]]
+        if len(lexical) > count and lexical[count - 1][1] >= STANDOUT_SCORE_RATIO * lexical[count][1]:
+            return [pid for pid, _ in lexical[:count]]
+    return []

@@ -40,6 +40,11 @@ FREQUENT_TERM_MIN_DOCS = 10_000
 # add up to at most this many (a few ms), and the total is estimated above it.
 EXACT_COUNT_MAX_POSTINGS = 100_000
 WRITER_HEAP_BYTES = 128_000_000
+# A query of 2..TITLE_PHRASE_MAX_TERMS words also scores, at this boost, papers whose title contains
+# it as a phrase, stop words included: a reader typing a title's first words ("On the Foundations",
+# "Towards a Unified View") means that title, not every paper with "foundations" somewhere.
+TITLE_PHRASE_MAX_TERMS = 8
+TITLE_PHRASE_BOOST = 6.0
 _EPOCH = dt.date(1970, 1, 1)
 
 
@@ -172,8 +177,17 @@ class LexicalIndex(ManifestMixin):
             return present
         return [ft for ft in present if ft[3] <= FREQUENT_TERM_SHARE * searcher.num_docs] or present
 
-    def build_query(self, field_terms: list[tuple[str, str, float, int]], filters: SearchFilters) -> tantivy.Query | None:
-        """Any of the terms (BM25 ranks), all of the filters."""
+    def title_phrase(self, terms: list[str]) -> tantivy.Query | None:
+        """The query's words as a phrase in titles (see :data:`TITLE_PHRASE_BOOST`), or None."""
+        tokens = [tok for term in terms for tok in _STEMMED.analyze(term)]
+        if not 2 <= len(tokens) <= TITLE_PHRASE_MAX_TERMS:
+            return None
+        return tantivy.Query.boost_query(tantivy.Query.phrase_query(self.schema, "title", tokens), TITLE_PHRASE_BOOST)
+
+    def build_query(
+        self, field_terms: list[tuple[str, str, float, int]], filters: SearchFilters, phrase: tantivy.Query | None = None
+    ) -> tantivy.Query | None:
+        """Any of the terms (BM25 ranks; ``phrase`` adds to the score of papers it matches), all of the filters."""
         if not field_terms:
             return None
         # One flat OR of term queries: the shape tantivy prunes with block-max WAND.
@@ -181,6 +195,8 @@ class LexicalIndex(ManifestMixin):
         for field, token, boost, _ in field_terms:
             term_query = tantivy.Query.term_query(self.schema, field, token)
             clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(term_query, boost) if boost != 1.0 else term_query))
+        if phrase is not None:  # a phrase match is also a term match: the set of matches is the same
+            clauses.append((tantivy.Occur.Should, phrase))
         text_query = tantivy.Query.boolean_query(clauses)
         filter_queries = self._filter_queries(filters)
         if not filter_queries:
@@ -193,7 +209,7 @@ class LexicalIndex(ManifestMixin):
         """The ``limit`` best papers for ``terms`` that pass ``filters``, and how many match."""
         searcher = self.searcher()
         field_terms = self.field_terms(terms, searcher)
-        query = self.build_query(field_terms, filters)
+        query = self.build_query(field_terms, filters, self.title_phrase(terms))
         if query is None:
             return LexicalMatches([], 0, True)
         postings = sum(df for *_, df in field_terms)

@@ -22,7 +22,10 @@ class Command(BaseCommand):
         embed = sub.add_parser("embed", help="embed papers without vectors, newest first")
         embed.add_argument("--limit", type=int, default=None, help="at most this many papers")
         embed.add_argument("--batch", type=int, default=256)
-        evaluate = sub.add_parser("evaluate", help="nDCG@10 / recall@10 of lexical, vector and hybrid on the relevance set")
+        evaluate = sub.add_parser(
+            "evaluate", help="nDCG@10 / recall@10 per query class of lexical, vector, hybrid and the bm25s / plain-RRF baselines"
+        )
+        evaluate.add_argument("--split", choices=("dev", "test", "all"), default="test", help="tune on dev, report test")
         evaluate.add_argument("--json", action="store_true")
 
     def handle(self, *args, action, **options):
@@ -66,8 +69,8 @@ class Command(BaseCommand):
             done = backend.embed_pending(limit=limit, on_progress=lambda d, t: update(d), batch=batch)
         self.stdout.write(self.style.SUCCESS(f"embedded {done:,} papers on {backend.embedding_device()}"))
 
-    def _evaluate(self, backend, **options):
+    def _evaluate(self, backend, split="test", **options):
         from dailypapers.search.evaluation import evaluate, format_report
 
-        report = evaluate(backend)
+        report = evaluate(backend, split=split)
         self.stdout.write(json.dumps(report, indent=2) if options.get("json") else format_report(report))

@@ -1,0 +1,46 @@
+"""The query-shaped fusion prototype (issue 14): behaviour on small hand-made rankings."""
+
+from dailypapers.search import fusion
+
+VECTORS = [("v1", 0.55), ("v2", 0.54), ("shared", 0.50)]
+
+
+def ids(ranked):
+    return [pid for pid, _ in ranked]
+
+
+def test_a_lexical_leader_that_stands_out_goes_first():
+    # "Towards a Unified View": one paper's title words score far above every other paper's.
+    lexical = [("title", 60.0), ("other", 20.0), ("shared", 10.0)]
+    assert ids(fusion.fuse(lexical, VECTORS, keyword_count=2))[0] == "title"
+    assert ids(fusion.fuse(lexical, VECTORS, keyword_count=8))[0] == "title"
+    assert ids(fusion.fuse([("only", 3.0)], VECTORS, keyword_count=5))[0] == "only"
+
+
+def test_a_group_of_leaders_above_a_gap_goes_first_in_its_order():
+    # "Towards a Unified View" starts two titles: both score far above the rest.
+    lexical = [("view-a", 40.0), ("view-b", 38.0), ("other", 12.0), ("shared", 11.0)]
+    assert ids(fusion.fuse(lexical, VECTORS, keyword_count=2))[:2] == ["view-a", "view-b"]
+    assert fusion.standouts(lexical) == ["view-a", "view-b"]
+    assert fusion.standouts([("a", 10.0), ("b", 9.0), ("c", 8.0), ("d", 7.0), ("e", 1.0)]) == []  # gap too deep
+
+
+def test_close_lexical_scores_are_fused_and_long_queries_follow_the_vectors():
+    lexical = [("l1", 10.0), ("l2", 9.5), ("shared", 9.0)]  # no standout: ratio 1.05
+    long_query = ids(fusion.fuse(lexical, VECTORS, keyword_count=8))
+    assert long_query[0] == "shared"  # found by both halves
+    assert long_query.index("v1") < long_query.index("l1")  # the vectors lead a description
+    short_query = ids(fusion.fuse(lexical, VECTORS, keyword_count=2))
+    assert short_query[0] == "shared"
+    assert short_query.index("l1") < short_query.index("v2")  # equal weights: rank 1 beats rank 2
+
+
+def test_lexical_leads_when_the_vectors_did_not_understand_the_query():
+    lexical = [("l1", 10.0), ("l2", 9.5)]
+    unsure = [("v1", 0.12), ("v2", 0.11)]
+    assert ids(fusion.fuse(lexical, unsure, keyword_count=8))[:2] == ["l1", "l2"]
+
+
+def test_empty_halves():
+    assert fusion.fuse([], [], keyword_count=1) == []
+    assert ids(fusion.fuse([], VECTORS, keyword_count=4)) == ["v1", "v2", "shared"]
