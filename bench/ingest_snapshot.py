@@ -2,7 +2,8 @@
 
 Each import runs ``dailypapers ingest snapshot`` in its own subprocess with a fresh data directory.
 Peak memory is sampled from /proc every 0.2 s as the *sum* over the importer and its worker
-processes (pages shared after fork are counted once per process, so it overstates). The baseline, run in the same invocation on the same file, is the ceiling a
+processes (pages shared after fork are counted once per process, so it overstates).
+The baseline, run in the same invocation on the same file, is the ceiling a
 single-process streaming import cannot beat: reading, decompressing and ``json.loads``-ing every
 line plus the mapping to the import shape, with no validation and no database. ``--compare-ref``
 also imports the file with the code of an earlier commit (``git archive``), for a before/after

@@ -307,7 +307,7 @@ def main(argv=None):
         "faiss": round((work / "ann.faiss").stat().st_size / 2**20),
         "fts5": round((work / "fts.sqlite3").stat().st_size / 2**20),
     }
-    del index, lexical
+    index = lexical = None  # free them before measuring memory (a del would unbind the closures above)
     gc.collect()
     served = subprocess.run([sys.executable, __file__, "--serve-rss", str(work)], capture_output=True, text=True, check=True)
     report["serving"] = json.loads(served.stdout.strip().splitlines()[-1])

@@ -98,7 +98,7 @@ def main() -> None:
 
     print(f"\n{os.cpu_count()} CPUs, {args.workers} workers x {args.threads} threads, wrk -c{args.connections} "
           f"for {args.seconds}s on the same machine; 313-paper demo database\n")
-    print(f"| server | page | req/s | p50 ms | p99 ms | non-2xx | req/s vs gunicorn |")
+    print("| server | page | req/s | p50 ms | p99 ms | non-2xx | req/s vs gunicorn |")
     print("|---|---|---|---|---|---|---|")
     for (name, page), r in results.items():
         base = results[("gunicorn (gthread)", page)]["rps"]

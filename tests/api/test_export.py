@@ -26,7 +26,10 @@ def snapshot() -> dict:
             "organization": (p.organization.slug, p.organization.name) if p.organization else None,
             "authors": list(Authorship.objects.filter(paper=p).order_by("position").values_list("author__name", flat=True)),
         }
-    entries = {e.paper_id: (e.date, e.submitted_at, e.organization.slug if e.organization else None) for e in DailyEntry.objects.select_related("organization")}
+    entries = {
+        e.paper_id: (e.date, e.submitted_at, e.organization.slug if e.organization else None)
+        for e in DailyEntry.objects.select_related("organization")
+    }
     return {"papers": papers, "entries": entries, "authors": sorted(Author.objects.values_list("name", flat=True))}
 
 

@@ -1,7 +1,8 @@
 """The snapshot bootstrap into SQLite: secondary indexes deferred to the end, and never lost.
 
 An import into an empty papers table drops the non-unique indexes of authorships and authors (not
-those of papers, which a snapshot fills in index order) and builds them after the last record (``ingest.bulkload``). These tests check that it happens, that
+those of papers, which a snapshot fills in index order) and builds them after the last record (``ingest.bulkload``).
+These tests check that it happens, that
 it does not happen into a populated database, that the indexes come back however the import
 ends (an exception, a SIGKILL of the real command), and who may rebuild them meanwhile.
 """

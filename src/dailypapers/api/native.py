@@ -159,24 +159,44 @@ FILTER_DOC = {"category": "arXiv category", "organization": "organization slug",
 
 
 @pages.get("/days/latest", response={200: s.PeriodOut, **ERRORS}, summary="The latest day with papers")
-def latest_day(request, category: str = Query("", max_length=40), organization: str = Query("", max_length=100), has_code: bool = False):
+def latest_day(
+    request, category: str = Query("", max_length=40), organization: str = Query("", max_length=100), has_code: bool = False
+):
     day = latest_day_with_entries() or timezone.localdate()
     return period_response("day", day.isoformat(), category, organization, has_code)
 
 
 @pages.get("/days/{date}", response={200: s.PeriodOut, **ERRORS}, summary="A day's page (YYYY-MM-DD)")
-def day(request, date: str = Path(..., pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2026-11-23"]), category: str = Query("", max_length=40), organization: str = Query("", max_length=100), has_code: bool = False):
+def day(
+    request,
+    date: str = Path(..., pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2026-11-23"]),
+    category: str = Query("", max_length=40),
+    organization: str = Query("", max_length=100),
+    has_code: bool = False,
+):
     """The papers of one day, most upvoted first (ties: earlier submission)."""
     return period_response("day", date, category, organization, has_code)
 
 
 @pages.get("/weeks/{week}", response={200: s.PeriodOut, **ERRORS}, summary="A week's page (YYYY-Www)")
-def week(request, week: str = Path(..., pattern=r"^\d{4}-W\d{2}$", examples=["2026-W48"]), category: str = Query("", max_length=40), organization: str = Query("", max_length=100), has_code: bool = False):
+def week(
+    request,
+    week: str = Path(..., pattern=r"^\d{4}-W\d{2}$", examples=["2026-W48"]),
+    category: str = Query("", max_length=40),
+    organization: str = Query("", max_length=100),
+    has_code: bool = False,
+):
     return period_response("week", week, category, organization, has_code)
 
 
 @pages.get("/months/{month}", response={200: s.PeriodOut, **ERRORS}, summary="A month's page (YYYY-MM)")
-def month(request, month: str = Path(..., pattern=r"^\d{4}-\d{2}$", examples=["2026-11"]), category: str = Query("", max_length=40), organization: str = Query("", max_length=100), has_code: bool = False):
+def month(
+    request,
+    month: str = Path(..., pattern=r"^\d{4}-\d{2}$", examples=["2026-11"]),
+    category: str = Query("", max_length=40),
+    organization: str = Query("", max_length=100),
+    has_code: bool = False,
+):
     return period_response("month", month, category, organization, has_code)
 
 
@@ -421,7 +441,11 @@ def put_collection_item(request, collection_id: int, paper_id: str, body: s.Coll
     return s.collection_item_out(item)
 
 
-@member.delete("/collections/{int:collection_id}/items/{paperid:paper_id}", response={204: None, **WRITE_ERRORS}, summary="Remove a paper from a collection")
+@member.delete(
+    "/collections/{int:collection_id}/items/{paperid:paper_id}",
+    response={204: None, **WRITE_ERRORS},
+    summary="Remove a paper from a collection",
+)
 def delete_collection_item(request, collection_id: int, paper_id: str):
     collection = own_collection(request, collection_id)
     write_allowed(request)

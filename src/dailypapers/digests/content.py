@@ -21,10 +21,10 @@ from django.utils.text import Truncator
 
 from dailypapers.digests.models import DigestIssue, Frequency, Subscription
 from dailypapers.papers.models import Paper, Upvote
-from dailypapers.papers.text import plain_text
 from dailypapers.papers.periods import Period, parse_period
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.services import period_entries
+from dailypapers.papers.text import plain_text
 
 log = logging.getLogger(__name__)
 

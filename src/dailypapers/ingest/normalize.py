@@ -98,7 +98,7 @@ def parse_datetime(value: Any, field_name: str) -> dt.datetime | None:
     return parsed
 
 
-def _latest_allowed_date(_cache=[0.0, None]) -> dt.datetime:
+def _latest_allowed_date(_cache=[0.0, None]) -> dt.datetime:  # noqa: B006 - the default is the cache
     """Two days from now (clock skew, time zones), recomputed at most once a second: it is asked
     for every date of every record."""
     if time.monotonic() - _cache[0] > 1:

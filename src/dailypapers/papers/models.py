@@ -12,7 +12,6 @@ from django.urls import reverse
 
 from dailypapers.papers.identifiers import is_arxiv_id
 
-
 _NAME_PUNCTUATION = re.compile(r"[^\w\s\-']")
 
 

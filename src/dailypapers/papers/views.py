@@ -25,6 +25,7 @@ from dailypapers.papers.services import (
 )
 from dailypapers.ratelimit import RateLimited, check_write_rate, too_many_requests
 
+
 def _with_votes(request, entries):
     entries = list(entries)
     voted = voted_paper_ids(request.user, [e.paper_id for e in entries])

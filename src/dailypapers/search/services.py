@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.search import get_backend
 from dailypapers.search.backends.base import SearchFilters, SearchHit, SearchQuery, SearchResults

@@ -6,14 +6,15 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import numpy as np
 from django.conf import settings
 from django.db import transaction
 
+from dailypapers.papers.identifiers import arxiv_id_in
 from dailypapers.papers.models import Authorship, Paper
 from dailypapers.search import fusion
 from dailypapers.search.backends.base import (
@@ -29,7 +30,6 @@ from dailypapers.search.embedder import get_embedder, paper_text, text_hash
 from dailypapers.search.highlight import ABSTRACT_FRAGMENT_CHARS, highlight
 from dailypapers.search.lexical import LexicalDoc, LexicalIndex, LexicalMatches
 from dailypapers.search.models import PaperEmbedding, PendingIndexUpdate
-from dailypapers.papers.identifiers import arxiv_id_in
 from dailypapers.search.query import query_terms
 from dailypapers.search.tasks import enqueue_unless_queued, update_search_index
 from dailypapers.search.vectors import VectorIndex
@@ -210,7 +210,8 @@ class LocalSearchBackend(SearchBackend):
         return dict(PaperEmbedding.objects.filter(pk__in=row_ids).values_list("pk", "paper_id"))
 
     def _hits(self, ranked: list[tuple[str, float]], terms: list[str]) -> list[SearchHit]:
-        texts = {pid: (title, abstract) for pid, title, abstract in Paper.objects.filter(pk__in=[p for p, _ in ranked]).values_list("pk", "title", "abstract")}
+        rows = Paper.objects.filter(pk__in=[p for p, _ in ranked]).values_list("pk", "title", "abstract")
+        texts = {pid: (title, abstract) for pid, title, abstract in rows}
         return [
             SearchHit(
                 paper_id=pid,
