@@ -62,3 +62,56 @@ def test_oai_harvest_gives_up_on_a_hanging_remote(settings, hanging_remote):
         call_command("ingest", "arxiv-oai", "--set", "cs", verbosity=0)
     assert time.monotonic() - started < 60 * TIMEOUT
     assert "checkpoint" in str(excinfo.value)
+
+
+def test_kill_9_mid_jsonl_import_then_rerun_leaves_every_record_once(tmp_path):
+    """A ``dailypapers ingest jsonl`` process killed with SIGKILL mid-run; the rerun completes it."""
+    import json
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+
+    from tests.papers.test_serve import cli_env
+
+    records, authors_per_paper = 6000, 3
+    source = tmp_path / "big.jsonl"
+    with source.open("w") as out:
+        for i in range(records):
+            out.write(json.dumps({
+                "id": f"2501.{i:05d}", "title": f"Generated paper {i}", "abstract": "Words " * 40,
+                "authors": [f"Author {i}-{a}" for a in range(authors_per_paper)], "categories": ["cs.LG"],
+                "published": "2025-01-02",
+            }) + "\n")
+    data_dir = tmp_path / "data"
+    env = cli_env(data_dir)
+    cli = [sys.executable, "-m", "dailypapers"]
+    subprocess.run([*cli, "migrate", "-v", "0"], env=env, check=True, timeout=120)
+    [db_file] = list(data_dir.glob("*.sqlite3"))
+
+    def papers() -> int:
+        with sqlite3.connect(f"file:{db_file}?mode=ro", uri=True, timeout=5) as db:
+            return db.execute("select count(*) from papers_paper").fetchone()[0]
+
+    proc = subprocess.Popen([*cli, "ingest", "jsonl", str(source)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if papers() > 0:
+                break
+        except sqlite3.OperationalError:
+            pass
+        time.sleep(0.05)
+    assert proc.poll() is None, "the import finished before it could be killed: make the file bigger"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert papers() < records, "killed mid-run"
+
+    subprocess.run([*cli, "ingest", "jsonl", str(source)], env=env, check=True, timeout=300, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with sqlite3.connect(f"file:{db_file}?mode=ro", uri=True) as db:
+        assert db.execute("select count(*), count(distinct id) from papers_paper").fetchone() == (records, records)
+        per_paper = db.execute(
+            "select p.id, count(a.id) from papers_paper p left join papers_authorship a on a.paper_id = p.id group by p.id"
+        ).fetchall()
+    assert {n for _, n in per_paper} == {authors_per_paper}, "a half-written paper (authorships missing or doubled)"
