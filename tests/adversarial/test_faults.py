@@ -115,3 +115,49 @@ def test_kill_9_mid_jsonl_import_then_rerun_leaves_every_record_once(tmp_path):
             "select p.id, count(a.id) from papers_paper p left join papers_authorship a on a.paper_id = p.id group by p.id"
         ).fetchall()
     assert {n for _, n in per_paper} == {authors_per_paper}, "a half-written paper (authorships missing or doubled)"
+
+
+# -- a full disk under the file-based mail directory ----------------------------------------------
+from django.core.mail.backends import filebased  # noqa: E402
+
+
+class FullDiskBackend(filebased.EmailBackend):
+    """The file-based backend writing into /dev/full: every write fails with ENOSPC, as on a full disk."""
+
+    def _get_filename(self):
+        return "/dev/full"
+
+
+@pytest.fixture
+def full_mail_disk(settings, tmp_path):
+    settings.EMAIL_BACKEND = f"{__name__}.FullDiskBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    return settings
+
+
+def test_subscribing_with_a_full_mail_disk_answers_503_with_a_message(full_mail_disk, client, db):
+    response = client.post("/digests/subscribe", {"email": "ada@example.org", "frequency": "daily"})
+    assert response.status_code == 503
+    assert "try again" in response.content.decode()
+
+
+def test_a_digest_send_with_a_full_mail_disk_loses_no_delivery(full_mail_disk, catalog):
+    from django.utils import timezone
+
+    from dailypapers.digests.content import get_or_create_issue
+    from dailypapers.digests.models import DeliveryState, DigestDelivery, Subscription
+    from dailypapers.digests.sending import DigestSender
+
+    Subscription.objects.create(email="ada@example.org", frequency="daily", confirmed_at=timezone.now())
+    issue = get_or_create_issue("daily", catalog.isoformat())
+    report = DigestSender(issue).run()
+    [delivery] = DigestDelivery.objects.filter(issue=issue)
+    assert delivery.state == DeliveryState.PENDING, "kept for a retry"
+    assert delivery.last_error, "the failure is recorded"
+    assert report.outcomes["sent"] == 0
+
+    full_mail_disk.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    DigestDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())  # the retry is due
+    DigestSender(issue).run()
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.SENT
