@@ -20,7 +20,7 @@ def intruder(django_user_model):
 
 
 @pytest.fixture
-def owned(catalog, member):
+def owned(catalog, member):  # noqa: F811
     """The member's token and a private collection holding one paper."""
     token, raw = ApiToken.issue(member, "own")
     collection = Collection.objects.create(owner=member, name="Reading list", description="mine")

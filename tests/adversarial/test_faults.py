@@ -118,7 +118,7 @@ def test_kill_9_mid_jsonl_import_then_rerun_leaves_every_record_once(tmp_path):
 
 
 # -- a full disk under the file-based mail directory ----------------------------------------------
-from django.core.mail.backends import filebased  # noqa: E402
+from django.core.mail.backends import filebased
 
 
 class FullDiskBackend(filebased.EmailBackend):
