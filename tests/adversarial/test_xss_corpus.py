@@ -2,7 +2,7 @@
 
 Each payload sets ``window.__xss`` or calls ``alert`` if it ever runs. Server-side checks parse what
 each surface returns (HTML, RSS/Atom, Markdown, JSON, mail, admin); the browser test loads the pages
-and asserts nothing ran.
+and asserts nothing ran (tests/browser/test_xss_corpus_in_browser.py, beside the browser fixtures).
 """
 
 import email
@@ -20,7 +20,6 @@ from markdown_it import MarkdownIt
 from dailypapers.ingest.pipeline import IngestPipeline, SourceItem
 from dailypapers.papers.models import Collection, CollectionItem, DailyEntry, Paper
 from dailypapers.search import get_backend
-from tests.browser.conftest import browser, page  # noqa: F401
 from tests.digests.conftest import smtp, smtp_sink  # noqa: F401
 
 PAYLOADS = [
@@ -216,24 +215,3 @@ def test_admin_changelists_and_change_pages_render_payloads_inert(poisoned, djan
         response = client.get(url)
         assert response.status_code == 200, url
         assert_inert_html(response.content.decode(), url)
-
-
-@pytest.mark.browser
-def test_no_payload_runs_in_a_real_browser(live_server, page, catalog, member):  # noqa: F811
-    today = timezone.localdate()
-    report = IngestPipeline("jsonl").run(SourceItem(location=f"xss {i}", data=r) for i, r in enumerate(payload_records(today)))
-    assert report.rejected == 0
-    get_backend().process_pending_updates()
-    dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    papers = list(Paper.objects.filter(pk__startswith="2601."))
-    urls = list(surfaces(today, [p.pk for p in papers[:6]], [p.organization.slug for p in papers[:3]]))
-    for url in urls:
-        page.goto(live_server.url + url)
-        page.wait_for_load_state("load")
-        assert page.evaluate("() => window.__xss === undefined && (!window.parent || window.parent.__xss === undefined)"), url
-        assert dialogs == [], (url, dialogs)
-    # The marker works: a script the page is allowed to run would have set it.
-    page.goto(live_server.url + "/about/ranking")
-    page.evaluate("() => { window.__xss = 1 }")
-    assert page.evaluate("() => window.__xss === 1")
