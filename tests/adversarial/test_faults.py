@@ -73,7 +73,10 @@ def test_kill_9_mid_jsonl_import_then_rerun_leaves_every_record_once(tmp_path):
     import subprocess
     import sys
 
-    from tests.papers.test_serve import cli_env
+    def cli_env(data_dir):  # the real settings over a fresh data directory (not the test settings)
+        env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL"}}
+        env["DAILYPAPERS_DATA_DIR"] = str(data_dir)
+        return env
 
     records, authors_per_paper = 6000, 3
     source = tmp_path / "big.jsonl"
