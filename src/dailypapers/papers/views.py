@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -180,6 +180,9 @@ def error_500(request):
 
 
 def error_400(request, exception=None):
+    # The 400 may be the query string itself (too many fields): templates that read request.GET
+    # would raise again while rendering this page, turning it into a 500.
+    request.GET = QueryDict()
     return render(request, "error.html", {"status": 400, "message": "Bad request."}, status=400)
 
 
