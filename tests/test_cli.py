@@ -88,3 +88,60 @@ def test_two_instances_with_different_data_dirs_share_nothing(serve, tmp_path):
     with pytest.raises(urllib.error.HTTPError) as err:
         get(url_b + "/papers/2411.99999")
     assert err.value.code == 404
+
+
+def test_a_newcomers_first_hour(serve, tmp_path):
+    """README path on a fresh data dir: ingest before anything else, serve on a non-default port,
+    subscribe, and every mailed link reaches the server that sent it; account mails name the site."""
+    import email
+    import http.cookiejar
+    import re
+    import urllib.parse
+
+    data_dir = tmp_path / "fresh"
+    records = tmp_path / "papers.jsonl"
+    records.write_text(json.dumps({"id": "2411.00001", "title": "A first paper", "daily_date": "2026-01-05"}) + "\n")
+    # No migrate first: the command applies what a new data dir lacks (was: "no such table: ingest_ingestrun").
+    result = subprocess.run([sys.executable, "-m", "dailypapers", "ingest", "jsonl", str(records)],
+                            env=cli_env(data_dir), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "1 created" in result.stdout, result.stdout + result.stderr
+
+    url, _ = serve("fresh")  # serve() puts the fixture's data dirs under tmp_path by name
+    port = urllib.parse.urlsplit(url).port
+    assert port != 8000
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+    def form_post(path, fields):
+        page = browser.open(url + path, timeout=10).read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+        data = urllib.parse.urlencode({"csrfmiddlewaretoken": token, **fields}).encode()
+        request = urllib.request.Request(url + path, data=data, headers={"Referer": url + path})
+        return browser.open(request, timeout=10)
+
+    assert form_post("/digests/subscribe", {"email": "newcomer@example.org", "frequency": "daily"}).status == 200
+    form_post("/accounts/signup/", {"email": "member@example.org", "username": "member",
+                                     "password1": "a long passphrase 9", "password2": "a long passphrase 9"})
+    mails = [email.message_from_string(m) for f in sorted((data_dir / "sent-mail").iterdir())
+             for m in f.read_text().split("\n" + "-" * 79 + "\n") if m.strip()]
+    digest_mail = next(m for m in mails if "digest" in m["Subject"].lower())
+    account_mail = next(m for m in mails if m["To"] == "member@example.org")
+    assert "example.com" not in account_mail["Subject"] and "Daily Papers" in account_mail["Subject"]
+    text = "".join(part.get_payload(decode=True).decode() for part in digest_mail.walk() if not part.is_multipart())
+    links = set(re.findall(r"https?://[^\s\"<>]+", text))
+    assert links and all(link.startswith(f"http://127.0.0.1:{port}/") for link in links), links
+    for link in links:
+        assert browser.open(link, timeout=10).status == 200, link
+
+
+@pytest.mark.parametrize(
+    "host, port, base, local",
+    [("127.0.0.1", 18600, "http://127.0.0.1:18600", True), ("localhost", 80, "http://localhost:80", True),
+     ("0.0.0.0", 8000, "http://127.0.0.1:8000", False), ("::1", 9000, "http://[::1]:9000", True),
+     ("papers.example.org", 8080, "http://papers.example.org:8080", False)],
+)
+def test_serve_defaults_the_mailed_base_url_to_what_it_serves(host, port, base, local):
+    from dailypapers.cli import default_base_url, is_local_host
+
+    assert default_base_url(host, port) == base
+    assert is_local_host(host) is local
