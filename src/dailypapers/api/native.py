@@ -82,14 +82,18 @@ def get_paper(paper_id: str) -> Paper:
     return paper
 
 
-def entry_filters(category: str, organization: str, has_code: bool) -> EntryFilters:
-    return EntryFilters(category=category.strip()[:40], organization=organization.strip()[:100], has_code=has_code)
+class ListingFilters(s.Schema):
+    """The filters every listing takes (the pages' ``?category=&organization=&has_code=``)."""
 
-
-class PaperFilters(s.Schema):
     category: str = s.Field("", max_length=40, description="arXiv category, e.g. cs.CL")
     organization: str = s.Field("", max_length=100, description="organization slug")
     has_code: bool = False
+
+    def entry_filters(self) -> EntryFilters:
+        return EntryFilters(category=self.category.strip(), organization=self.organization.strip(), has_code=self.has_code)
+
+
+class PaperFilters(ListingFilters):
     published_from: dt.date | None = None
     published_to: dt.date | None = None
 
@@ -109,7 +113,7 @@ def list_papers(
     offset: int = Query(0, ge=0, le=1_000_000),
 ):
     """Papers, newest publication first (or most upvoted), with optional filters."""
-    qs = entry_filters(filters.category, filters.organization, filters.has_code).apply_to_papers(Paper.objects.all())
+    qs = filters.entry_filters().apply_to_papers(Paper.objects.all())
     if filters.published_from:
         qs = qs.filter(published_at__date__gte=filters.published_from)
     if filters.published_to:
@@ -136,12 +140,12 @@ def paper_detail(request, paper_id: str):
 pages = Router(tags=["daily pages"])
 
 
-def period_response(kind: str, key: str, category: str, organization: str, has_code: bool) -> dict:
+def period_response(kind: str, key: str, filters: ListingFilters) -> dict:
     try:
         period = parse_period(kind, key)
     except BadPeriod as exc:
         raise HttpError(400, str(exc)) from None
-    entries = list(period_entries(period, entry_filters(category, organization, has_code)).for_listing())
+    entries = list(period_entries(period, filters.entry_filters()).for_listing())
     return {
         "kind": period.kind,
         "key": period.key,
@@ -155,62 +159,50 @@ def period_response(kind: str, key: str, category: str, organization: str, has_c
     }
 
 
-FILTER_DOC = {"category": "arXiv category", "organization": "organization slug", "has_code": "only papers with code"}
-
 
 @pages.get("/days/latest", response={200: s.PeriodOut, **ERRORS}, summary="The latest day with papers")
-def latest_day(
-    request, category: str = Query("", max_length=40), organization: str = Query("", max_length=100), has_code: bool = False
-):
+def latest_day(request, filters: Query[ListingFilters]):
     day = latest_day_with_entries() or timezone.localdate()
-    return period_response("day", day.isoformat(), category, organization, has_code)
+    return period_response("day", day.isoformat(), filters)
 
 
 @pages.get("/days/{date}", response={200: s.PeriodOut, **ERRORS}, summary="A day's page (YYYY-MM-DD)")
 def day(
     request,
+    filters: Query[ListingFilters],
     date: str = Path(..., pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2026-11-23"]),
-    category: str = Query("", max_length=40),
-    organization: str = Query("", max_length=100),
-    has_code: bool = False,
 ):
     """The papers of one day, most upvoted first (ties: earlier submission)."""
-    return period_response("day", date, category, organization, has_code)
+    return period_response("day", date, filters)
 
 
 @pages.get("/weeks/{week}", response={200: s.PeriodOut, **ERRORS}, summary="A week's page (YYYY-Www)")
 def week(
     request,
+    filters: Query[ListingFilters],
     week: str = Path(..., pattern=r"^\d{4}-W\d{2}$", examples=["2026-W48"]),
-    category: str = Query("", max_length=40),
-    organization: str = Query("", max_length=100),
-    has_code: bool = False,
 ):
-    return period_response("week", week, category, organization, has_code)
+    return period_response("week", week, filters)
 
 
 @pages.get("/months/{month}", response={200: s.PeriodOut, **ERRORS}, summary="A month's page (YYYY-MM)")
 def month(
     request,
+    filters: Query[ListingFilters],
     month: str = Path(..., pattern=r"^\d{4}-\d{2}$", examples=["2026-11"]),
-    category: str = Query("", max_length=40),
-    organization: str = Query("", max_length=100),
-    has_code: bool = False,
 ):
-    return period_response("month", month, category, organization, has_code)
+    return period_response("month", month, filters)
 
 
 @pages.get("/trending", response={200: s.TrendingOut, **ERRORS}, summary="Trending papers")
 def trending(
     request,
-    category: str = Query("", max_length=40),
-    organization: str = Query("", max_length=100),
-    has_code: bool = False,
+    filters: Query[ListingFilters],
     limit: int = Query(50, ge=1, le=100),
 ):
     """Ranked by ``upvotes / (age_hours + offset_hours) ** gravity`` over the last ``window_days``."""
     ranker = TrendingRanker.from_settings()
-    entries = entry_filters(category, organization, has_code).apply(DailyEntry.objects.for_listing())
+    entries = filters.entry_filters().apply(DailyEntry.objects.for_listing())
     ranked = ranker.rank(entries)[:limit]
     return {
         "formula": "upvotes / (age_hours + offset_hours) ** gravity",

@@ -46,15 +46,21 @@ def confirm_token(sub: Subscription) -> str:
     return signing.TimestampSigner(salt=CONFIRM_SALT).sign(f"{sub.pk}.{sub.token_key}")
 
 
-def subscription_from_confirm_token(token: str) -> Subscription:
-    max_age = settings.DAILYPAPERS_DIGEST_CONFIRM_MAX_AGE_HOURS * 3600
+def _unsign_expiring(salt: str, token: str, max_age: int, expired: str) -> tuple[str, str]:
+    """(object id, subscription key) of a link that expires; ``expired`` is the message when it has."""
     try:
-        value = signing.TimestampSigner(salt=CONFIRM_SALT).unsign(token, max_age=max_age)
+        value = signing.TimestampSigner(salt=salt).unsign(token, max_age=max_age)
     except signing.SignatureExpired:
-        raise BadToken("This confirmation link has expired. Subscribe again to get a new one.") from None
+        raise BadToken(expired) from None
     except signing.BadSignature:
-        raise BadToken("This confirmation link is not valid. Copy the whole link from the email.") from None
+        raise BadToken("This link is not valid. Copy the whole link from the email.") from None
     pk, _, key = value.partition(".")
+    return pk, key
+
+
+def subscription_from_confirm_token(token: str) -> Subscription:
+    pk, key = _unsign_expiring(CONFIRM_SALT, token, settings.DAILYPAPERS_DIGEST_CONFIRM_MAX_AGE_HOURS * 3600,
+                               "This confirmation link has expired. Subscribe again to get a new one.")
     return _subscription(pk, key)
 
 
@@ -84,14 +90,8 @@ def view_token(delivery_id: int, sub: Subscription) -> str:
 
 
 def delivery_from_view_token(token: str) -> DigestDelivery:
-    max_age = settings.DAILYPAPERS_DIGEST_VIEW_MAX_AGE_DAYS * 86400
-    try:
-        value = signing.TimestampSigner(salt=VIEW_SALT).unsign(token, max_age=max_age)
-    except signing.SignatureExpired:
-        raise BadToken("This digest link has expired; the digest is on the site's pages.") from None
-    except signing.BadSignature:
-        raise BadToken("This link is not valid. Copy the whole link from the email.") from None
-    pk, _, key = value.partition(".")
+    pk, key = _unsign_expiring(VIEW_SALT, token, settings.DAILYPAPERS_DIGEST_VIEW_MAX_AGE_DAYS * 86400,
+                               "This digest link has expired; the digest is on the site's pages.")
     delivery = DigestDelivery.objects.select_related("issue", "subscription").filter(
         pk=int(pk) if pk.isdigit() else -1
     ).first()
