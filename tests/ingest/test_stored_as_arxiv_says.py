@@ -213,6 +213,22 @@ def test_indented_line_starts_a_paragraph(fast):
     assert Paper.objects.get(pk="0704.0716").abstract == "First line wrapped here.\n\nSecond paragraph wrapped."
 
 
+def test_reflows_shortcut_for_one_plain_paragraph_is_the_general_rule():
+    import random
+
+    from dailypapers.papers import text
+
+    def general(value):  # reflow without its shortcut
+        value = value.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+        return "\n\n".join(p for p in (" ".join(p.split()) for p in text._PARAGRAPH_BREAK.split(value.strip())) if p)
+
+    rng = random.Random(12)
+    samples = ["".join(rng.choice("ab \n\t\r\x0b\x0c\x1c\x1f\xa0é") for _ in range(rng.randint(0, 12))) for _ in range(50_000)]
+    abstracts = [i.data["abstract"] for i in raw_records()]
+    for value in samples + abstracts + [a.strip() for a in abstracts]:
+        assert text.reflow(value) == general(value), repr(value)
+
+
 # -- both write paths store the same rows ---------------------------------------------------------
 def _scenario_rows(tmp_path, fast: bool) -> list:
     for model in (Authorship, Paper, Author):

@@ -318,15 +318,16 @@ class IngestPipeline:
                 self._lookup_authors(missing, known)
         table = Authorship._meta.db_table
         if self._fast_sql:
-            # One statement per paper, SQLite expanding its [author id, name as spelled] pairs (json_each:
-            # position = index): a fifth cheaper than one per authorship, of which a snapshot has ~6 a paper.
+            # One statement per paper, SQLite expanding its author ids (json_each: position = index) and
+            # taking each name as spelled from a second array: a fifth cheaper than one per authorship, of
+            # which a snapshot has ~6 a paper. (Two flat arrays: measured cheaper than [id, name] pairs.)
             rows = [
-                (item.record.id, orjson.dumps([(known[key], name) for key, name in zip(item.author_keys, item.record.authors)]).decode())
+                (item.record.id, orjson.dumps([known[key] for key in item.author_keys]).decode(), orjson.dumps(item.record.authors).decode())
                 for item in items
             ]
             sqlite_writes.executemany(
                 f"INSERT INTO {table} (paper_id, author_id, position, name)"
-                " SELECT ?, json_extract(value, '$[0]'), key, json_extract(value, '$[1]') FROM json_each(?)",
+                " SELECT ?1, value, key, json_extract(?3, '$[' || key || ']') FROM json_each(?2)",
                 rows,
             )
         else:
