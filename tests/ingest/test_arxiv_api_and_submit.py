@@ -55,7 +55,8 @@ def test_ingest_arxiv_id_command(arxiv_api, capsys):
     out = capsys.readouterr().out
     assert "2 created" in out and "1 rejected" in out and "unknown id" in out
     paper = Paper.objects.get(pk="2611.01234")
-    assert paper.version == 3 and paper.title == "A fresh paper" and paper.abstract == "An abstract\n over two lines."
+    # "\n " (newline plus indentation) is where arXiv marks a paragraph: reflow keeps it, as a blank line
+    assert paper.version == 3 and paper.title == "A fresh paper" and paper.abstract == "An abstract\n\nover two lines."
     assert [a.name for a in paper.ordered_authors()] == ["Ada Lovelace", "Alan Turing"]
     assert paper.categories == ["cs.CL", "cs.AI"] and paper.primary_category == "cs.CL"
     assert Paper.objects.get(pk="hep-th/9901001").primary_category == "hep-th"

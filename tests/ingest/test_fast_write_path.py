@@ -25,7 +25,7 @@ def snapshot(fast: bool, records) -> list:
     papers = list(Paper.objects.order_by("pk").values())
     for p in papers:
         del p["created_at"], p["modified_at"]
-    authors = list(Authorship.objects.order_by("paper_id", "position").values_list("paper_id", "author__name", "position"))
+    authors = list(Authorship.objects.order_by("paper_id", "position").values_list("paper_id", "author__name", "position", "name"))
     return [papers, authors]
 
 

@@ -112,10 +112,10 @@ def iter_records(papers: QuerySet[Paper], chunk_size: int = CHUNK_SIZE) -> Itera
             names = (
                 Authorship.objects.filter(paper_id__in=ids[start : start + 500])
                 .order_by("paper_id", "position")
-                .values_list("paper_id", "author__name")
+                .values_list("paper_id", "name", "author__name")
             )
-            for paper_id, name in names:
-                authors[paper_id].append(name)
+            for paper_id, name, author_name in names:  # the paper's own spelling (Authorship.shown_name)
+                authors[paper_id].append(name or author_name)
         for row in rows:
             yield paper_record(row, authors.get(row["id"], []))
         last_id = rows[-1]["id"]

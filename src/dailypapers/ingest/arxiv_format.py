@@ -96,4 +96,5 @@ def snapshot_to_import(record: dict[str, Any]) -> dict[str, Any]:
         "journal_ref": record.get("journal-ref"),
         "comments": record.get("comments"),
         "license": record.get("license"),
+        "report_no": record.get("report-no"),
     }

@@ -32,6 +32,7 @@ from dailypapers.papers.identifiers import (
     is_organization_slug,
 )
 from dailypapers.papers.models import normalize_person_name
+from dailypapers.papers.text import reflow
 
 MAX_TITLE_CHARS = 1_000
 MAX_ABSTRACT_CHARS = 20_000
@@ -221,29 +222,40 @@ def normalize_record(data: dict[str, Any]) -> PaperRecord:
     title = clean_text(data.get("title"), "title", MAX_TITLE_CHARS, single_line=True)
     if not title:
         raise RecordRejected("missing title")
-    version = parse_int(data.get("version"), "version", minimum=1, maximum=1000) or id_version or 1
+    # None: the source does not know the version (the ``arXiv`` format); the writer then keeps the stored one.
+    version = parse_int(data.get("version"), "version", minimum=1, maximum=1000) or id_version
     categories, primary = parse_categories(data.get("categories"), data.get("primary_category"))
     links = data.get("links") or {}
     if not isinstance(links, dict):
         raise RecordRejected("bad links: expected an object")
     daily = parse_datetime(data.get("daily_date"), "daily_date")
     daily_submitted_at = parse_datetime(data.get("daily_submitted_at"), "daily_submitted_at")
+    published = parse_datetime(data.get("published"), "published")
+    if published is None:
+        # An upper bound of the first-version date (the ``arXiv`` format's <created>): stored as is only
+        # for a new paper, as the writer never moves a stored date later (``writer.merged_with_stored``).
+        published = parse_datetime(data.get("published_at_most"), "published_at_most")
+    updated = parse_datetime(data.get("updated"), "updated")
+    withdrawn_at = parse_datetime(data.get("withdrawn_at"), "withdrawn_at")
+    if withdrawn_at is None and data.get("withdrawn") is True:  # arXivRaw: the withdrawal is the last version
+        withdrawn_at = updated or timezone.now()
     return PaperRecord(
         id=paper_id,
         title=title,
-        abstract=clean_text(data.get("abstract"), "abstract", MAX_ABSTRACT_CHARS),
+        # arXiv hard-wraps abstracts at ~80 columns; a paragraph starts where a line is indented.
+        abstract=reflow(clean_text(data.get("abstract"), "abstract", MAX_ABSTRACT_CHARS)),
         version=version,
         authors=parse_authors(data.get("authors")),
         categories=categories,
         primary_category=primary,
-        published_at=parse_datetime(data.get("published"), "published"),
-        updated_at=parse_datetime(data.get("updated"), "updated"),
+        published_at=published,
+        updated_at=updated,
         doi=clean_text(data.get("doi"), "doi", 200, single_line=True),
         journal_ref=clean_text(data.get("journal_ref"), "journal_ref", MAX_SHORT_FIELD_CHARS, single_line=True),
         comments=clean_text(data.get("comments"), "comments", MAX_SHORT_FIELD_CHARS, single_line=True),
         license=clean_text(data.get("license"), "license", 200, single_line=True),
         report_no=clean_text(data.get("report_no"), "report_no", 300, single_line=True),
-        withdrawn_at=parse_datetime(data.get("withdrawn_at"), "withdrawn_at"),
+        withdrawn_at=withdrawn_at,
         github_repo=parse_url(data.get("github_repo") or links.get("code"), "github_repo"),
         project_page=parse_url(data.get("project_page") or links.get("project_page"), "project_page"),
         listed_author_count=parse_int(data.get("num_authors"), "num_authors", maximum=MAX_AUTHORS),

@@ -62,7 +62,7 @@ class PaperRecord(NamedTuple):
     id: str
     title: str
     abstract: str = ""
-    version: int = 1
+    version: int | None = 1  # None: the source does not know it (a new paper gets 1, a stored one keeps its own)
     authors: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     primary_category: str = ""

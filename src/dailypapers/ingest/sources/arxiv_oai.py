@@ -114,6 +114,7 @@ def _common(meta) -> dict[str, Any]:
         "journal_ref": _text(meta, "journal-ref"),
         "doi": _text(meta, "doi"),
         "license": _text(meta, "license"),
+        "report_no": _text(meta, "report-no"),
     }
 
 
