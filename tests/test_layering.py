@@ -29,7 +29,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = "dailypapers"
 
-ROOM_LEVEL = {"papers": 0, "ingest": 1, "accounts": 1, "search": 2, "api": 3, "digests": 3}
+ROOM_LEVEL = {"papers": 0, "ingest": 1, "accounts": 1, "search": 2, "community": 2, "api": 3, "digests": 3}
 SHARED = {"progress", "ratelimit", "mail", "params", "scheduling", "markdown", "middleware"}
 WIRING = {"settings", "urls", "cli", "wsgi", "__main__", "__init__"}
 
