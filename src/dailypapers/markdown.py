@@ -120,7 +120,7 @@ def render_untrusted(source: str, mention_url=None):
     clean = nh3.clean(
         html,
         tags=UNTRUSTED_TAGS,
-        attributes={"a": {"href", "class"}},
+        attributes={"a": {"href"}},
         allowed_classes={"a": {"mention"}},
         url_schemes=UNTRUSTED_LINK_SCHEMES,
         link_rel=UNTRUSTED_LINK_REL,
