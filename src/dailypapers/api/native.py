@@ -134,6 +134,24 @@ def paper_comments(request, paper_id: str):
     return [s.comment_out(c) for c in Comment.objects.thread_of(paper)]
 
 
+@papers.post(
+    "/papers/{paperid:paper_id}/comments", auth=TokenAuth(), response={201: s.CommentOut, 400: s.ErrorOut, **WRITE_ERRORS}, summary="Comment on a paper", tags=["members"]
+)
+def post_comment(request, paper_id: str, body: s.CommentIn):
+    """Rate-limited with the other comment writes of the member (429 with ``Retry-After``)."""
+    paper = get_paper(paper_id)
+    parent = None
+    if body.parent_id is not None:
+        parent = Comment.objects.filter(pk=body.parent_id, paper=paper).first()
+        if parent is None:
+            raise Http404("No such comment on this paper")
+    try:
+        comment = community.post_comment(request.auth, paper, body.text, parent=parent)
+    except community.CommentError as exc:
+        return Status(400, {"detail": str(exc)})
+    return Status(201, s.comment_out(comment))
+
+
 @papers.get("/papers/{paperid:paper_id}", response={200: s.PaperOut, **ERRORS}, summary="One paper")
 def paper_detail(request, paper_id: str):
     return s.paper_out(get_paper(paper_id))
@@ -336,22 +354,6 @@ def vote(request, paper_id: str, voted: bool) -> dict:
 def upvote(request, paper_id: str):
     """Idempotent: upvoting twice counts once."""
     return vote(request, paper_id, True)
-
-
-@member.post("/papers/{paperid:paper_id}/comments", response={201: s.CommentOut, 400: s.ErrorOut, **WRITE_ERRORS}, summary="Comment on a paper")
-def post_comment(request, paper_id: str, body: s.CommentIn):
-    """Rate-limited with the other comment writes of the member (429 with ``Retry-After``)."""
-    paper = get_paper(paper_id)
-    parent = None
-    if body.parent_id is not None:
-        parent = Comment.objects.filter(pk=body.parent_id, paper=paper).first()
-        if parent is None:
-            raise Http404("No such comment on this paper")
-    try:
-        comment = community.post_comment(request.auth, paper, body.text, parent=parent)
-    except community.CommentError as exc:
-        return Status(400, {"detail": str(exc)})
-    return Status(201, s.comment_out(comment))
 
 
 @member.delete("/papers/{paperid:paper_id}/upvote", response={200: s.VoteOut, **WRITE_ERRORS}, summary="Withdraw an upvote")
