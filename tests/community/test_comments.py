@@ -115,6 +115,7 @@ def test_page_post_reply_edit_delete(paper, member, bob):
     comment = Comment.objects.get()
     response = client_for(bob).post(f"/papers/{paper.id}/comments/new", {"source": "Agreed", "parent": comment.pk}, HTTP_HX_REQUEST="true")
     assert Comment.objects.get(source="Agreed").parent == comment and num_comments(paper) == 2
+    assert 'data-testid="comment-count">(2)</span>' in response.content.decode(), "the swapped thread shows the new count"
 
     response = client.post(f"/comments/{comment.pk}/edit", {"source": "Nice paper, edited"}, HTTP_HX_REQUEST="true")
     comment.refresh_from_db()

@@ -19,6 +19,7 @@ THREAD_TEMPLATE = "community/_thread.html"
 
 
 def _thread_response(request, paper: Paper, error: str = "", status: int = 200) -> HttpResponse:
+    paper.refresh_from_db(fields=["num_comments"])  # a write has just moved it in the database
     return render(request, THREAD_TEMPLATE, thread_context(request.user, paper, error=error), status=status)
 
 
@@ -112,5 +113,6 @@ def report(request, comment_id: str):
     except services.CommentError as exc:
         return _done(request, comment.paper, error=str(exc))
     if request.htmx:
-        return render(request, THREAD_TEMPLATE, thread_context(request.user, comment.paper, notice="Thank you: a moderator will look at it."))
+        context = thread_context(request.user, comment.paper, notice="Thank you: a moderator will look at it.")
+        return render(request, THREAD_TEMPLATE, context)
     return redirect(comment.paper.get_absolute_url() + "#comments")
