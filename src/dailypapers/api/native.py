@@ -135,7 +135,11 @@ def paper_comments(request, paper_id: str):
 
 
 @papers.post(
-    "/papers/{paperid:paper_id}/comments", auth=TokenAuth(), response={201: s.CommentOut, 400: s.ErrorOut, **WRITE_ERRORS}, summary="Comment on a paper", tags=["members"]
+    "/papers/{paperid:paper_id}/comments",
+    auth=TokenAuth(),
+    response={201: s.CommentOut, 400: s.ErrorOut, **WRITE_ERRORS},
+    summary="Comment on a paper",
+    tags=["members"],
 )
 def post_comment(request, paper_id: str, body: s.CommentIn):
     """Rate-limited with the other comment writes of the member (429 with ``Retry-After``)."""
