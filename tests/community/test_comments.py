@@ -251,3 +251,7 @@ def test_ban_from_the_admin(paper, member, moderator):
     assert response.status_code == 302
     member.refresh_from_db()
     assert not member.is_active and num_comments(paper) == 0
+    client_for(moderator).post("/admin/community/comment/", {"action": "unban_authors", "_selected_action": [comment.pk]})
+    member.refresh_from_db()
+    assert member.is_active and num_comments(paper) == 1
+    assert list(ModerationAction.objects.order_by("created_at", "pk").values_list("kind", flat=True)) == ["ban", "unban"]

@@ -25,7 +25,7 @@ class CommentAdmin(admin.ModelAdmin):
     search_fields = ["source", "author__username", "paper__id"]
     raw_id_fields = ["paper", "author", "parent"]
     readonly_fields = ["paper", "author", "parent", "source", "html", "created_at", "edited_at", "deleted_at", "hidden_at"]
-    actions = ["hide", "unhide", "ban_authors"]
+    actions = ["hide", "unhide", "ban_authors", "unban_authors"]
 
     def has_add_permission(self, request):
         return False
@@ -45,6 +45,13 @@ class CommentAdmin(admin.ModelAdmin):
     @admin.action(description="Ban the authors of the selected comments")
     def ban_authors(self, request, queryset):
         _ban_authors(self, request, queryset.select_related("author"))
+
+    @admin.action(description="Lift the ban on the authors of the selected comments")
+    def unban_authors(self, request, queryset):
+        authors = {c.author for c in queryset.select_related("author") if not c.author.is_active}
+        for author in authors:
+            services.set_banned(request.user, author, False)
+        self.message_user(request, f"Lifted the ban on {len(authors)} member(s).")
 
 
 @admin.register(Report)
