@@ -58,10 +58,9 @@ def test_allowed_links_get_nofollow_ugc(source, href):
     assert f'href="{href}"' in html and 'rel="nofollow ugc noopener"' in html
 
 
-@pytest.mark.parametrize("source", ["[a](javascript:alert(1))", "[a](data:text/html,x)", "[a](/admin/)", "[a](vbscript:x)", "<https://x.org/\">"])
+@pytest.mark.parametrize("source", ["[a](javascript:alert(1))", "[a](data:text/html,x)", "[a](/admin/)", "[a](vbscript:x)", "<javascript:alert(1)>"])
 def test_other_links_are_not_links(source):
-    html = render_untrusted(source)
-    assert "href" not in html or 'href="https://x.org/%22"' in html
+    assert "href" not in render_untrusted(source)
 
 
 def test_images_are_not_rendered():
@@ -238,6 +237,17 @@ def test_ban_hides_content_and_stops_votes_counting(paper, member, bob, moderato
     services.set_banned(moderator, member, False)
     paper.refresh_from_db()
     assert paper.member_upvotes == 2 and paper.num_comments == 2
+
+
+def test_an_inactive_members_new_vote_does_not_count(paper, member):
+    member.is_active = False
+    member.save()
+    set_upvote(member, paper, True)
+    paper.refresh_from_db()
+    assert paper.member_upvotes == 0
+    set_upvote(member, paper, False)
+    paper.refresh_from_db()
+    assert paper.member_upvotes == 0
 
 
 def test_staff_are_not_banned(moderator):
