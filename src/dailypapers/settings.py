@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "dailypapers.ingest",
     "dailypapers.accounts",
     "dailypapers.search",
+    "dailypapers.community",
     "dailypapers.digests",
     "dailypapers.api",
     # Only for its static files: with "ninja" installed, /api/v1/docs serves the Swagger UI it ships

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("dailypapers.api.urls")),
     path("", include("dailypapers.ingest.urls")),  # /papers/submit, before the paper-id pattern
     path("", include("dailypapers.search.urls")),
+    path("", include("dailypapers.community.urls")),
     path("", include("dailypapers.papers.urls")),
     path("", include("dailypapers.accounts.urls")),
     path("accounts/", include("allauth.urls")),

@@ -2,6 +2,7 @@ import pytest
 from django.utils import timezone
 
 from dailypapers.accounts.models import ApiToken
+from dailypapers.community.services import post_comment
 from dailypapers.papers.models import Collection, CollectionItem, Organization, Paper
 from tests.adversarial.urlwalk import all_routes, sample_values
 from tests.api.conftest import catalog, search_index_dir  # noqa: F401  (the shared catalogue)
@@ -21,11 +22,12 @@ def intruder(django_user_model):
 
 @pytest.fixture
 def owned(catalog, member):  # noqa: F811
-    """The member's token and a private collection holding one paper."""
+    """The member's token, a private collection holding one paper and a comment on it."""
     token, raw = ApiToken.issue(member, "own")
+    comment = post_comment(member, Paper.objects.get(pk="1706.03762"), "A comment of *mine*")
     collection = Collection.objects.create(owner=member, name="Reading list", description="mine")
     CollectionItem.objects.create(collection=collection, paper=Paper.objects.get(pk="1706.03762"), note="keep")
-    return {"token": token, "raw": raw, "collection": collection}
+    return {"token": token, "raw": raw, "collection": collection, "comment": comment}
 
 
 @pytest.fixture
@@ -36,6 +38,7 @@ def samples(owned):
         org_slug=Organization.objects.order_by("pk").first().slug,
         token_id=owned["token"].pk,
         collection_id=owned["collection"].pk,
+        comment_id=owned["comment"].pk,
     )
 
 

@@ -24,7 +24,7 @@ class Route:
     callback: object
 
 
-def sample_values(paper_id: str, today, org_slug: str, token_id: int, collection_id: int) -> dict[str, str]:
+def sample_values(paper_id: str, today, org_slug: str, token_id: int, collection_id: int, comment_id: int = 1) -> dict[str, str]:
     """Sample value by parameter name (``key`` is a period key on pages and a mail key in allauth)."""
     return {
         "paper_id": paper_id,
@@ -36,6 +36,7 @@ def sample_values(paper_id: str, today, org_slug: str, token_id: int, collection
         "month": today.strftime("%Y-%m"),
         "token_id": str(token_id),
         "collection_id": str(collection_id),
+        "comment_id": str(comment_id),  # the member's own comment on paper_id
         # Digest links: a token that does not verify (a valid one is a credential by design).
         "token": "not-a-signed-token",
         "frequency": "daily",

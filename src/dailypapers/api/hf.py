@@ -10,6 +10,7 @@ client turns into its exception messages.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 from django.db.models import prefetch_related_objects
@@ -19,6 +20,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from dailypapers import markdown as md
+from dailypapers.accounts.models import ApiToken
+from dailypapers.community import services as community
+from dailypapers.community.models import Comment
 from dailypapers.papers.models import DailyEntry, Paper, ordered_authorships
 from dailypapers.papers.periods import BadPeriod, Period, parse_period
 from dailypapers.papers.ranking import TrendingRanker
@@ -278,6 +282,80 @@ def paper_md(request, paper_id: str):
         return HttpResponse("Paper not found\n", status=404, content_type="text/plain; charset=utf-8")
     base_url = f"{request.scheme}://{request.get_host()}"
     return HttpResponse(paper_markdown(paper, entry, base_url), content_type="text/markdown; charset=utf-8")
+
+
+def comment_payload(comment: Comment) -> dict:
+    """A comment as the Hub writes a discussion event (``huggingface_hub.community.deserialize_event``
+    reads it): ``id``, ``type``, ``createdAt``, ``author`` and ``data.latest.raw/html``."""
+    return {
+        "id": str(comment.pk),
+        "type": "comment",
+        "createdAt": hf_datetime(comment.created_at),
+        "author": {**user_payload(comment.author), "name": comment.author.username},
+        "data": {
+            "edited": comment.edited_at is not None,
+            "hidden": comment.is_hidden or comment.is_deleted,
+            "numEdits": 1 if comment.edited_at else 0,
+            "editors": [comment.author.username],
+            "latest": {
+                "raw": "" if comment.is_deleted else comment.source,
+                "html": "" if comment.is_deleted else comment.html,
+                "updatedAt": hf_datetime(comment.edited_at or comment.created_at),
+                "author": user_payload(comment.author),
+            },
+            "reactions": [],
+        },
+        "parentCommentId": str(comment.parent_id) if comment.parent_id else None,
+    }
+
+
+def bearer_user(request):
+    header = request.headers.get("Authorization", "")
+    scheme, _, raw = header.partition(" ")
+    return ApiToken.user_for(raw.strip()) if scheme.lower() == "bearer" else None
+
+
+def _post_comment(request, paper_id: str, parent_id: str | None) -> JsonResponse:
+    """``{"comment": "…"}`` with a member's Bearer token; answers ``{"newMessage": event}`` as the
+    Hub's comment endpoints do, and the paper's new ``numComments``."""
+    if request.method != "POST":
+        return hf_error(405, "Method not allowed")
+    user = bearer_user(request)
+    if user is None:
+        return hf_error(401, "Invalid credentials in Authorization header")
+    paper = Paper.objects.filter(pk=paper_id).first()
+    if paper is None:
+        return hf_error(404, "Paper not found")
+    parent = None
+    if parent_id is not None:
+        parent = Comment.objects.filter(pk=int(parent_id), paper=paper).first() if parent_id.isdigit() else None
+        if parent is None:
+            return hf_error(404, "Comment not found")
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return hf_error(400, "Invalid JSON body")
+    text = body.get("comment") if isinstance(body, dict) else None
+    if not isinstance(text, str):
+        return hf_error(400, 'Expected a JSON body {"comment": "..."}')
+    try:
+        comment = community.post_comment(user, paper, text, parent=parent)
+    except RateLimited as exc:
+        return too_many_requests(exc, hf_error(429, str(exc)))
+    except community.CommentError as exc:
+        return hf_error(400, str(exc))
+    paper.refresh_from_db(fields=["num_comments"])
+    return JsonResponse({"newMessage": comment_payload(comment), "numComments": paper.num_comments})
+
+
+@csrf_exempt  # a Bearer-token API: no cookie authenticates it, so there is nothing to forge
+def paper_comment(request, paper_id: str):
+    return _post_comment(request, paper_id, None)
+
+
+@csrf_exempt  # as paper_comment
+def paper_comment_reply(request, paper_id: str, comment_id: str):
+    return _post_comment(request, paper_id, comment_id)
 
 
 @csrf_exempt  # it only ever answers 404; without this a POST to an unknown URL would get the CSRF page

@@ -23,6 +23,8 @@ from dailypapers.accounts.models import ApiToken
 from dailypapers.api import converters  # noqa: F401  (registers "paperid")
 from dailypapers.api import schemas as s
 from dailypapers.api.parsing import JsonObjectParser
+from dailypapers.community import services as community
+from dailypapers.community.models import Comment
 from dailypapers.papers.models import Collection, CollectionItem, DailyEntry, Organization, Paper
 from dailypapers.papers.periods import BadPeriod, parse_period
 from dailypapers.papers.ranking import TrendingRanker
@@ -127,6 +129,35 @@ def list_papers(
 def paper_similar(request, paper_id: str, limit: int = Query(10, ge=1, le=50)):
     get_paper(paper_id)
     return [{**s.paper_out(p), "score": p.hit.score} for p in similar_papers(paper_id, limit=limit)]
+
+
+@papers.get("/papers/{paperid:paper_id}/comments", response={200: list[s.CommentOut], **ERRORS}, summary="A paper's comments")
+def paper_comments(request, paper_id: str):
+    """Oldest first; replies name their ``parent_id``. Deleted and hidden comments keep their place with no content."""
+    paper = get_paper(paper_id)
+    return [s.comment_out(c) for c in Comment.objects.thread_of(paper)]
+
+
+@papers.post(
+    "/papers/{paperid:paper_id}/comments",
+    auth=TokenAuth(),
+    response={201: s.CommentOut, 400: s.ErrorOut, **WRITE_ERRORS},
+    summary="Comment on a paper",
+    tags=["members"],
+)
+def post_comment(request, paper_id: str, body: s.CommentIn):
+    """Rate-limited with the other comment writes of the member (429 with ``Retry-After``)."""
+    paper = get_paper(paper_id)
+    parent = None
+    if body.parent_id is not None:
+        parent = Comment.objects.filter(pk=body.parent_id, paper=paper).first()
+        if parent is None:
+            raise Http404("No such comment on this paper")
+    try:
+        comment = community.post_comment(request.auth, paper, body.text, parent=parent)
+    except community.CommentError as exc:
+        return Status(400, {"detail": str(exc)})
+    return Status(201, s.comment_out(comment))
 
 
 @papers.get("/papers/{paperid:paper_id}", response={200: s.PaperOut, **ERRORS}, summary="One paper")

@@ -257,3 +257,37 @@ def collection_out(collection) -> dict:
 
 def collection_item_out(item: CollectionItem) -> dict:
     return {"paper": paper_out(item.paper), "note": item.note, "position": item.position, "added_at": item.added_at}
+
+
+class CommentOut(Schema):
+    id: int
+    paper_id: str
+    parent_id: int | None
+    author: str | None = Field(description="Username; null for a deleted or hidden comment")
+    html: str = Field(description="The comment rendered and sanitized; empty when deleted or hidden")
+    source: str = Field(description="The markdown as written; empty when deleted or hidden")
+    created_at: dt.datetime
+    edited_at: dt.datetime | None
+    deleted: bool
+    hidden: bool
+
+
+class CommentIn(Schema):
+    text: str = Field(description="Markdown (CommonMark, no raw HTML or images); @username mentions a member")
+    parent_id: int | None = Field(None, description="The comment this replies to")
+
+
+def comment_out(comment) -> dict:
+    shown = comment.is_visible
+    return {
+        "id": comment.pk,
+        "paper_id": comment.paper_id,
+        "parent_id": comment.parent_id,
+        "author": comment.author.username if shown else None,
+        "html": comment.html if shown else "",
+        "source": comment.source if shown else "",
+        "created_at": comment.created_at,
+        "edited_at": comment.edited_at if shown else None,
+        "deleted": comment.is_deleted,
+        "hidden": comment.is_hidden,
+    }

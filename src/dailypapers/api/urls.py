@@ -26,6 +26,8 @@ urlpatterns = [
     path("api/daily_papers", hf.daily_papers, name="hf_daily_papers"),
     path("api/papers/search", hf.papers_search, name="hf_papers_search"),
     re_path(rf"^api/papers/{PAPER_ID}$", hf.paper_info, name="hf_paper"),
+    re_path(rf"^api/papers/{PAPER_ID}/comment$", hf.paper_comment, name="hf_paper_comment"),
+    re_path(rf"^api/papers/{PAPER_ID}/comment/(?P<comment_id>[0-9]+)/reply$", hf.paper_comment_reply, name="hf_paper_comment_reply"),
     re_path(rf"^papers/{PAPER_ID}\.md$", hf.paper_md, name="paper_markdown"),
     path("api/v1/", api.urls),
 ]

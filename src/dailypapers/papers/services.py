@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.http import urlencode
 
 from dailypapers.papers.models import DailyEntry, Paper, Upvote
@@ -76,7 +77,9 @@ def set_upvote(user, paper: Paper, voted: bool) -> Paper:
 
     The unique (user, paper) constraint decides which of two concurrent votes counts; the counter
     moves with an atomic ``F()`` update in the same transaction as the row, so it never drifts.
+    An inactive (banned) member's vote is kept but not counted (``recount_member_upvotes``).
     """
+    counts = 1 if user.is_active else 0
     with transaction.atomic():
         if voted:
             try:
@@ -85,13 +88,21 @@ def set_upvote(user, paper: Paper, voted: bool) -> Paper:
             except IntegrityError:
                 pass  # already voted
             else:
-                Paper.objects.filter(pk=paper.pk).update(member_upvotes=F("member_upvotes") + 1)
+                Paper.objects.filter(pk=paper.pk).update(member_upvotes=F("member_upvotes") + counts)
         else:
             deleted, _ = Upvote.objects.filter(user=user, paper=paper).delete()
-            if deleted:
+            if deleted and counts:
                 Paper.objects.filter(pk=paper.pk).update(member_upvotes=F("member_upvotes") - 1)
     paper.refresh_from_db(fields=["imported_upvotes", "member_upvotes", "upvotes"])
     return paper
+
+
+def recount_member_upvotes(paper_ids) -> None:
+    """Set ``member_upvotes`` of these papers from their votes by active members: a banned
+    (inactive) member's votes stop counting, and count again if the ban is lifted."""
+    counted = Upvote.objects.filter(paper=OuterRef("pk"), user__is_active=True).order_by().values("paper").annotate(n=Count("pk")).values("n")
+    with transaction.atomic():
+        Paper.objects.filter(pk__in=list(paper_ids)).update(member_upvotes=Coalesce(Subquery(counted), 0))
 
 
 def voted_paper_ids(user, paper_ids) -> set[str]:
