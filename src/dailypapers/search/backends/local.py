@@ -14,7 +14,7 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 
-from dailypapers.papers.identifiers import arxiv_id_in
+from dailypapers.papers.identifiers import arxiv_id_in, paper_reference_in
 from dailypapers.papers.models import Authorship, Paper
 from dailypapers.search import fusion
 from dailypapers.search.backends.base import (
@@ -30,7 +30,7 @@ from dailypapers.search.embedder import get_embedder, paper_text, text_hash
 from dailypapers.search.highlight import ABSTRACT_FRAGMENT_CHARS, highlight
 from dailypapers.search.lexical import LexicalDoc, LexicalIndex, LexicalMatches
 from dailypapers.search.models import PaperEmbedding, PendingIndexUpdate
-from dailypapers.search.query import query_terms
+from dailypapers.search.query import STOP_WORDS, keywords, query_terms
 from dailypapers.search.tasks import enqueue_unless_queued, update_search_index
 from dailypapers.search.vectors import VectorIndex
 
@@ -107,11 +107,14 @@ class LocalSearchBackend(SearchBackend):
 
     # -- searching ---------------------------------------------------------------------------
     def search(self, query: SearchQuery) -> SearchResults:
-        reference = arxiv_id_in(query.text)
-        if reference and Paper.objects.filter(pk=reference).exists():
-            paper = Paper.objects.only("id", "title", "abstract").get(pk=reference)
+        reference = paper_reference_in(query.text)
+        paper = Paper.objects.only("id", "title", "abstract").filter(pk=reference).first() if reference else None
+        if paper is not None:
             hit = SearchHit(reference, 1.0, highlight(paper.title, []), highlight(paper.abstract, [], fragment_chars=ABSTRACT_FRAGMENT_CHARS))
             return SearchResults(hits=[hit] if query.offset == 0 else [], total=1, mode=query.mode, exact_paper_id=reference)
+        if missing := arxiv_id_in(query.text):
+            # Its digits as words would match nothing meaningful: offer to add the paper instead.
+            return SearchResults(hits=[], total=0, mode=query.mode, missing_arxiv_id=missing)
         terms = query_terms(query.text)
         notices = []
         if not self.lexical.consistent():
@@ -141,20 +144,21 @@ class LocalSearchBackend(SearchBackend):
             lexical, vector_ranking = LexicalMatches([], 0, True), vector_half()
         else:
             lexical, vector_ranking = lexical_half(), []
+        if mode != "lexical" and fusion.no_good_match(
+            vector_ranking[0][1] if vector_ranking else 0.0, lambda: self.lexical.matches_all(terms, query.filters)
+        ):
+            return SearchResults(hits=[], total=0, mode=mode, notice=" ".join(notices), no_good_match=True)
         if mode == "lexical":
             ranked, total, total_exact = lexical.hits, lexical.total, lexical.total_exact
         elif mode == "vector":
             ranked, total, total_exact = vector_ranking, len(vector_ranking), False
         else:
-            lexical_weight, vector_weight = fusion.hybrid_weights(vector_ranking[0][1] if vector_ranking else 0.0)
-            ranked = fusion.reciprocal_rank_fusion(
-                [([pid for pid, _ in lexical.hits], lexical_weight), ([pid for pid, _ in vector_ranking], vector_weight)],
-                k=fusion.RRF_K,
-            )
+            ranked = fusion.fuse(lexical.hits, vector_ranking, len(keywords(terms)), sum(t in STOP_WORDS for t in terms))
             total, total_exact = max(lexical.total, len(ranked)), False
         page = ranked[query.offset : query.offset + query.limit]
         return SearchResults(
-            hits=self._hits(page, terms), total=total, mode=mode, notice=" ".join(notices), total_exact=total_exact
+            hits=self._hits(page, terms), total=total, mode=mode, notice=" ".join(notices), total_exact=total_exact,
+            no_good_match=not ranked,
         )
 
     def _request_repair(self) -> None:
