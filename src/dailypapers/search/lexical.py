@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -231,11 +232,18 @@ class LexicalIndex(ManifestMixin):
         words (an acronym, a title's first words) from words the corpus merely mentions apart."""
         searcher = self.searcher()
         musts = []
-        for term in keywords(terms):
+        words = keywords(terms)
+        for i, term in enumerate(words):
+            # The last word may be half typed (the suggestions box): it also counts as a prefix.
+            typing = i == len(words) - 1 and term.isalnum()
             alternatives = [
                 (tantivy.Occur.Should, tantivy.Query.term_query(self.schema, field, token))
                 for field, analyzer, _ in TEXT_FIELDS
                 for token in analyzer.analyze(term)
+            ] + [
+                (tantivy.Occur.Should, tantivy.Query.regex_query(self.schema, field, re.escape(term) + ".*"))
+                for field, _, _ in TEXT_FIELDS
+                if typing
             ]
             if alternatives:
                 musts.append((tantivy.Occur.Must, tantivy.Query.boolean_query(alternatives)))

@@ -22,6 +22,7 @@ from dailypapers.search.backends.base import (
     PendingCounts,
     RebuildProgress,
     SearchBackend,
+    SearchFilters,
     SearchHit,
     SearchQuery,
     SearchResults,
@@ -134,19 +135,18 @@ class LocalSearchBackend(SearchBackend):
         def lexical_half() -> LexicalMatches:
             return self.lexical.search(terms, query.filters, depth)
 
-        def vector_half() -> list[tuple[str, float]]:
+        def vector_half() -> tuple[list[tuple[str, float]], float]:
             # The whole query, stop words included: they carry meaning for the transformer.
             return self._vector_ranking(self.query_vector(" ".join(terms)), query, depth)
 
         if mode == "hybrid":
-            lexical, vector_ranking = in_parallel(lexical_half, vector_half)
+            lexical, (vector_ranking, best_cosine) = in_parallel(lexical_half, vector_half)
         elif mode == "vector":
-            lexical, vector_ranking = LexicalMatches([], 0, True), vector_half()
+            lexical, (vector_ranking, best_cosine) = LexicalMatches([], 0, True), vector_half()
         else:
-            lexical, vector_ranking = lexical_half(), []
-        if mode != "lexical" and fusion.no_good_match(
-            vector_ranking[0][1] if vector_ranking else 0.0, lambda: self.lexical.matches_all(terms, query.filters)
-        ):
+            lexical, vector_ranking, best_cosine = lexical_half(), [], 0.0
+        # Judged on the whole corpus, not the filtered part: a filter narrows what a meaningful query shows.
+        if mode != "lexical" and fusion.no_good_match(best_cosine, lambda: self.lexical.matches_all(terms, SearchFilters())):
             return SearchResults(hits=[], total=0, mode=mode, notice=" ".join(notices), no_good_match=True)
         if mode == "lexical":
             ranked, total, total_exact = lexical.hits, lexical.total, lexical.total_exact
@@ -197,7 +197,8 @@ class LocalSearchBackend(SearchBackend):
             )
         return True, ""
 
-    def _vector_ranking(self, vector: np.ndarray, query: SearchQuery, depth: int) -> list[tuple[str, float]]:
+    def _vector_ranking(self, vector: np.ndarray, query: SearchQuery, depth: int) -> tuple[list[tuple[str, float]], float]:
+        """The ``depth`` closest papers that pass the filters, and the best cosine before filtering."""
         filters_active = query.filters.active
         k = depth * (FILTERED_OVERFETCH if filters_active else 1)
         found = self.vectors.search(vector, k + 16)  # +16: room for rows dropped below
@@ -206,7 +207,7 @@ class LocalSearchBackend(SearchBackend):
         if filters_active:
             allowed = self.lexical.matching_ids([pid for pid, _ in ranked], query.filters)
             ranked = [(pid, score) for pid, score in ranked if pid in allowed]
-        return ranked[:depth]
+        return ranked[:depth], (float(found[0][1]) if found else 0.0)
 
     @staticmethod
     def _row_papers(row_ids: list[int]) -> dict[int, str]:
