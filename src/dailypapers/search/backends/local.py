@@ -16,7 +16,7 @@ from django.db import transaction
 
 from dailypapers.papers.identifiers import arxiv_id_in, paper_reference_in
 from dailypapers.papers.models import Authorship, Paper
-from dailypapers.search import fusion
+from dailypapers.search import fusion, vector_files
 from dailypapers.search.backends.base import (
     EmbedProgress,
     PendingCounts,
@@ -338,6 +338,20 @@ class LocalSearchBackend(SearchBackend):
         self.vectors.close()
         self.vectors.rebuild(lambda d, t: on_progress("vectors", d, t) if on_progress else None)
         return self.status()
+
+    def export_vectors(self, path, on_progress: EmbedProgress | None = None) -> int:
+        """Every stored vector of this site's model to a file (format: :mod:`search.vector_files`)."""
+        return vector_files.export_vectors(path, self.embedder.name, self.embedder.dimensions, on_progress)
+
+    def import_vectors(self, path, on_progress: RebuildProgress | None = None) -> vector_files.ImportReport:
+        """Vectors embedded elsewhere (a GPU host) into the table, then the ANN index rebuilt from it:
+        a bulk load wants the index kind chosen for the new size (IVF above ``IVF_MIN_VECTORS``)."""
+        report = vector_files.import_vectors(
+            path, self.embedder.name, self.embedder.dimensions, lambda d, t: on_progress("import", d, t) if on_progress else None
+        )
+        self.vectors.close()
+        self.vectors.rebuild(lambda d, t: on_progress("vectors", d, t) if on_progress else None)
+        return report
 
     def consistent(self) -> bool:
         """The lexical index agrees with its manifest and holds as many papers as the table.
