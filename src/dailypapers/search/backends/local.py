@@ -158,7 +158,7 @@ class LocalSearchBackend(SearchBackend):
         page = ranked[query.offset : query.offset + query.limit]
         return SearchResults(
             hits=self._hits(page, terms), total=total, mode=mode, notice=" ".join(notices), total_exact=total_exact,
-            no_good_match=not ranked,
+            no_good_match=not ranked and not query.filters.active,  # with filters, "no papers match" says it better
         )
 
     def _request_repair(self) -> None:
