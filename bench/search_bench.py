@@ -10,7 +10,7 @@ cosine. Embedding 1M papers with a transformer on 2 CPU cores takes days, so the
 *clustered synthetic* 384-d unit vectors (4,096 Gaussian clusters; graph/IVF recall collapses on
 uniform noise, clustered data behaves like real embeddings); queries are perturbed corpus vectors.
 The real model's throughput and per-query latency are measured on sample papers and added to
-give the "with query embedding" figures. Hybrid = lexical top-100 + ANN top-100 + RRF, as served.
+give the "with query embedding" figures. Hybrid = lexical top-100 + ANN top-100 + ``fusion.fuse``, as served.
 Serving RSS is measured in a fresh process that loads both saved indexes and answers queries.
 """
 
@@ -43,12 +43,13 @@ django.setup()
 import faiss  # noqa: E402
 
 from dailypapers.progress import progress_bar  # noqa: E402
+from dailypapers.search import lexical as lexical_module  # noqa: E402
 from dailypapers.search.backends.base import SearchFilters  # noqa: E402
 from dailypapers.search.backends.local import FUSION_DEPTH, in_parallel  # noqa: E402
 from dailypapers.search.embedder import Embedder, paper_text  # noqa: E402
-from dailypapers.search.fusion import reciprocal_rank_fusion  # noqa: E402
+from dailypapers.search.fusion import fuse  # noqa: E402
 from dailypapers.search.lexical import SCHEMA_VERSION, LexicalDoc, LexicalIndex  # noqa: E402
-from dailypapers.search.query import query_terms  # noqa: E402
+from dailypapers.search.query import STOP_WORDS, keywords, query_terms  # noqa: E402
 from dailypapers.search.vectors import IVF_NPROBE, make_index  # noqa: E402
 
 DIM = 384
@@ -231,12 +232,18 @@ def main(argv=None):
         lexical.search(terms, SearchFilters(), DEPTH)
         v1_lexical_search(lexical, terms)
     lex_times = timed(lambda terms: lexical.search(terms, SearchFilters(), DEPTH), term_lists)
+    # The same queries without the title-phrase clause (issue 14), to see what it costs.
+    with_phrase = lexical_module.TITLE_PHRASE_MAX_TERMS
+    lexical_module.TITLE_PHRASE_MAX_TERMS = 0
+    no_phrase_times = timed(lambda terms: lexical.search(terms, SearchFilters(), DEPTH), term_lists)
+    lexical_module.TITLE_PHRASE_MAX_TERMS = with_phrase
     v1_times = timed(lambda terms: v1_lexical_search(lexical, terms), term_lists)
     # FTS5 ranks every match: seconds per query at millions of papers, so a bounded number.
     baseline_n = min(args.baseline_queries, len(texts))
     fts_sql = "SELECT pid FROM papers WHERE papers MATCH ? ORDER BY bm25(papers, 0, 3.0, 1.0, 1.5) LIMIT 100"
     fts_times = timed(lambda terms: fts.execute(fts_sql, (" OR ".join(f'"{t}"' for t in terms),)).fetchall(), term_lists[:baseline_n])
     report["lexical"] = summary(lex_times)
+    report["lexical_without_title_phrase"] = summary(no_phrase_times)
     report["lexical_v1_query_form"] = summary(v1_times)
     report["baseline_fts5"] = {**summary(fts_times), "queries": baseline_n}
     fts.close()
@@ -287,7 +294,9 @@ def main(argv=None):
             return lexical.search(term_lists[i], SearchFilters(), DEPTH)
 
         lex, ids = in_parallel(lexical_half, vector_half) if parallel else (lexical_half(), vector_half())
-        reciprocal_rank_fusion([([p for p, _ in lex.hits], 0.2), ([str(x) for x in ids], 1.0)], k=30)
+        scores = np.linspace(0.6, 0.3, len(ids))  # stand-in cosines: fuse only compares the first with a threshold
+        terms = term_lists[i]
+        fuse(lex.hits, list(zip(map(str, ids), scores)), len(keywords(terms)), sum(t in STOP_WORDS for t in terms))
 
     queries = range(len(texts))
     report["hybrid"] = summary(timed(hybrid, queries))

@@ -92,6 +92,19 @@ def test_an_arxiv_id_is_the_exact_paper(indexed):
     assert indexed.search(SearchQuery("arXiv:2401.00001v2")).exact_paper_id == "2401.00001"
 
 
+def test_an_arxiv_id_not_here_is_reported_missing(indexed):
+    results = indexed.search(SearchQuery("https://arxiv.org/abs/2409.12345"))
+    assert results.hits == [] and results.exact_paper_id is None and results.missing_arxiv_id == "2409.12345"
+    assert indexed.search(SearchQuery("Protein folding with transformers")).missing_arxiv_id is None
+
+
+@pytest.mark.parametrize("mode", ["lexical", "vector", "hybrid"])
+def test_nonsense_is_no_good_match_in_every_mode(indexed, mode):
+    results = indexed.search(SearchQuery("zxqv wplmt grbbq", mode=mode))
+    assert results.hits == [] and results.total == 0 and results.no_good_match
+    assert not indexed.search(SearchQuery("Protein folding with transformers", mode=mode)).no_good_match
+
+
 def test_filters_apply_in_every_mode(indexed):
     text = "models images proteins embeddings"
     for mode in ("lexical", "vector", "hybrid"):

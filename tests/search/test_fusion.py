@@ -44,3 +44,29 @@ def test_lexical_leads_when_the_vectors_did_not_understand_the_query():
 def test_empty_halves():
     assert fusion.fuse([], [], keyword_count=1) == []
     assert ids(fusion.fuse([], VECTORS, keyword_count=4)) == ["v1", "v2", "shared"]
+
+
+def test_sentence_like_queries_trust_the_vectors_more():
+    lexical = [("l1", 10.0), ("l2", 9.5), ("l3", 9.0)]
+    vectors = [("v1", 0.55), ("v2", 0.54), ("v3", 0.50)]
+    keywords_only = ids(fusion.fuse(lexical, vectors, keyword_count=4))
+    sentence = fusion.fuse(lexical, vectors, keyword_count=4, stop_word_count=3)
+    plain = dict(fusion.fuse(lexical, vectors, keyword_count=4))
+    assert ids(sentence)[:3] == ["v1", "v2", "v3"] and keywords_only[:3] == ["v1", "v2", "v3"]
+    # BM25's share of the score is smaller for the sentence than for the same keywords alone.
+    assert dict(sentence)["l1"] < plain["l1"] and dict(sentence)["v1"] == plain["v1"]
+
+
+def test_no_good_match_needs_a_weak_vector_and_no_paper_with_every_word():
+    asked = []
+
+    def every_keyword(answer):
+        def check():
+            asked.append(answer)
+            return answer
+        return check
+
+    assert fusion.no_good_match(0.20, every_keyword(False))
+    assert not fusion.no_good_match(0.20, every_keyword(True))  # an acronym the model does not know
+    assert not fusion.no_good_match(0.40, every_keyword(False))  # a description in other words
+    assert asked == [False, True]  # the lexical check runs only when the vector is weak

@@ -284,6 +284,8 @@ def search_papers(
         "total_exact": results.total_exact,
         "notice": results.notice,
         "exact_paper_id": results.exact_paper_id,
+        "no_good_match": results.no_good_match,
+        "missing_arxiv_id": results.missing_arxiv_id,
         "items": [
             {
                 **s.paper_out(p),

@@ -102,6 +102,12 @@ class SearchOut(Schema):
     total_exact: bool = Field(description="false when total was estimated (large unfiltered keyword unions)")
     notice: str
     exact_paper_id: str | None
+    no_good_match: bool = Field(
+        default=False, description="true when nothing was close enough to show (items is empty): say so rather than list unrelated papers"
+    )
+    missing_arxiv_id: str | None = Field(
+        default=None, description="the query was an arXiv id this site does not have; POST it to the submit form to add it"
+    )
     items: list[SearchItemOut]
 
 

@@ -94,6 +94,26 @@ def arxiv_id_in(text: str) -> str | None:
         return None
 
 
+# This site's own paper pages, on any host (the search box cannot know the one it is served from).
+_SITE_PAPER_URL = re.compile(rf"(?:https?://[^/\s]+)?/papers/(?P<id>{PAPER_ID_PATTERN})/?(?:[?#]\S*)?")
+
+
+def paper_reference_in(text: str) -> str | None:
+    """The paper id a search box's ``text`` names, or None: an arXiv id or URL (:func:`arxiv_id_in`),
+    this site's own ``/papers/<id>`` URL, or a source-prefixed id such as ``sample-3f2a9c01bd``.
+
+    A source-prefixed id looks like a hyphenated word (``self-attention``), so callers treat it as
+    a reference only when such a paper exists."""
+    text = (text or "").strip()
+    if paper_id := arxiv_id_in(text):
+        return paper_id
+    if m := _SITE_PAPER_URL.fullmatch(text):
+        return m.group("id")
+    if _SOURCE_PREFIXED_ID.fullmatch(text):
+        return text
+    return None
+
+
 def parse_paper_id(value: object) -> tuple[str, int | None]:
     """(id without version, version or None) for an arXiv reference or a source-prefixed id."""
     if type(value) is str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -224,6 +225,32 @@ class LexicalIndex(ManifestMixin):
             return LexicalMatches(hits, len(hits), True)
         # At least the papers of the most common term match; at most those of all terms.
         return LexicalMatches(hits, max(len(hits), max(df for *_, df in field_terms)), False)
+
+    def matches_all(self, terms: list[str], filters: SearchFilters) -> bool:
+        """Whether some paper that passes ``filters`` contains every keyword of ``terms`` (in any text
+        field). Asked only when the vectors did not understand a query, to tell a reader's rare
+        words (an acronym, a title's first words) from words the corpus merely mentions apart."""
+        searcher = self.searcher()
+        musts = []
+        words = keywords(terms)
+        for i, term in enumerate(words):
+            # The last word may be half typed (the suggestions box): it also counts as a prefix.
+            typing = i == len(words) - 1 and term.isalnum()
+            alternatives = [
+                (tantivy.Occur.Should, tantivy.Query.term_query(self.schema, field, token))
+                for field, analyzer, _ in TEXT_FIELDS
+                for token in analyzer.analyze(term)
+            ] + [
+                (tantivy.Occur.Should, tantivy.Query.regex_query(self.schema, field, re.escape(term) + ".*"))
+                for field, _, _ in TEXT_FIELDS
+                if typing
+            ]
+            if alternatives:
+                musts.append((tantivy.Occur.Must, tantivy.Query.boolean_query(alternatives)))
+        if not musts:
+            return False
+        musts += [(tantivy.Occur.Must, q) for q in self._filter_queries(filters)]
+        return bool(searcher.search(tantivy.Query.boolean_query(musts), limit=1, count=False).hits)
 
     def matching_ids(self, paper_ids: list[str], filters: SearchFilters) -> set[str]:
         """Those of ``paper_ids`` that pass ``filters`` (vector hits are filtered this way)."""

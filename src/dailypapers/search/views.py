@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from dailypapers.papers.models import Organization, Paper
+from dailypapers.papers.services import voted_paper_ids
 from dailypapers.ratelimit import RateLimited, check_search_rate, too_many_requests
 from dailypapers.search import get_backend
 from dailypapers.search.query import InvalidSearch, query_from_params
@@ -45,6 +46,10 @@ def search_page(request):
         if results.exact_paper_id and query.offset == 0:
             return redirect("papers:paper", results.exact_paper_id)
         papers = papers_for_hits(results.hits)
+        # The same upvote control as the day cards, showing whether this reader already voted.
+        voted = voted_paper_ids(request.user, [p.pk for p in papers])
+        for paper in papers:
+            paper.voted = paper.pk in voted
         context.update(
             results=results,
             papers=papers,

@@ -93,6 +93,11 @@ class SearchResults:
     # False when ``total`` is estimated: hybrid/vector totals, and keyword totals too large to
     # count without giving up top-k pruning.
     total_exact: bool = True
+    # Nothing matched well enough to show (hits empty): a nonsense or off-topic query, or no
+    # keyword match at all. The page and the API say so instead of listing unrelated papers.
+    no_good_match: bool = False
+    # The query was an arXiv id the site does not have (yet): the page offers to add it.
+    missing_arxiv_id: str | None = None
 
 
 @dataclass(frozen=True)

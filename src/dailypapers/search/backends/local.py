@@ -14,14 +14,15 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 
-from dailypapers.papers.identifiers import arxiv_id_in
+from dailypapers.papers.identifiers import arxiv_id_in, paper_reference_in
 from dailypapers.papers.models import Authorship, Paper
-from dailypapers.search import fusion
+from dailypapers.search import fusion, vector_files
 from dailypapers.search.backends.base import (
     EmbedProgress,
     PendingCounts,
     RebuildProgress,
     SearchBackend,
+    SearchFilters,
     SearchHit,
     SearchQuery,
     SearchResults,
@@ -30,7 +31,7 @@ from dailypapers.search.embedder import get_embedder, paper_text, text_hash
 from dailypapers.search.highlight import ABSTRACT_FRAGMENT_CHARS, highlight
 from dailypapers.search.lexical import LexicalDoc, LexicalIndex, LexicalMatches
 from dailypapers.search.models import PaperEmbedding, PendingIndexUpdate
-from dailypapers.search.query import query_terms
+from dailypapers.search.query import STOP_WORDS, keywords, query_terms
 from dailypapers.search.tasks import enqueue_unless_queued, update_search_index
 from dailypapers.search.vectors import VectorIndex
 
@@ -107,11 +108,14 @@ class LocalSearchBackend(SearchBackend):
 
     # -- searching ---------------------------------------------------------------------------
     def search(self, query: SearchQuery) -> SearchResults:
-        reference = arxiv_id_in(query.text)
-        if reference and Paper.objects.filter(pk=reference).exists():
-            paper = Paper.objects.only("id", "title", "abstract").get(pk=reference)
+        reference = paper_reference_in(query.text)
+        paper = Paper.objects.only("id", "title", "abstract").filter(pk=reference).first() if reference else None
+        if paper is not None:
             hit = SearchHit(reference, 1.0, highlight(paper.title, []), highlight(paper.abstract, [], fragment_chars=ABSTRACT_FRAGMENT_CHARS))
             return SearchResults(hits=[hit] if query.offset == 0 else [], total=1, mode=query.mode, exact_paper_id=reference)
+        if missing := arxiv_id_in(query.text):
+            # Its digits as words would match nothing meaningful: offer to add the paper instead.
+            return SearchResults(hits=[], total=0, mode=query.mode, missing_arxiv_id=missing)
         terms = query_terms(query.text)
         notices = []
         if not self.lexical.consistent():
@@ -131,30 +135,30 @@ class LocalSearchBackend(SearchBackend):
         def lexical_half() -> LexicalMatches:
             return self.lexical.search(terms, query.filters, depth)
 
-        def vector_half() -> list[tuple[str, float]]:
+        def vector_half() -> tuple[list[tuple[str, float]], float]:
             # The whole query, stop words included: they carry meaning for the transformer.
             return self._vector_ranking(self.query_vector(" ".join(terms)), query, depth)
 
         if mode == "hybrid":
-            lexical, vector_ranking = in_parallel(lexical_half, vector_half)
+            lexical, (vector_ranking, best_cosine) = in_parallel(lexical_half, vector_half)
         elif mode == "vector":
-            lexical, vector_ranking = LexicalMatches([], 0, True), vector_half()
+            lexical, (vector_ranking, best_cosine) = LexicalMatches([], 0, True), vector_half()
         else:
-            lexical, vector_ranking = lexical_half(), []
+            lexical, vector_ranking, best_cosine = lexical_half(), [], 0.0
+        # Judged on the whole corpus, not the filtered part: a filter narrows what a meaningful query shows.
+        if mode != "lexical" and fusion.no_good_match(best_cosine, lambda: self.lexical.matches_all(terms, SearchFilters())):
+            return SearchResults(hits=[], total=0, mode=mode, notice=" ".join(notices), no_good_match=True)
         if mode == "lexical":
             ranked, total, total_exact = lexical.hits, lexical.total, lexical.total_exact
         elif mode == "vector":
             ranked, total, total_exact = vector_ranking, len(vector_ranking), False
         else:
-            lexical_weight, vector_weight = fusion.hybrid_weights(vector_ranking[0][1] if vector_ranking else 0.0)
-            ranked = fusion.reciprocal_rank_fusion(
-                [([pid for pid, _ in lexical.hits], lexical_weight), ([pid for pid, _ in vector_ranking], vector_weight)],
-                k=fusion.RRF_K,
-            )
+            ranked = fusion.fuse(lexical.hits, vector_ranking, len(keywords(terms)), sum(t in STOP_WORDS for t in terms))
             total, total_exact = max(lexical.total, len(ranked)), False
         page = ranked[query.offset : query.offset + query.limit]
         return SearchResults(
-            hits=self._hits(page, terms), total=total, mode=mode, notice=" ".join(notices), total_exact=total_exact
+            hits=self._hits(page, terms), total=total, mode=mode, notice=" ".join(notices), total_exact=total_exact,
+            no_good_match=not ranked and not query.filters.active,  # with filters, "no papers match" says it better
         )
 
     def _request_repair(self) -> None:
@@ -193,7 +197,8 @@ class LocalSearchBackend(SearchBackend):
             )
         return True, ""
 
-    def _vector_ranking(self, vector: np.ndarray, query: SearchQuery, depth: int) -> list[tuple[str, float]]:
+    def _vector_ranking(self, vector: np.ndarray, query: SearchQuery, depth: int) -> tuple[list[tuple[str, float]], float]:
+        """The ``depth`` closest papers that pass the filters, and the best cosine before filtering."""
         filters_active = query.filters.active
         k = depth * (FILTERED_OVERFETCH if filters_active else 1)
         found = self.vectors.search(vector, k + 16)  # +16: room for rows dropped below
@@ -202,7 +207,7 @@ class LocalSearchBackend(SearchBackend):
         if filters_active:
             allowed = self.lexical.matching_ids([pid for pid, _ in ranked], query.filters)
             ranked = [(pid, score) for pid, score in ranked if pid in allowed]
-        return ranked[:depth]
+        return ranked[:depth], (float(found[0][1]) if found else 0.0)
 
     @staticmethod
     def _row_papers(row_ids: list[int]) -> dict[int, str]:
@@ -333,6 +338,20 @@ class LocalSearchBackend(SearchBackend):
         self.vectors.close()
         self.vectors.rebuild(lambda d, t: on_progress("vectors", d, t) if on_progress else None)
         return self.status()
+
+    def export_vectors(self, path, on_progress: EmbedProgress | None = None) -> int:
+        """Every stored vector of this site's model to a file (format: :mod:`search.vector_files`)."""
+        return vector_files.export_vectors(path, self.embedder.name, self.embedder.dimensions, on_progress)
+
+    def import_vectors(self, path, on_progress: RebuildProgress | None = None) -> vector_files.ImportReport:
+        """Vectors embedded elsewhere (a GPU host) into the table, then the ANN index rebuilt from it:
+        a bulk load wants the index kind chosen for the new size (IVF above ``IVF_MIN_VECTORS``)."""
+        report = vector_files.import_vectors(
+            path, self.embedder.name, self.embedder.dimensions, lambda d, t: on_progress("import", d, t) if on_progress else None
+        )
+        self.vectors.close()
+        self.vectors.rebuild(lambda d, t: on_progress("vectors", d, t) if on_progress else None)
+        return report
 
     def consistent(self) -> bool:
         """The lexical index agrees with its manifest and holds as many papers as the table.

@@ -1,11 +1,11 @@
-"""``dailypapers index status|rebuild|update|embed|evaluate``: the operator's handle on search."""
+"""``dailypapers index status|rebuild|update|embed|evaluate|export-vectors|import-vectors``: the operator's handle on search."""
 
 from __future__ import annotations
 
 import json
 from contextlib import ExitStack
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from dailypapers.progress import progress_bar
 
@@ -27,11 +27,15 @@ class Command(BaseCommand):
         )
         evaluate.add_argument("--split", choices=("dev", "test", "all"), default="test", help="tune on dev, report test")
         evaluate.add_argument("--json", action="store_true")
+        export = sub.add_parser("export-vectors", help="write every stored vector to FILE.npy (+ .ids.tsv, .json), e.g. on a GPU host")
+        export.add_argument("file")
+        load = sub.add_parser("import-vectors", help="load vectors exported elsewhere (same model), then rebuild the vector index")
+        load.add_argument("file")
 
     def handle(self, *args, action, **options):
         from dailypapers.search import get_backend
 
-        getattr(self, f"_{action}")(get_backend(), **options)
+        getattr(self, f"_{action.replace('-', '_')}")(get_backend(), **options)
 
     def _status(self, backend, **options):
         status = backend.status()
@@ -74,3 +78,28 @@ class Command(BaseCommand):
 
         report = evaluate(backend, split=split)
         self.stdout.write(json.dumps(report, indent=2) if options.get("json") else format_report(report))
+
+    def _export_vectors(self, backend, file, **options):
+        from dailypapers.search.vector_files import VectorFileError
+
+        try:
+            with progress_bar("exporting", None, stream=self.stderr._out, unit="vectors") as update:
+                count = backend.export_vectors(file, on_progress=lambda d, t: update(d))
+        except VectorFileError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(self.style.SUCCESS(f"exported {count:,} vectors to {file}"))
+
+    def _import_vectors(self, backend, file, **options):
+        from dailypapers.search.vector_files import VectorFileError
+
+        try:
+            with progress_bar("importing", None, stream=self.stderr._out, unit="vectors") as update:
+                report = backend.import_vectors(file, on_progress=lambda stage, d, t: update(d))
+        except VectorFileError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"imported {report.imported:,} vectors; skipped {report.unknown_papers:,} for papers not here "
+                f"and {report.changed_papers:,} whose text changed (`index embed` embeds those)"
+            )
+        )
