@@ -6,11 +6,12 @@ import re
 import unicodedata
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F
 from django.urls import reverse
 
-from dailypapers.papers.identifiers import is_arxiv_id
+from dailypapers.papers.identifiers import MAX_ORGANIZATION_SLUG_CHARS, ORGANIZATION_SLUG_RULE, is_arxiv_id, is_organization_slug
 
 _NAME_PUNCTUATION = re.compile(r"[^\w\s\-']")
 
@@ -63,10 +64,16 @@ class CollectionItemQuerySet(models.QuerySet):
         ).prefetch_related(ordered_authorships("paper__authorships"))
 
 
+def validate_organization_slug(value: str) -> None:
+    """The slug rule of ``papers.identifiers`` for forms (the admin): dotted slugs like Hugging Face's pass."""
+    if not is_organization_slug(value):
+        raise ValidationError(f"Not an organization slug: use {ORGANIZATION_SLUG_RULE} characters.", code="invalid")
+
+
 class Organization(models.Model):
     """A lab, company or community that papers are submitted for (``deepseek-ai`` / ``DeepSeek``)."""
 
-    slug = models.SlugField(max_length=100, unique=True)
+    slug = models.CharField(max_length=MAX_ORGANIZATION_SLUG_CHARS, unique=True, validators=[validate_organization_slug])
     name = models.CharField(max_length=200)
     url = models.URLField(blank=True)
     avatar_url = models.URLField(blank=True)
