@@ -23,7 +23,7 @@ from dailypapers.accounts.models import ApiToken
 from dailypapers.api import converters  # noqa: F401  (registers "paperid")
 from dailypapers.api import schemas as s
 from dailypapers.api.parsing import JsonObjectParser
-from dailypapers.papers.models import Collection, CollectionItem, DailyEntry, Organization, Paper
+from dailypapers.papers.models import Collection, CollectionItem, CollectionQuotaExceeded, DailyEntry, Organization, Paper
 from dailypapers.papers.periods import BadPeriod, parse_period
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.services import EntryFilters, latest_day_with_entries, period_entries, set_upvote
@@ -377,11 +377,14 @@ def create_collection(request, body: s.CollectionIn):
         raise HttpError(400, "name must not be blank")
     try:
         with transaction.atomic():
+            Collection.check_room_for_collection(request.auth)
             collection = Collection.objects.create(
                 owner=request.auth, name=name, description=body.description.strip(), is_public=body.is_public
             )
     except IntegrityError:
         raise HttpError(409, f"You already have a collection named {name!r}") from None
+    except CollectionQuotaExceeded as exc:
+        raise HttpError(409, str(exc)) from None
     collection.num_papers = 0
     return Status(201, s.collection_out(collection))
 
@@ -430,6 +433,10 @@ def put_collection_item(request, collection_id: int, paper_id: str, body: s.Coll
     with transaction.atomic():
         item = CollectionItem.objects.filter(collection=collection, paper=paper).first()
         if item is None:
+            try:
+                collection.check_room_for_item()
+            except CollectionQuotaExceeded as exc:
+                raise HttpError(409, str(exc)) from None
             last = collection.items.aggregate(last=Max("position"))["last"]
             item = CollectionItem(collection=collection, paper=paper, position=0 if last is None else last + 1)
         item.note = body.note.strip()
