@@ -289,6 +289,10 @@ DAILYPAPERS_ARXIV_REQUEST_DELAY = float(os.environ.get("DAILYPAPERS_ARXIV_REQUES
 DAILYPAPERS_ARXIV_MAX_RETRIES = int(os.environ.get("DAILYPAPERS_ARXIV_MAX_RETRIES", "5"))
 DAILYPAPERS_ARXIV_MAX_RETRY_AFTER = float(os.environ.get("DAILYPAPERS_ARXIV_MAX_RETRY_AFTER", "120"))
 DAILYPAPERS_ARXIV_TIMEOUT = float(os.environ.get("DAILYPAPERS_ARXIV_TIMEOUT", "30"))
+# Member submissions of papers the site lacks: fetched on the request thread only by this many at
+# once per process and within this timeout; otherwise (or when arXiv is slow or down) by the worker.
+DAILYPAPERS_ARXIV_SUBMIT_SLOTS = int(os.environ.get("DAILYPAPERS_ARXIV_SUBMIT_SLOTS", "2"))
+DAILYPAPERS_ARXIV_SUBMIT_TIMEOUT = float(os.environ.get("DAILYPAPERS_ARXIV_SUBMIT_TIMEOUT", "5"))
 DAILYPAPERS_ARXIV_USER_AGENT = os.environ.get(
     "DAILYPAPERS_ARXIV_USER_AGENT", "dailypapers/0.1 (self-hosted; https://github.com/dailypapers)"
 )

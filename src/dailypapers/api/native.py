@@ -334,16 +334,23 @@ def remove_upvote(request, paper_id: str):
     return vote(request, paper_id, False)
 
 
-@member.post("/submissions", response={201: s.PaperOut, **WRITE_ERRORS}, summary="Submit a paper to today's page")
+@member.post(
+    "/submissions", response={201: s.PaperOut, 202: s.PendingSubmissionOut, **WRITE_ERRORS}, summary="Submit a paper to today's page"
+)
 def submit(request, body: s.SubmissionIn):
-    """Submit by arXiv id or URL; the paper is fetched from arXiv when the site does not have it yet."""
-    from dailypapers.ingest.services import SubmissionError, submit_paper
+    """Submit by arXiv id or URL; the paper is fetched from arXiv when the site does not have it yet.
+
+    When arXiv does not answer at once (slow, busy or down) the worker fetches it: 202, and the paper
+    appears on the page shortly."""
+    from dailypapers.ingest.services import PendingSubmission, SubmissionError, submit_paper
 
     write_allowed(request)
     try:
         result = submit_paper(request.auth, body.paper.strip())
     except SubmissionError as exc:
         raise HttpError(400, str(exc)) from None
+    if isinstance(result, PendingSubmission):
+        return Status(202, {"id": result.paper_id, "status": "fetching", "date": result.date, "detail": result.message})
     paper_id = result.paper_id if isinstance(result, DailyEntry) else result.pk
     paper = Paper.objects.for_listing().get(pk=paper_id)
     return Status(201, s.paper_out(paper))
