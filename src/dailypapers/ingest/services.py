@@ -5,37 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from dailypapers.ingest.pipeline import IngestPipeline, RecordRejected, SourceItem, normalize_record
+from dailypapers.ingest.submissions import PendingSubmission, SubmissionError, place_submission, refuse_if_on_a_page
 from dailypapers.papers.identifiers import NotAnArxivId, parse_arxiv_reference
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.ratelimit import check_write_rate
 
-SUBMISSION_SOURCE = "arxiv-api"
+__all__ = ["PendingSubmission", "SubmissionError", "submit_paper"]  # what the web and API views use
 log = logging.getLogger(__name__)
-
-
-class SubmissionError(Exception):
-    """A submission that cannot be accepted; the message is shown to the member as it is."""
-
-
-@dataclass(frozen=True)
-class PendingSubmission:
-    """A submission handed to the worker (arXiv slow, busy or unreachable): the paper appears when fetched."""
-
-    paper_id: str
-    date: dt.date
-
-    @property
-    def message(self) -> str:
-        page = "today's page" if self.date == timezone.localdate() else f"the page of {self.date:%B %-d, %Y}"
-        return f"Fetching {self.paper_id} from arXiv… it will appear on {page} in a moment."
 
 
 # Request threads fetch from arXiv only through this small per-process pool and with a short
@@ -66,7 +46,7 @@ def submit_paper(user, id_or_url: str, day: dt.date | None = None) -> DailyEntry
         raise SubmissionError("Papers can only be submitted to today's or an earlier page.")
     check_write_rate(user.pk)  # one bucket for all member writes, web and API
 
-    _refuse_if_on_a_page(paper_id)
+    refuse_if_on_a_page(paper_id)
     paper = Paper.objects.filter(pk=paper_id).first()
     record = None
     if paper is None:
@@ -74,29 +54,6 @@ def submit_paper(user, id_or_url: str, day: dt.date | None = None) -> DailyEntry
         if record is None:
             return _hand_to_worker(user, paper_id, day)
     return place_submission(user, paper_id, day, paper, record)
-
-
-def complete_submission(user_id: int, paper_id: str, day: dt.date) -> DailyEntry:
-    """The worker's half of a handed-over submission: fetch (normal timeout, waiting for the site's
-    arXiv slot) and place it. Raises SubmissionError (logged by the task) or ArxivUnavailable (retried)."""
-    from dailypapers.ingest.sources.arxiv_api import PaperNotFound, fetch_paper
-
-    user = get_user_model().objects.get(pk=user_id)
-    _refuse_if_on_a_page(paper_id)
-    paper = Paper.objects.filter(pk=paper_id).first()
-    record = None
-    if paper is None:
-        try:
-            record = fetch_paper(paper_id)
-        except PaperNotFound as exc:
-            raise SubmissionError(str(exc)) from exc
-    return place_submission(user, paper_id, day, paper, record)
-
-
-def _refuse_if_on_a_page(paper_id: str) -> None:
-    existing = DailyEntry.objects.filter(paper_id=paper_id).first()
-    if existing:
-        raise SubmissionError(f"{paper_id} is already on the page of {existing.date:%B %-d, %Y}.")
 
 
 def _fetch_on_request_thread(paper_id: str) -> dict | None:
@@ -124,36 +81,3 @@ def _hand_to_worker(user, paper_id: str, day: dt.date) -> PendingSubmission:
     return PendingSubmission(paper_id=paper_id, date=day)
 
 
-def place_submission(user, paper_id: str, day: dt.date, paper: Paper | None, record: dict | None) -> DailyEntry:
-    """The entry of ``paper_id`` on ``day``: ``paper`` when the site has it, else ``record`` (arXiv's,
-    imported in the same transaction). Checks the submission window."""
-    if paper is None:
-        try:
-            published = normalize_record(record).published_at
-        except RecordRejected as exc:
-            raise SubmissionError(f"arXiv's record of {paper_id} could not be read: {exc}") from exc
-    else:
-        published = paper.published_at
-    window = settings.DAILYPAPERS_SUBMISSION_WINDOW_DAYS
-    if published is None or published.date() < day - dt.timedelta(days=window):
-        when = f"was published on {published:%B %-d, %Y}" if published else "has no publication date"
-        raise SubmissionError(f"{paper_id} {when}; only papers from the last {window} days can be submitted.")
-
-    try:
-        with transaction.atomic():
-            if paper is None:
-                report = IngestPipeline(SUBMISSION_SOURCE, detail=f"submitted by {user}").run(
-                    [SourceItem(location=f"submission {paper_id}", data=record)]
-                )
-                if report.rejected:
-                    raise SubmissionError(f"arXiv's record of {paper_id} could not be imported: {report.rejections[0][1]}")
-                paper = Paper.objects.get(pk=paper_id)
-            return DailyEntry.objects.create(
-                paper=paper,
-                date=day,
-                submitted_by=user,
-                submitted_at=timezone.now(),
-                organization=paper.organization,
-            )
-    except IntegrityError:  # someone submitted it a moment earlier
-        raise SubmissionError(f"{paper_id} is already on a page.") from None

@@ -53,8 +53,8 @@ def fetch_submission(user_id: int, paper_id: str, day: str, attempt: int = 1) ->
 
     from django.utils import timezone
 
-    from dailypapers.ingest.services import SubmissionError, complete_submission
     from dailypapers.ingest.sources.arxiv_api import ArxivUnavailable
+    from dailypapers.ingest.submissions import SubmissionError, complete_submission
 
     try:
         entry = complete_submission(user_id, paper_id, dt.date.fromisoformat(day))
