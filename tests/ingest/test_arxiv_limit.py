@@ -15,33 +15,37 @@ pytestmark = pytest.mark.django_db(transaction=True)
 DELAY = 0.3
 
 
-def test_threads_with_their_own_connections_get_slots_at_least_the_delay_apart(settings):
-    settings.DAILYPAPERS_ARXIV_REQUEST_DELAY = DELAY
-    start = threading.Barrier(3)
+def test_threads_with_their_own_connections_get_slots_at_least_the_delay_apart():
+    start = threading.Barrier(4)
 
-    def send_two(_):
+    def reserve_three(_):
         start.wait()
-        sent = []
         try:
-            for _ in range(2):
-                assert wait_for_arxiv_slot()
-                sent.append(time.time())  # when this "request" goes out
+            return [ArxivRequestSlot.reserve(DELAY) for _ in range(3)]
         finally:
             connections.close_all()  # this thread's own connection
-        return sent
 
-    with ThreadPoolExecutor(3) as pool:
-        sent = sorted(t for batch in pool.map(send_two, range(3)) for t in batch)
-    gaps = [b - a for a, b in zip(sent, sent[1:])]
-    assert len(sent) == 6 and min(gaps) >= DELAY - 0.02, gaps
+    with ThreadPoolExecutor(4) as pool:
+        slots = sorted(t for batch in pool.map(reserve_three, range(4)) for t in batch)
+    gaps = [b - a for a, b in zip(slots, slots[1:])]
+    assert len(slots) == 12 and min(gaps) >= DELAY - 1e-6, gaps
+
+
+def test_a_request_waits_for_its_slot(settings):
+    settings.DAILYPAPERS_ARXIV_REQUEST_DELAY = DELAY
+    started = time.monotonic()
+    for _ in range(3):
+        assert wait_for_arxiv_slot()
+    assert time.monotonic() - started >= 2 * DELAY - 0.02  # the first goes at once, each next one a delay later
 
 
 def test_a_caller_that_will_not_wait_long_gets_no_slot_and_moves_nothing(settings):
     settings.DAILYPAPERS_ARXIV_REQUEST_DELAY = 5
-    assert ArxivRequestSlot.reserve(5, max_wait=1.0) == 0  # free now
+    now = time.time()
+    assert ArxivRequestSlot.reserve(5, max_wait=1.0) == pytest.approx(now, abs=1)  # free now
     next_at = ArxivRequestSlot.objects.get().next_at
     assert ArxivRequestSlot.reserve(5, max_wait=1.0) is None  # the next one is ~5 s away
     assert ArxivRequestSlot.objects.get().next_at == next_at
     assert wait_for_arxiv_slot(max_wait=1.0) is False
-    assert 4 < ArxivRequestSlot.reserve(5) <= 5  # a caller that waits is given the next slot
+    assert ArxivRequestSlot.reserve(5) == pytest.approx(next_at)  # a caller that waits is given the next slot
     assert ArxivRequestSlot.objects.get().next_at == pytest.approx(next_at + 5)

@@ -107,7 +107,7 @@ class ArxivRequestSlot(models.Model):
 
     @classmethod
     def reserve(cls, delay: float, max_wait: float | None = None) -> float | None:
-        """Reserve the next slot; returns how many seconds to wait before sending the request.
+        """Reserve the next slot; returns its time (unix seconds): the request may go out from then on.
 
         With ``max_wait``, a slot further away than that is not reserved: returns None and changes nothing.
         """
@@ -119,7 +119,7 @@ class ArxivRequestSlot(models.Model):
                     row = row.filter(next_at__lte=now + max_wait)
                 if row.update(next_at=Greatest(F("next_at"), Value(now)) + delay):
                     next_at = cls.objects.values_list("next_at", flat=True).get(pk=1)
-                    return max(0.0, next_at - delay - now)
+                    return next_at - delay
             if cls.objects.filter(pk=1).exists():
                 return None  # the row is there: the slot was further than max_wait
             try:

@@ -19,9 +19,9 @@ def wait_for_arxiv_slot(max_wait: float | None = None) -> bool:
     With ``max_wait``, returns False at once (nothing reserved) when the next slot is further away,
     so a request thread can hand the work to the worker instead of sleeping.
     """
-    wait = ArxivRequestSlot.reserve(settings.DAILYPAPERS_ARXIV_REQUEST_DELAY, max_wait)
-    if wait is None:
+    slot = ArxivRequestSlot.reserve(settings.DAILYPAPERS_ARXIV_REQUEST_DELAY, max_wait)
+    if slot is None:
         return False
-    if wait > 0:
+    if (wait := slot - time.time()) > 0:
         time.sleep(wait)
     return True
