@@ -13,10 +13,10 @@ from django.db import connection, models
 class RateCounterQuerySet(models.QuerySet):
     def hit(self, key: str, minute: int) -> int:
         """Count one hit of ``key`` in ``minute``; returns the count so far, this hit included."""
-        table = connection.ops.quote_name(RateCounter._meta.db_table)
+        table, key_col, minute_col, hits = map(connection.ops.quote_name, (RateCounter._meta.db_table, "bucket_key", "minute", "hits"))
         sql = (
-            f"INSERT INTO {table} (bucket_key, minute, hits) VALUES (%s, %s, 1) "
-            f"ON CONFLICT (bucket_key, minute) DO UPDATE SET hits = {table}.hits + 1 RETURNING hits"
+            f"INSERT INTO {table} ({key_col}, {minute_col}, {hits}) VALUES (%s, %s, 1) "
+            f"ON CONFLICT ({key_col}, {minute_col}) DO UPDATE SET {hits} = {table}.{hits} + 1 RETURNING {hits}"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [key, minute])
