@@ -2,16 +2,20 @@
 
 The one home of the 429: :func:`client_key` says who is counted, :func:`too_many_requests` turns
 :class:`RateLimited` into the caller's kind of response (its page, its API's error JSON, or plain
-text), always with ``Retry-After``.
+text), always with ``Retry-After``. Counters live in the database (``throttle``), so a limit holds
+across every process and host of a site, not per worker.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import time
+from functools import lru_cache
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse
+
+from dailypapers.throttle.models import RateCounter
 
 
 class RateLimited(Exception):
@@ -23,24 +27,50 @@ class RateLimited(Exception):
 def check_write_rate(user_key: str | int, scope: str = "write", per_minute: int | None = None) -> None:
     """Count one write for ``user_key`` in the current minute; raise RateLimited past the limit."""
     limit = per_minute or settings.DAILYPAPERS_WRITE_RATE_PER_MINUTE
-    window = int(time.time() // 60)
-    key = f"rl:{scope}:{user_key}:{window}"
-    cache.add(key, 0, timeout=70)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=70)
-        count = 1
+    count = RateCounter.objects.hit(f"{scope}:{user_key}", int(time.time() // 60))
     if count > limit:
         raise RateLimited(retry_after=max(1, 60 - int(time.time()) % 60))
 
 
 def client_key(request) -> str:
-    """Who a limit counts: the member when signed in, else the client address."""
+    """Who a limit counts: the member when signed in, else the client address (see :func:`client_address`)."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"member:{user.pk}"
-    return f"ip:{request.META.get('REMOTE_ADDR') or 'unknown'}"
+    return f"ip:{client_address(request)}"
+
+
+def client_address(request) -> str:
+    """The client's address: ``REMOTE_ADDR``, or behind a trusted proxy the right-most address of
+    ``X-Forwarded-For`` that is not itself a trusted proxy (the left part is whatever the client sent,
+    so it is never believed). A peer that is not a trusted proxy cannot choose its key by the header."""
+    remote = request.META.get("REMOTE_ADDR") or "unknown"
+    proxies = trusted_proxies(tuple(settings.DAILYPAPERS_TRUSTED_PROXIES))
+    if not proxies or not _is_trusted(remote, proxies):
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    for address in reversed(forwarded):
+        if not _is_trusted(address, proxies):
+            return address if _parse_ip(address) is not None else remote
+    return forwarded[0] if forwarded else remote  # every hop trusted: the first is the client
+
+
+@lru_cache(maxsize=8)
+def trusted_proxies(entries: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """DAILYPAPERS_TRUSTED_PROXIES (addresses or CIDR networks) parsed once."""
+    return tuple(ipaddress.ip_network(entry.strip(), strict=False) for entry in entries if entry.strip())
+
+
+def _parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def _is_trusted(address: str, proxies) -> bool:
+    ip = _parse_ip(address)
+    return ip is not None and any(ip.version == net.version and ip in net for net in proxies)
 
 
 def check_search_rate(request) -> None:

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "allauth",
     "allauth.account",
+    "dailypapers.throttle",
     "dailypapers.papers",
     "dailypapers.scheduling",
     "dailypapers.ingest",
@@ -243,6 +244,9 @@ DAILYPAPERS_TRENDING_AGE_OFFSET_HOURS = float(os.environ.get("DAILYPAPERS_TRENDI
 DAILYPAPERS_TRENDING_WINDOW_DAYS = int(os.environ.get("DAILYPAPERS_TRENDING_WINDOW_DAYS", "14"))
 # Member writes (upvotes, submissions): at most this many per minute per member.
 DAILYPAPERS_WRITE_RATE_PER_MINUTE = int(os.environ.get("DAILYPAPERS_WRITE_RATE_PER_MINUTE", "60"))
+# Collections: at most this many per member, and this many papers in one collection.
+DAILYPAPERS_MAX_COLLECTIONS = int(os.environ.get("DAILYPAPERS_MAX_COLLECTIONS", "100"))
+DAILYPAPERS_MAX_COLLECTION_ITEMS = int(os.environ.get("DAILYPAPERS_MAX_COLLECTION_ITEMS", "1000"))
 
 # Absolute links in mail (and the Sites record account mails name): the address readers reach the
 # site at. `dailypapers serve` defaults it from its own --host/--port (cli.default_base_url), so the
@@ -286,6 +290,10 @@ DAILYPAPERS_ARXIV_REQUEST_DELAY = float(os.environ.get("DAILYPAPERS_ARXIV_REQUES
 DAILYPAPERS_ARXIV_MAX_RETRIES = int(os.environ.get("DAILYPAPERS_ARXIV_MAX_RETRIES", "5"))
 DAILYPAPERS_ARXIV_MAX_RETRY_AFTER = float(os.environ.get("DAILYPAPERS_ARXIV_MAX_RETRY_AFTER", "120"))
 DAILYPAPERS_ARXIV_TIMEOUT = float(os.environ.get("DAILYPAPERS_ARXIV_TIMEOUT", "30"))
+# Member submissions of papers the site lacks: fetched on the request thread only by this many at
+# once per process and within this timeout; otherwise (or when arXiv is slow or down) by the worker.
+DAILYPAPERS_ARXIV_SUBMIT_SLOTS = int(os.environ.get("DAILYPAPERS_ARXIV_SUBMIT_SLOTS", "2"))
+DAILYPAPERS_ARXIV_SUBMIT_TIMEOUT = float(os.environ.get("DAILYPAPERS_ARXIV_SUBMIT_TIMEOUT", "5"))
 DAILYPAPERS_ARXIV_USER_AGENT = os.environ.get(
     "DAILYPAPERS_ARXIV_USER_AGENT", "dailypapers/0.1 (self-hosted; https://github.com/dailypapers)"
 )
@@ -299,6 +307,9 @@ DAILYPAPERS_EMBED_PER_TASK = int(os.environ.get("DAILYPAPERS_EMBED_PER_TASK", "2
 DAILYPAPERS_EMBED_BACKLOG = env_bool("DAILYPAPERS_EMBED_BACKLOG", True)
 # Search requests (page, suggestions, API) per minute per client address.
 DAILYPAPERS_SEARCH_RATE_PER_MINUTE = int(os.environ.get("DAILYPAPERS_SEARCH_RATE_PER_MINUTE", "120"))
+# Reverse proxies in front of the site (IPs or CIDR networks, comma-separated). Only a request from
+# one of them has its client taken from X-Forwarded-For (the right-most untrusted address) for limits.
+DAILYPAPERS_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("DAILYPAPERS_TRUSTED_PROXIES", "").split(",") if p.strip()]
 
 LOGGING = {
     "version": 1,

@@ -164,3 +164,74 @@ def test_a_digest_send_with_a_full_mail_disk_loses_no_delivery(full_mail_disk, c
     DigestSender(issue).run()
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.SENT
+
+
+def test_submissions_while_arxiv_hangs_do_not_stall_other_pages(tmp_path, hanging_remote):
+    """8 concurrent submissions of unknown papers (the server has 8 request threads) while arXiv
+    accepts connections and never answers: they answer 202 quickly and an unrelated page keeps its latency."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL"}}
+    env.update(DAILYPAPERS_DATA_DIR=str(tmp_path / "data"), DAILYPAPERS_ARXIV_API_URL=hanging_remote, DAILYPAPERS_ARXIV_TIMEOUT="30")
+    cli = [sys.executable, "-m", "dailypapers"]
+    server = subprocess.Popen([*cli, "serve", "--port", str(port), "--no-worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+
+    def fetch(path, data=None, headers=None):
+        request = urllib.request.Request(base + path, data=data, headers=headers or {})
+        started = time.monotonic()
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                status, body = response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            status, body = exc.code, exc.read().decode()
+        return status, body, time.monotonic() - started
+
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert server.poll() is None, "serve exited"
+            try:
+                fetch("/about/ranking")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "server did not answer"
+                time.sleep(0.3)
+        make_token = (
+            "from django.contrib.auth import get_user_model; from dailypapers.accounts.models import ApiToken; "
+            "print(ApiToken.issue(get_user_model().objects.create_user('ada', 'ada@example.org', 'pw-ada-12345'), 't')[1])"
+        )
+        token = subprocess.run([*cli, "shell", "-c", make_token], env=env, check=True, capture_output=True, text=True, timeout=120).stdout.split()[-1]
+        _, _, normal = fetch("/about/ranking")
+
+        def submit(n):
+            body = json.dumps({"paper": f"2611.0{n:04d}"}).encode()
+            return fetch("/api/v1/submissions", body, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+
+        with ThreadPoolExecutor(8) as pool:
+            submissions = [pool.submit(submit, n) for n in range(1, 9)]
+            time.sleep(0.5)  # all eight in flight
+            status, _, during = fetch("/about/ranking")
+            results = [f.result() for f in submissions]
+        assert status == 200 and during < max(1.0, 5 * normal), (during, normal)
+        assert [r[0] for r in results] == [202] * 8, [r[:2] for r in results]
+        assert all(json.loads(r[1])["status"] == "fetching" for r in results)
+        # at most the small pool waits for arXiv (within the submission timeout); the rest answer at once
+        times = sorted(r[2] for r in results)
+        assert times[-1] < 8, times
+        assert times[5] < 2, times
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()

@@ -10,7 +10,7 @@ LISTINGS = [
     ("/organizations/google", 3),
     ("/api/daily_papers", 2),
     ("/api/daily_papers?sort=trending", 2),
-    ("/api/papers/search", 2),
+    ("/api/papers/search", 3),  # with the search rate counter (in the database, shared by all processes)
     ("/api/v1/days/latest", 3),
     ("/api/v1/papers", 3),
     ("/api/v1/trending", 2),

@@ -264,3 +264,24 @@ def test_an_oversized_api_body_is_a_json_413(client, catalog, auth, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     response = client.post("/api/v1/collections", '{"name": "' + "x" * 5000 + '"}', content_type="application/json", **auth)
     assert response.status_code == 413 and "larger than 1000 bytes" in response.json()["detail"]
+
+
+def test_collections_have_a_quota_per_member_and_per_collection(client, catalog, auth, settings):
+    settings.DAILYPAPERS_MAX_COLLECTIONS = 2
+    settings.DAILYPAPERS_MAX_COLLECTION_ITEMS = 2
+    ids = [client.post("/api/v1/collections", {"name": f"List {n}"}, content_type="application/json", **auth).json()["id"] for n in (1, 2)]
+    third = client.post("/api/v1/collections", {"name": "List 3"}, content_type="application/json", **auth)
+    assert third.status_code == 409 and "2 collections" in third.json()["detail"]
+    assert Collection.objects.count() == 2
+
+    cid = ids[0]
+    for pid in ("2205.13147", "1706.03762"):
+        assert client.put(f"/api/v1/collections/{cid}/items/{pid}", {}, content_type="application/json", **auth).status_code == 200
+    full = client.put(f"/api/v1/collections/{cid}/items/hep-th/9711200", {}, content_type="application/json", **auth)
+    assert full.status_code == 409 and "2 papers" in full.json()["detail"]
+    # a paper already in the full collection can still get a new note; after a removal there is room again
+    assert client.put(f"/api/v1/collections/{cid}/items/1706.03762", {"note": "kept"}, content_type="application/json", **auth).status_code == 200
+    assert client.delete(f"/api/v1/collections/{cid}/items/1706.03762", **auth).status_code == 204
+    assert client.put(f"/api/v1/collections/{cid}/items/hep-th/9711200", {}, content_type="application/json", **auth).status_code == 200
+    assert client.delete(f"/api/v1/collections/{ids[1]}", **auth).status_code == 204
+    assert client.post("/api/v1/collections", {"name": "List 3"}, content_type="application/json", **auth).status_code == 201

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
-from dailypapers.ingest.services import SubmissionError, submit_paper
+from dailypapers.ingest.services import PendingSubmission, SubmissionError, submit_paper
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.ratelimit import RateLimited
 from tests.ingest.fixture_server import ATOM, FixtureServer, atom_entry, atom_feed
@@ -97,8 +97,9 @@ def test_submit_errors(arxiv_api, member, settings):
     with pytest.raises(SubmissionError, match="today's or an earlier page"):
         submit_paper(member, "2611.01234", day=timezone.localdate() + dt.timedelta(days=1))
     settings.DAILYPAPERS_ARXIV_API_URL = closed_port_url()
-    with pytest.raises(SubmissionError, match="could not be reached"):
-        submit_paper(member, "2611.05555")
+    pending = submit_paper(member, "2611.05555")  # arXiv unreachable: the worker fetches it later
+    assert isinstance(pending, PendingSubmission) and pending.paper_id == "2611.05555"
+    assert "could not be reached" not in pending.message and "Fetching 2611.05555 from arXiv" in pending.message
     assert DailyEntry.objects.count() == 1
 
 
@@ -130,3 +131,61 @@ def test_submit_view_with_csrf(arxiv_api, member):
     assert ok.status_code == 302 and ok["Location"] == "/papers/2611.01234"
     assert DailyEntry.objects.get().submitted_by == member
     assert "A fresh paper" in client.get("/").content.decode()
+
+
+def run_worker() -> None:
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+
+
+def queued_submissions():
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(task_path="dailypapers.ingest.tasks.fetch_submission")
+
+
+def test_a_submission_arxiv_cannot_answer_now_is_placed_by_the_worker(arxiv_api, member, settings):
+    api_url = settings.DAILYPAPERS_ARXIV_API_URL
+    settings.DAILYPAPERS_ARXIV_API_URL = closed_port_url()
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    pending = submit_paper(member, "arXiv:2611.01234v2", day=yesterday)
+    assert isinstance(pending, PendingSubmission) and not DailyEntry.objects.exists()
+    (queued,) = queued_submissions()
+    assert queued.args_kwargs["args"] == [member.pk, "2611.01234", yesterday.isoformat()]  # who, what, which day
+
+    settings.DAILYPAPERS_ARXIV_API_URL = api_url  # arXiv is back by the time the worker runs
+    run_worker()
+    entry = DailyEntry.objects.get(paper_id="2611.01234")
+    assert entry.submitted_by == member and entry.date == yesterday and entry.paper.version == 3
+    assert queued_submissions().get().status == "SUCCESSFUL"
+
+
+def test_the_worker_refuses_what_arxiv_does_not_know_and_retries_while_arxiv_is_down(arxiv_api, member, settings):
+    from dailypapers.ingest.tasks import fetch_submission
+
+    day = timezone.localdate().isoformat()
+    assert fetch_submission.call(member.pk, "2611.09999", day).startswith("refused: arXiv has no paper")
+    settings.DAILYPAPERS_ARXIV_API_URL = closed_port_url()
+    assert fetch_submission.call(member.pk, "2611.01234", day).startswith("retrying")
+    retry = queued_submissions().get()
+    assert retry.args_kwargs["args"] == [member.pk, "2611.01234", day, 2] and retry.run_after > timezone.now()
+    assert fetch_submission.call(member.pk, "2611.01234", day, 4).startswith("failed")
+    assert not DailyEntry.objects.exists()
+
+
+def test_web_and_api_submissions_answer_202_while_arxiv_is_unreachable(member, settings, client):
+    from dailypapers.accounts.models import ApiToken
+
+    settings.DAILYPAPERS_ARXIV_API_URL = closed_port_url()
+    settings.DAILYPAPERS_ARXIV_REQUEST_DELAY = 0
+    client.force_login(member)
+    page = client.post("/papers/submit", {"paper": "2611.01234"})
+    assert page.status_code == 202
+    assert "Fetching 2611.01234 from arXiv… it will appear on today&#x27;s page in a moment." in page.content.decode()
+    token = ApiToken.issue(member, "tests")[1]
+    api = client.post("/api/v1/submissions", {"paper": "2611.04321"}, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert api.status_code == 202
+    assert api.json() == {
+        "id": "2611.04321", "status": "fetching", "date": str(timezone.localdate()),
+        "detail": "Fetching 2611.04321 from arXiv… it will appear on today's page in a moment.",
+    }
+    assert queued_submissions().count() == 2 and not DailyEntry.objects.exists()

@@ -166,7 +166,7 @@ def test_recorded_arxivraw_pages_through_the_harvest(settings, fast_arxiv):
     assert p.categories == ["hep-ph", "hep-ex"] and p.comments == "18 pages, 6 figures; v2: References added"
 
 
-def test_recorded_atom_api_response_field_by_field(settings, fast_arxiv):
+def test_recorded_atom_api_response_field_by_field(settings, fast_arxiv, db):  # db: the site-wide arXiv request slot
     from dailypapers.ingest.sources.arxiv_api import fetch_paper
 
     body = (REAL / "arxiv_api_atom_id_list_1111.2011v2.xml").read_bytes()

@@ -25,7 +25,7 @@ from dailypapers.api import schemas as s
 from dailypapers.api.parsing import JsonObjectParser
 from dailypapers.community import services as community
 from dailypapers.community.models import Comment
-from dailypapers.papers.models import Collection, CollectionItem, DailyEntry, Organization, Paper
+from dailypapers.papers.models import Collection, CollectionItem, CollectionQuotaExceeded, DailyEntry, Organization, Paper
 from dailypapers.papers.periods import BadPeriod, parse_period
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.services import EntryFilters, latest_day_with_entries, period_entries, set_upvote
@@ -359,16 +359,23 @@ def remove_upvote(request, paper_id: str):
     return vote(request, paper_id, False)
 
 
-@member.post("/submissions", response={201: s.PaperOut, **WRITE_ERRORS}, summary="Submit a paper to today's page")
+@member.post(
+    "/submissions", response={201: s.PaperOut, 202: s.PendingSubmissionOut, **WRITE_ERRORS}, summary="Submit a paper to today's page"
+)
 def submit(request, body: s.SubmissionIn):
-    """Submit by arXiv id or URL; the paper is fetched from arXiv when the site does not have it yet."""
-    from dailypapers.ingest.services import SubmissionError, submit_paper
+    """Submit by arXiv id or URL; the paper is fetched from arXiv when the site does not have it yet.
+
+    When arXiv does not answer at once (slow, busy or down) the worker fetches it: 202, and the paper
+    appears on the page shortly."""
+    from dailypapers.ingest.services import PendingSubmission, SubmissionError, submit_paper
 
     write_allowed(request)
     try:
         result = submit_paper(request.auth, body.paper.strip())
     except SubmissionError as exc:
         raise HttpError(400, str(exc)) from None
+    if isinstance(result, PendingSubmission):
+        return Status(202, {"id": result.paper_id, "status": "fetching", "date": result.date, "detail": result.message})
     paper_id = result.paper_id if isinstance(result, DailyEntry) else result.pk
     paper = Paper.objects.for_listing().get(pk=paper_id)
     return Status(201, s.paper_out(paper))
@@ -402,11 +409,14 @@ def create_collection(request, body: s.CollectionIn):
         raise HttpError(400, "name must not be blank")
     try:
         with transaction.atomic():
+            Collection.check_room_for_collection(request.auth)
             collection = Collection.objects.create(
                 owner=request.auth, name=name, description=body.description.strip(), is_public=body.is_public
             )
     except IntegrityError:
         raise HttpError(409, f"You already have a collection named {name!r}") from None
+    except CollectionQuotaExceeded as exc:
+        raise HttpError(409, str(exc)) from None
     collection.num_papers = 0
     return Status(201, s.collection_out(collection))
 
@@ -455,6 +465,10 @@ def put_collection_item(request, collection_id: int, paper_id: str, body: s.Coll
     with transaction.atomic():
         item = CollectionItem.objects.filter(collection=collection, paper=paper).first()
         if item is None:
+            try:
+                collection.check_room_for_item()
+            except CollectionQuotaExceeded as exc:
+                raise HttpError(409, str(exc)) from None
             last = collection.items.aggregate(last=Max("position"))["last"]
             item = CollectionItem(collection=collection, paper=paper, position=0 if last is None else last + 1)
         item.note = body.note.strip()

@@ -137,6 +137,15 @@ class SubmissionIn(InputSchema):
     paper: str = Field(min_length=1, max_length=300, description="arXiv id or URL (abs or pdf)")
 
 
+class PendingSubmissionOut(Schema):
+    """A submission accepted while arXiv is slow: the worker fetches the paper, then it is on ``date``'s page."""
+
+    id: str
+    status: str = Field(description='always "fetching"')
+    date: dt.date
+    detail: str
+
+
 class CollectionIn(InputSchema):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=5000)

@@ -1,4 +1,8 @@
-from django.db import models
+import time
+
+from django.db import IntegrityError, models, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
 
 
 class IngestRun(models.Model):
@@ -85,3 +89,42 @@ class DeferredIndex(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ArxivRequestSlot(models.Model):
+    """When the site's next request to arXiv may go out: one row, shared by every process and host.
+
+    arXiv asks for one request every few seconds from a whole site, not from each process: every
+    request (API lookup, OAI-PMH page) first reserves a slot with :meth:`reserve`, which moves
+    ``next_at`` on by the delay in one UPDATE, so two processes never get the same slot.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    next_at = models.FloatField(default=0.0, help_text="unix time of the next free request slot")
+
+    def __str__(self) -> str:
+        return f"next arXiv request at {self.next_at:.1f}"
+
+    @classmethod
+    def reserve(cls, delay: float, max_wait: float | None = None) -> float | None:
+        """Reserve the next slot; returns its time (unix seconds): the request may go out from then on.
+
+        With ``max_wait``, a slot further away than that is not reserved: returns None and changes nothing.
+        """
+        for _ in range(2):  # the row is created on first use (and again after a test flushes the table)
+            now = time.time()
+            with transaction.atomic():
+                row = cls.objects.filter(pk=1)
+                if max_wait is not None:
+                    row = row.filter(next_at__lte=now + max_wait)
+                if row.update(next_at=Greatest(F("next_at"), Value(now)) + delay):
+                    next_at = cls.objects.values_list("next_at", flat=True).get(pk=1)
+                    return next_at - delay
+            if cls.objects.filter(pk=1).exists():
+                return None  # the row is there: the slot was further than max_wait
+            try:
+                with transaction.atomic():
+                    cls.objects.create(pk=1, next_at=0.0)
+            except IntegrityError:  # another process created it first
+                pass
+        raise RuntimeError("arXiv request slot row could not be created")

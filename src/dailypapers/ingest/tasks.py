@@ -38,3 +38,35 @@ def harvest_arxiv(period_key: str) -> dict:
             summaries[set_spec] = f"failed: {exc}"
             log.error("harvest %s (%s) failed: %s", set_spec, period_key, exc)
     return summaries
+
+
+# A handed-over submission whose fetch finds arXiv unreachable is tried again this often, this much later.
+SUBMISSION_ATTEMPTS = 4
+SUBMISSION_RETRY_SECONDS = 60
+
+
+@task()
+def fetch_submission(user_id: int, paper_id: str, day: str, attempt: int = 1) -> str:
+    """A member's submission the request thread could not fetch quickly: fetch it from arXiv (the
+    normal timeout, waiting for the site's request slot) and put it on ``day``'s page."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from dailypapers.ingest.sources.arxiv_api import ArxivUnavailable
+    from dailypapers.ingest.submissions import SubmissionError, complete_submission
+
+    try:
+        entry = complete_submission(user_id, paper_id, dt.date.fromisoformat(day))
+    except SubmissionError as exc:  # unknown to arXiv, outside the window, already on a page
+        log.warning("submission of %s by member %s refused: %s", paper_id, user_id, exc)
+        return f"refused: {exc}"
+    except ArxivUnavailable as exc:
+        if attempt >= SUBMISSION_ATTEMPTS:
+            log.error("submission of %s by member %s failed after %s attempts: %s", paper_id, user_id, attempt, exc)
+            return f"failed: {exc}"
+        later = timezone.now() + dt.timedelta(seconds=SUBMISSION_RETRY_SECONDS * attempt)
+        fetch_submission.using(run_after=later).enqueue(user_id, paper_id, day, attempt + 1)
+        log.info("submission of %s: arXiv unavailable (%s); trying again at %s", paper_id, exc, later)
+        return f"retrying: {exc}"
+    return f"placed {entry.paper_id} on {entry.date}"

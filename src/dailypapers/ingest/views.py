@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from dailypapers.ingest.services import SubmissionError, submit_paper
+from dailypapers.ingest.services import PendingSubmission, SubmissionError, submit_paper
 from dailypapers.ratelimit import RateLimited, too_many_requests
 
 MAX_REFERENCE_CHARS = 300
@@ -26,10 +26,12 @@ def submit(request):
         return too_many_requests(exc, _form(request, reference, str(exc)))
     except SubmissionError as exc:
         return _form(request, reference, str(exc), status=400)
+    if isinstance(entry, PendingSubmission):  # the worker fetches it from arXiv: accepted, not yet done
+        return _form(request, "", notice=entry.message, status=202)
     messages.success(request, f"Submitted “{entry.paper.title}” to today's page.")
     return redirect(entry.paper.get_absolute_url())
 
 
-def _form(request, reference: str, error: str = "", status: int = 200):
-    context = {"reference": reference, "error": error, "window_days": settings.DAILYPAPERS_SUBMISSION_WINDOW_DAYS}
+def _form(request, reference: str, error: str = "", status: int = 200, notice: str = ""):
+    context = {"reference": reference, "error": error, "notice": notice, "window_days": settings.DAILYPAPERS_SUBMISSION_WINDOW_DAYS}
     return render(request, "ingest/submit.html", context, status=status)

@@ -6,11 +6,12 @@ import re
 import unicodedata
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F
 from django.urls import reverse
 
-from dailypapers.papers.identifiers import is_arxiv_id
+from dailypapers.papers.identifiers import MAX_ORGANIZATION_SLUG_CHARS, ORGANIZATION_SLUG_RULE, is_arxiv_id, is_organization_slug
 
 _NAME_PUNCTUATION = re.compile(r"[^\w\s\-']")
 
@@ -63,10 +64,16 @@ class CollectionItemQuerySet(models.QuerySet):
         ).prefetch_related(ordered_authorships("paper__authorships"))
 
 
+def validate_organization_slug(value: str) -> None:
+    """The slug rule of ``papers.identifiers`` for forms (the admin): dotted slugs like Hugging Face's pass."""
+    if not is_organization_slug(value):
+        raise ValidationError(f"Not an organization slug: use {ORGANIZATION_SLUG_RULE} characters.", code="invalid")
+
+
 class Organization(models.Model):
     """A lab, company or community that papers are submitted for (``deepseek-ai`` / ``DeepSeek``)."""
 
-    slug = models.SlugField(max_length=100, unique=True)
+    slug = models.CharField(max_length=MAX_ORGANIZATION_SLUG_CHARS, unique=True, validators=[validate_organization_slug])
     name = models.CharField(max_length=200)
     url = models.URLField(blank=True)
     avatar_url = models.URLField(blank=True)
@@ -251,8 +258,17 @@ class Upvote(models.Model):
         return f"{self.user_id} ▲ {self.paper_id}"
 
 
+class CollectionQuotaExceeded(Exception):
+    """A member's collections, or one collection's papers, are at their limit; the message says which."""
+
+
 class Collection(models.Model):
-    """A member's named list of papers, each with an optional note; private unless made public."""
+    """A member's named list of papers, each with an optional note; private unless made public.
+
+    A member has at most DAILYPAPERS_MAX_COLLECTIONS collections of at most
+    DAILYPAPERS_MAX_COLLECTION_ITEMS papers each (:meth:`check_room_for_collection`,
+    :meth:`check_room_for_item`), so one account cannot grow the database without bound.
+    """
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="collections")
     name = models.CharField(max_length=200)
@@ -271,6 +287,17 @@ class Collection(models.Model):
 
     def visible_to(self, user) -> bool:
         return self.is_public or (user.is_authenticated and user.pk == self.owner_id)
+
+    @staticmethod
+    def check_room_for_collection(owner) -> None:
+        limit = settings.DAILYPAPERS_MAX_COLLECTIONS
+        if Collection.objects.filter(owner=owner).count() >= limit:
+            raise CollectionQuotaExceeded(f"You already have {limit} collections, the most one member can have; delete one first")
+
+    def check_room_for_item(self) -> None:
+        limit = settings.DAILYPAPERS_MAX_COLLECTION_ITEMS
+        if self.items.count() >= limit:
+            raise CollectionQuotaExceeded(f"This collection already has {limit} papers, the most one can hold; remove one first")
 
 
 class CollectionItem(models.Model):

@@ -14,6 +14,7 @@ import requests
 from django.conf import settings
 
 from dailypapers.ingest.pipeline import SourceItem
+from dailypapers.ingest.sources.arxiv_limit import wait_for_arxiv_slot
 from dailypapers.papers.identifiers import NotAnArxivId, parse_arxiv_reference
 
 
@@ -29,22 +30,32 @@ class ArxivUnavailable(ArxivLookupError):
     pass
 
 
-class _TimeoutSession(requests.Session):
-    """The arxiv client sets no timeout; an unreachable API must not hang a request or a worker."""
+class ArxivBusy(ArxivUnavailable):
+    """The site's next arXiv request slot is further away than the caller would wait (nothing was sent)."""
 
-    def __init__(self, timeout: float):
+
+class _PoliteSession(requests.Session):
+    """Every request waits for the site-wide arXiv slot (the arxiv client's own delay holds only per
+    client object), and has a timeout (the arxiv client sets none; an unreachable API must not hang)."""
+
+    def __init__(self, timeout: float, max_slot_wait: float | None):
         super().__init__()
         self.timeout = timeout
+        self.max_slot_wait = max_slot_wait
 
     def request(self, *args, **kwargs):
+        if not wait_for_arxiv_slot(self.max_slot_wait):
+            raise ArxivBusy(f"arXiv's request slots are taken for the next {self.max_slot_wait:g} s")
         kwargs.setdefault("timeout", self.timeout)
         return super().request(*args, **kwargs)
 
 
-def arxiv_client() -> arxiv.Client:
-    client = arxiv.Client(page_size=100, delay_seconds=settings.DAILYPAPERS_ARXIV_REQUEST_DELAY, num_retries=1)
+def arxiv_client(timeout: float | None = None, max_slot_wait: float | None = None) -> arxiv.Client:
+    """An arXiv API client: ``timeout`` per request (default DAILYPAPERS_ARXIV_TIMEOUT); with
+    ``max_slot_wait``, raises :class:`ArxivBusy` instead of waiting longer for the site's request slot."""
+    client = arxiv.Client(page_size=100, delay_seconds=0, num_retries=1)  # spacing: wait_for_arxiv_slot
     client.query_url_format = settings.DAILYPAPERS_ARXIV_API_URL + "?{}"
-    client._session = _TimeoutSession(settings.DAILYPAPERS_ARXIV_TIMEOUT)
+    client._session = _PoliteSession(timeout or settings.DAILYPAPERS_ARXIV_TIMEOUT, max_slot_wait)
     return client
 
 
@@ -67,17 +78,18 @@ def result_to_import(result: arxiv.Result) -> dict[str, Any]:
     }
 
 
-def fetch_papers(references: Iterable[str]) -> dict[str, dict[str, Any]]:
+def fetch_papers(references: Iterable[str], **client_options) -> dict[str, dict[str, Any]]:
     """Look up arXiv ids or URLs; returns {id: import record} for those arXiv knows.
 
-    Raises NotAnArxivId for text that is not an id, ArxivUnavailable when the API cannot be reached.
+    Raises NotAnArxivId for text that is not an id, ArxivUnavailable when the API cannot be reached
+    (ArxivBusy when ``max_slot_wait`` is given and exceeded). ``client_options``: see :func:`arxiv_client`.
     """
     ids = list(dict.fromkeys(parse_arxiv_reference(ref)[0] for ref in references))
     if not ids:
         return {}
     found: dict[str, dict[str, Any]] = {}
     try:
-        for result in arxiv_client().results(arxiv.Search(id_list=ids, max_results=len(ids))):
+        for result in arxiv_client(**client_options).results(arxiv.Search(id_list=ids, max_results=len(ids))):
             record = result_to_import(result)
             found[record["id"]] = record
     except (arxiv.ArxivError, requests.RequestException) as exc:
@@ -87,9 +99,9 @@ def fetch_papers(references: Iterable[str]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def fetch_paper(reference: str) -> dict[str, Any]:
+def fetch_paper(reference: str, **client_options) -> dict[str, Any]:
     paper_id, _ = parse_arxiv_reference(reference)
-    record = fetch_papers([paper_id]).get(paper_id)
+    record = fetch_papers([paper_id], **client_options).get(paper_id)
     if record is None:
         raise PaperNotFound(f"arXiv has no paper {paper_id}")
     return record

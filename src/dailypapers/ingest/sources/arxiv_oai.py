@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -33,6 +32,7 @@ from dailypapers.ingest.arxiv_authors import author_names, structured_author_nam
 from dailypapers.ingest.arxiv_format import parse_rfc2822
 from dailypapers.ingest.models import HarvestState
 from dailypapers.ingest.pipeline import Checkpoint, SourceItem
+from dailypapers.ingest.sources.arxiv_limit import wait_for_arxiv_slot
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,10 @@ class _PoliteSickle(Sickle):
 
     def get_retry_after(self, http_response):
         return min(super().get_retry_after(http_response), self.max_retry_after)
+
+    def _request(self, kwargs):
+        wait_for_arxiv_slot()  # one request every few seconds from the whole site (retries included)
+        return super()._request(kwargs)
 
 
 def _local(tag: Any) -> str:
@@ -232,8 +236,6 @@ class OaiHarvest:
                               "from": self.from_date.isoformat(), "until": self.until.isoformat()}  # fmt: skip
                     if self.set_spec:
                         params["set"] = self.set_spec
-                if self.pages:
-                    time.sleep(settings.DAILYPAPERS_ARXIV_REQUEST_DELAY)  # arXiv: one request every few seconds
                 records, token = self._fetch_page(params)
                 self.pages += 1
                 yield from (record_to_item(r) for r in records)

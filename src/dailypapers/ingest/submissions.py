@@ -1,0 +1,96 @@
+"""Placing a submitted paper on a day's page: the rules the request thread and the worker share.
+
+:mod:`~dailypapers.ingest.services` takes a member's submission (fetching on the request thread when
+arXiv answers quickly); :func:`~dailypapers.ingest.tasks.fetch_submission` finishes the ones it hands
+to the worker. Both end in :func:`place_submission`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from dailypapers.ingest.pipeline import IngestPipeline, RecordRejected, SourceItem, normalize_record
+from dailypapers.papers.models import DailyEntry, Paper
+
+SUBMISSION_SOURCE = "arxiv-api"
+
+
+class SubmissionError(Exception):
+    """A submission that cannot be accepted; the message is shown to the member as it is."""
+
+
+@dataclass(frozen=True)
+class PendingSubmission:
+    """A submission handed to the worker (arXiv slow, busy or unreachable): the paper appears when fetched."""
+
+    paper_id: str
+    date: dt.date
+
+    @property
+    def message(self) -> str:
+        page = "today's page" if self.date == timezone.localdate() else f"the page of {self.date:%B %-d, %Y}"
+        return f"Fetching {self.paper_id} from arXiv… it will appear on {page} in a moment."
+
+
+def complete_submission(user_id: int, paper_id: str, day: dt.date) -> DailyEntry:
+    """The worker's half of a handed-over submission: fetch (normal timeout, waiting for the site's
+    arXiv slot) and place it. Raises SubmissionError (logged by the task) or ArxivUnavailable (retried)."""
+    from dailypapers.ingest.sources.arxiv_api import PaperNotFound, fetch_paper
+
+    user = get_user_model().objects.get(pk=user_id)
+    refuse_if_on_a_page(paper_id)
+    paper = Paper.objects.filter(pk=paper_id).first()
+    record = None
+    if paper is None:
+        try:
+            record = fetch_paper(paper_id)
+        except PaperNotFound as exc:
+            raise SubmissionError(str(exc)) from exc
+    return place_submission(user, paper_id, day, paper, record)
+
+
+def refuse_if_on_a_page(paper_id: str) -> None:
+    existing = DailyEntry.objects.filter(paper_id=paper_id).first()
+    if existing:
+        raise SubmissionError(f"{paper_id} is already on the page of {existing.date:%B %-d, %Y}.")
+
+
+def place_submission(user, paper_id: str, day: dt.date, paper: Paper | None, record: dict | None) -> DailyEntry:
+    """The entry of ``paper_id`` on ``day``: ``paper`` when the site has it, else ``record`` (arXiv's,
+    imported in the same transaction). Checks the submission window."""
+    if paper is None:
+        try:
+            published = normalize_record(record).published_at
+        except RecordRejected as exc:
+            raise SubmissionError(f"arXiv's record of {paper_id} could not be read: {exc}") from exc
+    else:
+        published = paper.published_at
+    window = settings.DAILYPAPERS_SUBMISSION_WINDOW_DAYS
+    if published is None or published.date() < day - dt.timedelta(days=window):
+        when = f"was published on {published:%B %-d, %Y}" if published else "has no publication date"
+        raise SubmissionError(f"{paper_id} {when}; only papers from the last {window} days can be submitted.")
+
+    try:
+        with transaction.atomic():
+            if paper is None:
+                report = IngestPipeline(SUBMISSION_SOURCE, detail=f"submitted by {user}").run(
+                    [SourceItem(location=f"submission {paper_id}", data=record)]
+                )
+                if report.rejected:
+                    raise SubmissionError(f"arXiv's record of {paper_id} could not be imported: {report.rejections[0][1]}")
+                paper = Paper.objects.get(pk=paper_id)
+            return DailyEntry.objects.create(
+                paper=paper,
+                date=day,
+                submitted_by=user,
+                submitted_at=timezone.now(),
+                organization=paper.organization,
+            )
+    except IntegrityError:  # someone submitted it a moment earlier
+        raise SubmissionError(f"{paper_id} is already on a page.") from None
