@@ -8,7 +8,7 @@ from dailypapers.pagecache import bump_content_version
 
 LISTINGS = [
     ("/", 4),  # the latest day's page
-    ("/papers/trending", 2),
+    ("/papers/trending", 3),  # the ranking (ids and scores, cached per change), the page of entries, their authors
     ("/organizations/google", 3),
     ("/api/daily_papers", 2),
     ("/api/daily_papers?sort=trending", 2),
