@@ -6,14 +6,12 @@ import hashlib
 from dataclasses import dataclass
 
 from django.core.cache import cache
-
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.http import urlencode
 
 from dailypapers.pagecache import content_version
-
 from dailypapers.papers.models import DailyEntry, Paper, Upvote
 from dailypapers.papers.periods import Period
 from dailypapers.papers.ranking import TrendingRanker, rank_period_entries
