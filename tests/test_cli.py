@@ -88,3 +88,13 @@ def test_two_instances_with_different_data_dirs_share_nothing(serve, tmp_path):
     with pytest.raises(urllib.error.HTTPError) as err:
         get(url_b + "/papers/2411.99999")
     assert err.value.code == 404
+
+
+def test_serve_runs_one_web_process_per_core_unless_told(monkeypatch):
+    from dailypapers.cli import default_web_workers
+
+    monkeypatch.delenv("DAILYPAPERS_WEB_WORKERS", raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    assert default_web_workers() == 3
+    monkeypatch.setenv("DAILYPAPERS_WEB_WORKERS", "5")
+    assert default_web_workers() == 5
