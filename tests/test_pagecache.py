@@ -3,6 +3,7 @@ queries on a hit, 304s, members' pages never shared, each reader's own CSRF toke
 
 import re
 import threading
+import time
 
 import pytest
 from django.test import Client
@@ -142,3 +143,40 @@ def test_sqlite_cache_is_atomic_and_expires(tmp_path):
     assert store.delete("x") and not store.has_key("x")
     other_process_view = SQLiteCache(str(tmp_path / "cache.sqlite3"), {})  # another connection, as another process has
     assert other_process_view.get("n") == 800
+
+
+def test_concurrent_misses_render_a_page_once(monkeypatch):
+    """After a vote every reader misses at once: one renders, the others wait for its result."""
+    from django.db import connection
+
+    from dailypapers.papers import views
+
+    make_paper(upvotes=2, day=timezone.localdate())
+    rendered = []
+    real_render = views.render
+
+    def slow_render(*args, **kwargs):
+        rendered.append(1)
+        time.sleep(0.3)
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(views, "render", slow_render)
+    Client().get("/about/ranking")  # warm up URL resolution and templates in this thread
+    rendered.clear()
+    statuses = []
+
+    def read():
+        try:
+            statuses.append(Client().get("/about/ranking").status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    from dailypapers.pagecache import bump_content_version
+
+    bump_content_version()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * 4 and len(rendered) == 1

@@ -47,6 +47,9 @@ CACHEABLE_PATH = re.compile(
 )
 NOT_CACHEABLE_PATH = re.compile(r"search|suggest|/submit|/upvote|^/api/v1/(?:me|collections|submissions)")
 MAX_CACHED_BYTES = 4 * 1024 * 1024
+# Single flight: the first miss renders, later ones wait up to RENDER_WAIT_SECONDS for its result.
+RENDER_LOCK_SECONDS = 10
+RENDER_WAIT_SECONDS = 2.0
 # Headers of a stored response that belong to it, not to one reader or to the cache layer.
 _SKIPPED_HEADERS = {"set-cookie", "vary", "cache-control", "etag", "last-modified", "expires", "content-length"}
 _ALLOWED_VARY = {"cookie", "accept-encoding", "hx-request", "hx-target"}
@@ -173,16 +176,37 @@ class PageCacheMiddleware:
             return response
         key = page_key(request, content_version())
         page = cache.get(key)
+        if page is None and not cache.add(f"{key}:rendering", 1, RENDER_LOCK_SECONDS):
+            page = self.wait_for(key)
         if page is None:
             request.page_cache_csrf = True
-            response = self.get_response(request)
-            if not storable(request, response):
-                substitute_token(request, response)
-                return response
-            headers = [(k, v) for k, v in response.items() if k.lower() not in _SKIPPED_HEADERS]
-            page = CachedPage(response.status_code, headers, response.content, int(time.time()))
-            cache.set(key, page, self.timeout)
+            try:
+                response = self.get_response(request)
+                if not storable(request, response):
+                    substitute_token(request, response)
+                    return response
+                headers = [(k, v) for k, v in response.items() if k.lower() not in _SKIPPED_HEADERS]
+                page = CachedPage(response.status_code, headers, response.content, int(time.time()))
+                cache.set(key, page, self.timeout)
+            finally:
+                cache.delete(f"{key}:rendering")
         return self.respond(request, page)
+
+    @staticmethod
+    def wait_for(key: str) -> CachedPage | None:
+        """Another request is rendering this page: wait for it rather than render it again. After a
+        vote every reader of a popular page misses at once; one renders, the rest get its result
+        (never an older version's page). None after RENDER_WAIT_SECONDS, or if the renderer's
+        response was not storable: then this request renders for itself."""
+        deadline = time.monotonic() + RENDER_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(0.005)
+            page = cache.get(key)
+            if page is not None:
+                return page
+            if not cache.has_key(f"{key}:rendering"):
+                return cache.get(key)
+        return None
 
     def respond(self, request, page: CachedPage):
         response = HttpResponse(page.body, status=page.status)
