@@ -145,3 +145,13 @@ def test_serve_defaults_the_mailed_base_url_to_what_it_serves(host, port, base, 
 
     assert default_base_url(host, port) == base
     assert is_local_host(host) is local
+
+
+def test_serve_runs_one_web_process_per_core_unless_told(monkeypatch):
+    from dailypapers.cli import default_web_workers
+
+    monkeypatch.delenv("DAILYPAPERS_WEB_WORKERS", raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    assert default_web_workers() == 3
+    monkeypatch.setenv("DAILYPAPERS_WEB_WORKERS", "5")
+    assert default_web_workers() == 5

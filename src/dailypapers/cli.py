@@ -86,12 +86,23 @@ def prepare_database(*, load_sample: bool = True, verbosity: int = 1) -> None:
         call_command("ingest", "sample")
 
 
+def default_web_workers() -> int:
+    """One web process per core: a request holds the GIL while it renders, so threads alone use one
+    core. The processes share the page cache (its own SQLite file, or Redis), so a vote seen by one is
+    seen by all."""
+    configured = os.environ.get("DAILYPAPERS_WEB_WORKERS")
+    if configured:
+        return max(1, int(configured))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, cores or 1)
+
+
 def serve(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="dailypapers serve", description="Serve the Daily Papers site.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("DAILYPAPERS_WEB_WORKERS", "1")),
-                        help="web server processes (default 1)")
+    parser.add_argument("--workers", type=int, default=default_web_workers(),
+                        help="web server processes (default: one per CPU core, or DAILYPAPERS_WEB_WORKERS)")
     parser.add_argument("--threads", type=int, default=int(os.environ.get("DAILYPAPERS_WEB_THREADS", "8")),
                         help="request threads per process (default 8)")
     parser.add_argument("--no-worker", action="store_true", help="do not start the background task worker")

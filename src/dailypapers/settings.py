@@ -96,6 +96,9 @@ MIDDLEWARE = [
     "dailypapers.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise (which serves its own precompressed files). Django's gzip pads each response
+    # (Heal The Breach) and CSRF tokens are masked per response, against BREACH.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -104,6 +107,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Last: a cache hit skips only the view; everything above still runs (CSRF cookie, headers).
+    "dailypapers.pagecache.PageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "dailypapers.urls"
@@ -120,6 +125,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dailypapers.papers.context_processors.site",
+                "dailypapers.pagecache.csrf_placeholder",
             ],
         },
     },
@@ -143,14 +149,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The cache is shared by every process of one site (web processes, the worker): pages, the content
+# version that invalidates them, trending rankings. Redis when DAILYPAPERS_REDIS_URL is set (needs the
+# `redis` package); else its own SQLite file in the data dir (dailypapers.sqlite_cache).
+DAILYPAPERS_REDIS_URL = os.environ.get("DAILYPAPERS_REDIS_URL", "")
 CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache"
-        if env_bool("DAILYPAPERS_SHARED_CACHE", False)
-        else "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "dailypapers_cache",
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": DAILYPAPERS_REDIS_URL}
+    if DAILYPAPERS_REDIS_URL
+    else {
+        "BACKEND": "dailypapers.sqlite_cache.SQLiteCache",
+        "LOCATION": str(DATA_DIR / "cache.sqlite3"),
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("DAILYPAPERS_CACHE_MAX_ENTRIES", "20000"))},
     }
 }
+# Anonymous pages, read APIs and feeds are served from the cache (dailypapers.pagecache), keyed by the
+# content version, which every vote, entry, comment and import bumps; the TTL only bounds what ages by
+# the clock alone (trending scores, which day is "today").
+DAILYPAPERS_PAGE_CACHE = env_bool("DAILYPAPERS_PAGE_CACHE", True)
+DAILYPAPERS_PAGE_CACHE_SECONDS = int(os.environ.get("DAILYPAPERS_PAGE_CACHE_SECONDS", "60"))
+# Cache-Control max-age of anonymous responses that carry no CSRF token (feeds, APIs): 0 makes shared
+# caches revalidate each time (a 304 when nothing changed), so no one sees a stale vote.
+DAILYPAPERS_PUBLIC_MAX_AGE = int(os.environ.get("DAILYPAPERS_PUBLIC_MAX_AGE", "0"))
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",

@@ -39,7 +39,8 @@ def all_checks():
 
 @pytest.fixture
 def bearer(member):
-    return {"Authorization": f"Bearer {ApiToken.issue(member, 'fuzz-all')[1]}"}
+    # identity: schemathesis' WSGI transport does not decode the gzip the site sends when asked.
+    return {"Authorization": f"Bearer {ApiToken.issue(member, 'fuzz-all')[1]}", "Accept-Encoding": "identity"}
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])

@@ -265,3 +265,23 @@ def test_ban_from_the_admin(paper, member, moderator):
     member.refresh_from_db()
     assert member.is_active and num_comments(paper) == 1
     assert list(ModerationAction.objects.order_by("created_at", "pk").values_list("kind", flat=True)) == ["ban", "unban"]
+
+
+def test_a_comment_shows_on_the_next_anonymous_request_of_a_cached_paper_page(client, db, django_user_model):
+    """The paper page is served from the page cache to anonymous readers; a comment, its edit and a
+    ban (a queryset update, no signal) each reach the next request."""
+    from dailypapers.community import services
+    from dailypapers.papers.models import Paper
+
+    paper = Paper.objects.create(id="2611.04242", title="Cached paper")
+    member = django_user_model.objects.create_user("writer", "writer@example.org", "pw-123456789")
+    moderator = django_user_model.objects.create_superuser("mod", "mod@example.org", "pw-123456789")
+    url = paper.get_absolute_url()
+    assert "first thoughts" not in client.get(url).content.decode()
+    client.get(url)  # now cached
+    comment = services.post_comment(member, paper, "first thoughts")
+    assert "first thoughts" in client.get(url).content.decode()
+    services.edit_comment(member, comment, "second thoughts")
+    assert "second thoughts" in client.get(url).content.decode()
+    services.set_banned(moderator, member, True)
+    assert "second thoughts" not in client.get(url).content.decode()

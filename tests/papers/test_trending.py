@@ -80,3 +80,37 @@ def test_withdrawn_papers_are_marked_and_kept_out_of_trending_and_digests(client
     assert client.get("/api/papers/2611.00001").json()["withdrawnAt"] is None
     native = client.get("/api/v1/papers/2611.00002").json()
     assert native["report_no"] == "LA-UR-26-1" and native["withdrawn_at"]
+
+
+@pytest.mark.django_db
+def test_ranked_ids_order_as_rank_does_without_score_zero():
+    ranker = TrendingRanker()
+    for i, votes in enumerate([3, 0, 9, 5, 0, 1]):
+        make_paper(upvotes=votes, day=NOW.date(), submitted_at=NOW - dt.timedelta(hours=i))
+    ranked = ranker.ranked_ids(DailyEntry.objects.all(), now=NOW)
+    full = [e for e in ranker.rank(DailyEntry.objects.all(), now=NOW) if e.paper.upvotes]
+    assert [pk for pk, _, _ in ranked] == [e.pk for e in full] and len(ranked) == 4
+    assert [score for _, score, _ in ranked] == pytest.approx([e.trending_score for e in full])
+
+
+@pytest.mark.django_db
+def test_trending_page_pages_and_ranks_once_per_change(client, member, django_assert_num_queries):
+    from django.utils import timezone
+
+    from dailypapers.papers.services import set_upvote
+
+    now = timezone.now()
+    papers = [make_paper(title=f"Trend {i:02d}", upvotes=60 - i, day=now.date(), submitted_at=now - dt.timedelta(hours=1)) for i in range(55)]
+    make_paper(title="No votes at all", upvotes=0, day=now.date(), submitted_at=now)
+    first = client.get("/papers/trending").content.decode()
+    assert "Trend 00" in first and "Trend 49" in first and "Trend 50" not in first and "No votes at all" not in first
+    assert "?page=2" in first
+    second = client.get("/papers/trending?page=2").content.decode()  # the ranking is cached: only the page's entries are read
+    assert "Trend 50" in second and "Trend 54" in second and "Trend 00" not in second and "No votes at all" not in second
+    with django_assert_num_queries(2):  # another URL, same content: the cached ranking, then the page's entries and authors
+        client.get("/papers/trending?page=2&utm=1")
+    set_upvote(member, papers[54], True)
+    with django_assert_num_queries(3):  # a vote: ranked again
+        page = client.get("/papers/trending?page=2").content.decode()
+    card = page[page.index(f'id="paper-{papers[54].pk.replace(".", "")}"'):page.index("Trend 54")]
+    assert 'data-testid="upvote-count">7<' in card  # 6 imported + the member's

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from dailypapers import markdown
 from dailypapers.community.models import MAX_COMMENT_CHARS, MAX_REPORT_REASON_CHARS, Comment, Mention, ModerationAction, Report
+from dailypapers.pagecache import bump_content_version
 from dailypapers.papers.models import Paper
 from dailypapers.papers.services import recount_member_upvotes
 from dailypapers.ratelimit import check_write_rate
@@ -61,6 +62,7 @@ def recount_comments(paper_ids) -> None:
     """Set ``num_comments`` of these papers from their visible comments."""
     visible = Comment.objects.visible().filter(paper=OuterRef("pk")).order_by().values("paper").annotate(n=Count("pk")).values("n")
     Paper.objects.filter(pk__in=list(paper_ids)).update(num_comments=Coalesce(Subquery(visible), 0))
+    bump_content_version()  # cached pages show threads and counts; a queryset update sends no signal
 
 
 def _record_mentions(comment: Comment, members) -> None:

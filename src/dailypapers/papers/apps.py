@@ -5,3 +5,13 @@ class PapersConfig(AppConfig):
     name = "dailypapers.papers"
     label = "papers"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from dailypapers import pagecache
+        from dailypapers.papers.signals import papers_bulk_loaded, papers_changed
+
+        # Everything the cached pages show lives in this room's models; imports that write in bulk
+        # (no per-row signals) send papers_changed / papers_bulk_loaded instead.
+        pagecache.invalidate_on_changes(*self.get_models())
+        papers_changed.connect(pagecache.bump_content_version, dispatch_uid="pagecache-papers-changed")
+        papers_bulk_loaded.connect(pagecache.bump_content_version, dispatch_uid="pagecache-papers-bulk-loaded")

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.http import urlencode
 
+from dailypapers.pagecache import bump_content_version, content_version
 from dailypapers.papers.models import DailyEntry, Paper, Upvote
 from dailypapers.papers.periods import Period
-from dailypapers.papers.ranking import rank_period_entries
+from dailypapers.papers.ranking import TrendingRanker, rank_period_entries
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,30 @@ def period_entries(period: Period, filters: EntryFilters = EntryFilters()) -> Qu
     return rank_period_entries(entries)
 
 
+def trending_ranking(filters: EntryFilters, ranker: TrendingRanker) -> list[tuple[int, float, float]]:
+    """The trending ranking (``TrendingRanker.ranked_ids``), computed once per content version and
+    minute and shared by every process: a vote re-ranks at once, the clock at most once a minute."""
+    now = timezone.now()
+    what = f"{filters!r}|{ranker!r}|{now:%Y-%m-%dT%H:%M}"
+    key = f"dailypapers:trending:{content_version()}:{hashlib.md5(what.encode(), usedforsecurity=False).hexdigest()}"
+    ranking = cache.get(key)
+    if ranking is None:
+        ranking = ranker.ranked_ids(filters.apply(DailyEntry.objects.all()), now=now)
+        cache.set(key, ranking, 120)
+    return ranking
+
+
+def trending_entries(ranked: list[tuple[int, float, float]]) -> list[DailyEntry]:
+    """The entries of a slice of ``trending_ranking``, in its order, with ``trending_score`` and ``age_hours``."""
+    by_id = DailyEntry.objects.for_listing().in_bulk([pk for pk, _, _ in ranked])
+    entries = []
+    for pk, score, age_hours in ranked:
+        if (entry := by_id.get(pk)) is not None:
+            entry.trending_score, entry.age_hours = score, age_hours
+            entries.append(entry)
+    return entries
+
+
 def latest_day_with_entries():
     return DailyEntry.objects.order_by("-date").values_list("date", flat=True).first()
 
@@ -103,6 +131,7 @@ def recount_member_upvotes(paper_ids) -> None:
     counted = Upvote.objects.filter(paper=OuterRef("pk"), user__is_active=True).order_by().values("paper").annotate(n=Count("pk")).values("n")
     with transaction.atomic():
         Paper.objects.filter(pk__in=list(paper_ids)).update(member_upvotes=Coalesce(Subquery(counted), 0))
+        bump_content_version()  # a queryset update sends no signal the page cache hears
 
 
 def voted_paper_ids(user, paper_ids) -> set[str]:

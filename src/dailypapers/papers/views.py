@@ -21,6 +21,8 @@ from dailypapers.papers.services import (
     latest_day_with_entries,
     period_entries,
     set_upvote,
+    trending_entries,
+    trending_ranking,
     voted_paper_ids,
 )
 from dailypapers.ratelimit import RateLimited, check_write_rate, too_many_requests
@@ -97,15 +99,20 @@ def date_picker(request):
 
 @require_GET
 def trending(request):
+    """Ranked once per change (``trending_ranking``); a page of it is one listing query."""
     filters = EntryFilters.from_query(request.GET)
     ranker = TrendingRanker.from_settings()
-    entries = filters.apply(DailyEntry.objects.for_listing())
-    ranked = ranker.rank(entries)[:50]
-    return render(
-        request,
-        "papers/trending.html",
-        {"entries": _with_votes(request, ranked), "ranker": ranker, "filters": filters, "today": timezone.localdate()},
-    )
+    page = Paginator(trending_ranking(filters, ranker), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "entries": _with_votes(request, trending_entries(page.object_list)),
+        "page": page,
+        "ranker": ranker,
+        "filters": filters,
+        "today": timezone.localdate(),
+        "previous_url": f"?{filters.as_query(page=page.previous_page_number())}" if page.has_previous() else "",
+        "next_url": f"?{filters.as_query(page=page.next_page_number())}" if page.has_next() else "",
+    }
+    return render(request, "papers/trending.html", context)
 
 
 @require_GET
