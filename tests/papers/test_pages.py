@@ -179,3 +179,27 @@ def test_long_periods_are_paged_and_load_more_in_place(client):
     # Out-of-range or junk page numbers fall back to a valid page instead of failing.
     assert client.get("/papers/month/2026-11?page=999").status_code == 200
     assert client.get("/papers/month/2026-11?page=abc").status_code == 200
+
+
+def test_a_card_that_cannot_render_is_left_out_and_logged_not_a_500(client, caplog):
+    """One bad record (here an organization slug no URL accepts, written past validation) used to
+    turn `/`, trending and every page listing it into a 500."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from dailypapers.papers.models import DailyEntry, Organization, Paper
+
+    now = timezone.now()
+    bad_org = Organization.objects.create(slug="fine", name="Broken Lab")
+    Organization.objects.filter(pk=bad_org.pk).update(slug="not a slug")
+    broken = Paper.objects.create(id="2611.09001", title="Broken card", organization=bad_org, imported_upvotes=3)
+    fine = Paper.objects.create(id="2611.09002", title="Fine card", imported_upvotes=2)
+    for paper in (broken, fine):
+        DailyEntry.objects.create(paper=paper, date=now.date(), submitted_at=now - dt.timedelta(hours=1))
+    for url in ("/", "/papers/trending"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert "Fine card" in html and "Broken card" not in html
+    assert any("2611.09001" in r.getMessage() for r in caplog.records)
