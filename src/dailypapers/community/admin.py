@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 
 from dailypapers.community import services
 from dailypapers.community.models import Comment, Mention, ModerationAction, Report
+from dailypapers.papers.admin import ReadOnlyAdmin
 
 
 def _ban_authors(modeladmin, request, comments) -> None:
@@ -87,20 +88,11 @@ class ReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModerationAction)
-class ModerationActionAdmin(admin.ModelAdmin):
+class ModerationActionAdmin(ReadOnlyAdmin):
     """The audit log: read-only."""
 
     list_display = ["created_at", "moderator", "kind", "comment", "member", "note"]
     list_filter = ["kind"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Mention)

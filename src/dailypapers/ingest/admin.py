@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from dailypapers.ingest.models import DeferredIndex, HarvestState, IngestRun, QuarantinedRecord
+from dailypapers.papers.admin import ReadOnlyAdmin
 
 
 @admin.register(IngestRun)
@@ -24,16 +25,7 @@ class HarvestStateAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeferredIndex)
-class DeferredIndexAdmin(admin.ModelAdmin):
+class DeferredIndexAdmin(ReadOnlyAdmin):
     """Read-only: rows come and go with bulk imports (see ingest.bulkload)."""
 
     list_display = ["name", "table", "deferred_at", "pid"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

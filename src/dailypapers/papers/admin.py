@@ -3,6 +3,19 @@ from django.contrib import admin
 from dailypapers.papers.models import Author, Authorship, DailyEntry, Organization, Paper, Upvote
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """An admin page that shows rows and never writes them (audit logs, bookkeeping tables)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class AuthorshipInline(admin.TabularInline):
     model = Authorship
     raw_id_fields = ["author"]
