@@ -111,7 +111,7 @@ class ArxivRequestSlot(models.Model):
 
         With ``max_wait``, a slot further away than that is not reserved: returns None and changes nothing.
         """
-        for _ in range(2):  # the row is created on first use (and again after a test flushes the table)
+        for _ in range(3):  # the row is created on first use (and again after a test flushes the table)
             now = time.time()
             with transaction.atomic():
                 row = cls.objects.filter(pk=1)
@@ -121,7 +121,9 @@ class ArxivRequestSlot(models.Model):
                     next_at = cls.objects.values_list("next_at", flat=True).get(pk=1)
                     return next_at - delay
             if cls.objects.filter(pk=1).exists():
-                return None  # the row is there: the slot was further than max_wait
+                if max_wait is not None:
+                    return None  # the row is there: the slot was further than max_wait
+                continue  # another process created the row since our UPDATE: reserve again
             try:
                 with transaction.atomic():
                     cls.objects.create(pk=1, next_at=0.0)
