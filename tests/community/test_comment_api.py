@@ -15,11 +15,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def paper():
-    return Paper.objects.create(id="2401.00001", title="Attention again", abstract="We attend.")
-
-
-@pytest.fixture
 def token(member):
     return ApiToken.issue(member, "bot")[1]
 

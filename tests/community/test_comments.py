@@ -14,11 +14,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def paper():
-    return Paper.objects.create(id="2401.00001", title="Attention again", abstract="We attend.")
-
-
-@pytest.fixture
 def bob(django_user_model):
     return django_user_model.objects.create_user(username="bob", email="bob@example.org", password="correct-horse-9")
 

@@ -22,6 +22,11 @@ def snapshot(fast: bool, records) -> list:
     pipe = IngestPipeline("arxiv-snapshot", batch_size=7)
     pipe._fast_sql = fast
     pipe.run(SourceItem(location=str(i), data=snapshot_to_import(r)) for i, r in enumerate(records))
+    return stored_rows()
+
+
+def stored_rows() -> list:
+    """Every paper row (but its timestamps) and authorship as stored: what both write paths must agree on."""
     papers = list(Paper.objects.order_by("pk").values())
     for p in papers:
         del p["created_at"], p["modified_at"]

@@ -20,6 +20,7 @@ from dailypapers.ingest.sources.arxiv_oai import record_to_item
 from dailypapers.ingest.sources.snapshot import snapshot_items
 from dailypapers.papers.models import Author, Authorship, Paper
 from tests.ingest.fixture_server import arxiv_record
+from tests.ingest.test_fast_write_path import stored_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -239,15 +240,11 @@ def _scenario_rows(tmp_path, fast: bool) -> list:
     import_snapshot_lines(tmp_path, fast, line, snapshot_line("0704.0002"))
     ingest([arxiv_format("0704.0716", "Limit distributions and scaling functions", created="2008-11-14"),
             arxiv_format("1102.0549", "Paper two", created="2011-02-02", authors=_browse_db_authors("1102.0549"))], fast)  # fmt: skip
-    papers = list(Paper.objects.order_by("pk").values())
-    for p in papers:
-        del p["created_at"], p["modified_at"]
-    authorships = list(Authorship.objects.order_by("paper_id", "position").values_list("paper_id", "position", "name", "author__name"))
-    return [papers, authorships]
+    return stored_rows()
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the executemany path is SQLite's")
 def test_fast_path_and_orm_path_store_the_same_rows(tmp_path):
     fast_rows = _scenario_rows(tmp_path, True)
     assert fast_rows == _scenario_rows(tmp_path, False)
-    assert len(fast_rows[0]) == 9 and all(name for _, _, name, _ in fast_rows[1])
+    assert len(fast_rows[0]) == 9 and all(name for _, _, _, name in fast_rows[1])  # (paper, author, position, name)
