@@ -228,6 +228,10 @@ STORAGES = {
 }
 # Serve straight from the app dirs too, so `serve` works before/without collectstatic.
 WHITENOISE_USE_FINDERS = True
+# Members' uploads (avatars) go through default_storage: files here in the private data dir by
+# default, served by the app itself (accounts.views.avatar) with the type they were validated as.
+MEDIA_ROOT = Path(os.environ.get("DAILYPAPERS_MEDIA_ROOT") or DATA_DIR / "media").resolve()
+MEDIA_URL = "/media/"
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -263,6 +267,8 @@ DAILYPAPERS_TRENDING_AGE_OFFSET_HOURS = float(os.environ.get("DAILYPAPERS_TRENDI
 DAILYPAPERS_TRENDING_WINDOW_DAYS = int(os.environ.get("DAILYPAPERS_TRENDING_WINDOW_DAYS", "14"))
 # Member writes (upvotes, submissions): at most this many per minute per member.
 DAILYPAPERS_WRITE_RATE_PER_MINUTE = int(os.environ.get("DAILYPAPERS_WRITE_RATE_PER_MINUTE", "60"))
+# Author claims and profile edits: at most this many per minute per member.
+DAILYPAPERS_CLAIM_RATE_PER_MINUTE = int(os.environ.get("DAILYPAPERS_CLAIM_RATE_PER_MINUTE", "10"))
 # Collections: at most this many per member, and this many papers in one collection.
 DAILYPAPERS_MAX_COLLECTIONS = int(os.environ.get("DAILYPAPERS_MAX_COLLECTIONS", "100"))
 DAILYPAPERS_MAX_COLLECTION_ITEMS = int(os.environ.get("DAILYPAPERS_MAX_COLLECTION_ITEMS", "1000"))

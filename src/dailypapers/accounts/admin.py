@@ -1,7 +1,8 @@
 from django.contrib import admin, messages
 
+from dailypapers.accounts import claims
 from dailypapers.accounts.login import admin_login
-from dailypapers.accounts.models import ApiToken
+from dailypapers.accounts.models import ApiToken, AuthorClaim, Profile
 
 admin.site.login = admin_login  # the admin signs in through the site's rate-limited login
 
@@ -33,3 +34,51 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         for token in queryset.active():
             token.revoke()
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "website", "upvotes_public", "updated_at"]
+    search_fields = ["user__username", "website"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["avatar_name", "avatar_content_type", "updated_at"]
+
+
+@admin.register(AuthorClaim)
+class AuthorClaimAdmin(admin.ModelAdmin):
+    """Claims are decided with the actions (``claims.decide``: status, who, when and the author
+    link together); the form edits only the note."""
+
+    list_display = ["created_at", "user", "name", "position_shown", "paper", "status", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    search_fields = ["user__username", "name", "paper__id", "paper__title"]
+    list_select_related = ["user", "paper", "decided_by"]
+    readonly_fields = ["user", "paper", "position", "author", "name", "status", "created_at", "decided_at", "decided_by"]
+    fields = ["user", "paper", "position", "author", "name", "status", "created_at", "decided_by", "decided_at", "note"]
+    actions = ["approve", "reject"]
+
+    def has_add_permission(self, request):
+        return False  # members make claims on paper pages
+
+    @admin.display(description="author #")
+    def position_shown(self, claim):
+        return claim.position + 1
+
+    def _decide(self, request, queryset, approved: bool) -> None:
+        done = 0
+        for claim in queryset:
+            try:
+                claims.decide(claim, approved=approved, by=request.user)
+                done += 1
+            except claims.ClaimError as exc:
+                self.message_user(request, f"{claim}: {exc}", messages.WARNING)
+        if done:
+            self.message_user(request, f"{'Approved' if approved else 'Rejected'} {done} claim{'s' if done != 1 else ''}.", messages.SUCCESS)
+
+    @admin.action(description="Approve selected claims (link the author to the member)")
+    def approve(self, request, queryset):
+        self._decide(request, queryset, True)
+
+    @admin.action(description="Reject selected claims")
+    def reject(self, request, queryset):
+        self._decide(request, queryset, False)

@@ -13,7 +13,6 @@ import time
 import unicodedata
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.utils import timezone
 
@@ -45,9 +44,6 @@ EARLIEST_DATE = dt.date(1980, 1, 1)
 QUARANTINE_EXCERPT_CHARS = 2_000
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])  # as _CONTROL_CHARS
-# A URL's host: a DNS name (letters, digits, "-", "_", dots) or an IP address (v6 in brackets, which
-# urlsplit has already checked); anything else in the netloc is an attempt to smuggle markup.
-_URL_HOST = re.compile(r"[A-Za-z0-9_\-.]+|\[[0-9A-Fa-f:.]+\]")
 
 
 def clean_text(value: Any, field_name: str, max_chars: int, *, single_line: bool = False) -> str:
@@ -113,22 +109,9 @@ def _latest_allowed_date(_cache=[0.0, None]) -> dt.datetime:  # noqa: B006 - the
 def parse_url(value: Any, field_name: str) -> str:
     """An http(s) URL with a host, as ``urlsplit`` parses it; what it rejects is rejected."""
     text = clean_text(value, field_name, 500, single_line=True)
-    if text and not _is_http_url(text):
+    if text and not identifiers.is_http_url(text):
         raise RecordRejected(f"bad {field_name}: {text[:80]!r} is not an http(s) URL")
     return text
-
-
-def _is_http_url(text: str) -> bool:
-    if any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in text):
-        return False
-    try:
-        parts = urlsplit(text)
-        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number in range
-    except ValueError:
-        return False
-    host = parts.netloc.rpartition("@")[2]  # without user:password@
-    host = host[: host.index("]") + 1] if host.startswith("[") else host.partition(":")[0]  # without :port
-    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and bool(_URL_HOST.fullmatch(host))
 
 
 def parse_authors(value: Any) -> tuple[str, ...]:

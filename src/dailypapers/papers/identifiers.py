@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
+from urllib.parse import urlsplit
 
 # --------------------------------------------------------------------------------------------
 # Paper ids
@@ -170,6 +172,28 @@ _ORGANIZATION_SLUG = re.compile(ORGANIZATION_SLUG_PATTERN)
 
 def is_organization_slug(text: str) -> bool:
     return bool(_ORGANIZATION_SLUG.fullmatch(text))
+
+
+# --------------------------------------------------------------------------------------------
+# Outside links (a paper's code and project pages, a member's website): http(s) with a real host.
+
+# A URL's host: a DNS name (letters, digits, "-", "_", dots) or an IP address (v6 in brackets, which
+# urlsplit has already checked); anything else in the netloc is an attempt to smuggle markup.
+_URL_HOST = re.compile(r"[A-Za-z0-9_\-.]+|\[[0-9A-Fa-f:.]+\]")
+
+
+def is_http_url(text: str) -> bool:
+    """An http(s) URL with a host, as ``urlsplit`` parses it; no spaces or control characters."""
+    if any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in text):
+        return False
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number in range
+    except ValueError:
+        return False
+    host = parts.netloc.rpartition("@")[2]  # without user:password@
+    host = host[: host.index("]") + 1] if host.startswith("[") else host.partition(":")[0]  # without :port
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and bool(_URL_HOST.fullmatch(host))
 
 
 # --------------------------------------------------------------------------------------------
