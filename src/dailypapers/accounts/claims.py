@@ -34,10 +34,14 @@ class ClaimError(ValueError):
     """A claim or decision that cannot be made; the message is for the member or admin."""
 
 
+class NoSuchAuthor(ClaimError):
+    """The paper has no author at that position."""
+
+
 def slot(paper: Paper, position: int) -> Authorship:
     authorship = Authorship.objects.select_related("author").filter(paper=paper, position=position).first()
     if authorship is None:
-        raise ClaimError("This paper has no author at that position.")
+        raise NoSuchAuthor("This paper has no author at that position.")
     return authorship
 
 

@@ -160,6 +160,8 @@ def claim_author(request, paper_id: str, position: str):
     error = None
     try:
         claim = claims.claim_authorship(request.user, claims.slot(paper, position))
+    except claims.NoSuchAuthor as exc:
+        raise Http404(str(exc)) from None
     except RateLimited as exc:
         return too_many_requests(exc)
     except claims.ClaimError as exc:

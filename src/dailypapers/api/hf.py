@@ -20,7 +20,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from dailypapers import markdown as md
-from dailypapers.accounts.models import ApiToken
+from dailypapers.accounts import claims
+from dailypapers.accounts.models import ApiToken, AuthorClaim
+from dailypapers.accounts.profiles import avatar_path
 from dailypapers.community import services as community
 from dailypapers.community.models import Comment
 from dailypapers.papers.models import DailyEntry, Paper, ordered_authorships
@@ -56,7 +58,7 @@ def user_payload(user) -> dict | None:
         "_id": str(user.pk),
         "user": user.username,
         "fullname": user.get_full_name() or user.username,
-        "avatarUrl": "",
+        "avatarUrl": avatar_path(user.username),
         "type": "user",
         "isPro": False,
     }
@@ -73,7 +75,8 @@ def authors_payload(paper: Paper) -> list[dict]:
     for authorship in paper.authorships.all():
         author = authorship.author
         item = {"_id": str(author.pk), "name": authorship.shown_name, "hidden": False}
-        if author.user_id:
+        # An approved claim links the identity (accounts.claims); a banned member's link is not shown.
+        if author.user_id and author.user.is_active:
             item["status"] = "claimed_verified"
             item["user"] = user_payload(author.user)
         authors.append(item)
@@ -356,6 +359,50 @@ def paper_comment(request, paper_id: str):
 @csrf_exempt  # as paper_comment
 def paper_comment_reply(request, paper_id: str, comment_id: str):
     return _post_comment(request, paper_id, comment_id)
+
+
+def _json_body(request) -> dict | None:
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+@csrf_exempt  # a Bearer-token API, as paper_comment
+def claim_paper_author(request):
+    """``POST /api/settings/papers/claim`` ``{"paperId", "claimAuthorId", "targetUserId"?}``, as the
+    Hub's: the token's member claims the author whose ``_id`` (in the paper's ``authors``) is
+    ``claimAuthorId``. ``targetUserId``, when given, must be the token's member (its ``_id`` or
+    username): nobody claims for someone else. Answers ``{"paperId", "claimAuthorId", "status"}``
+    with ``status`` "pending" (an admin decides) or "claimed_verified" (approved at once)."""
+    if request.method != "POST":
+        return hf_error(405, "Method not allowed")
+    user = bearer_user(request)
+    if user is None:
+        return hf_error(401, "Invalid credentials in Authorization header")
+    body = _json_body(request)
+    if body is None:
+        return hf_error(400, "Invalid JSON body")
+    paper_id, author_id, target = body.get("paperId"), body.get("claimAuthorId"), body.get("targetUserId")
+    if not isinstance(paper_id, str) or not isinstance(author_id, str) or not author_id.isdigit() or len(author_id) > 18:
+        return hf_error(400, 'Expected a JSON body {"paperId": "...", "claimAuthorId": "..."}')
+    if target is not None and str(target) not in {str(user.pk), user.username}:
+        return hf_error(403, "You can only claim authorship for yourself")
+    paper = Paper.objects.filter(pk=paper_id[:100]).first()
+    if paper is None:
+        return hf_error(404, "Paper not found")
+    authorship = paper.authorships.select_related("author").filter(author_id=int(author_id)).order_by("position").first()
+    if authorship is None:
+        return hf_error(404, "Author not found on this paper")
+    try:
+        claim = claims.claim_authorship(user, authorship)
+    except RateLimited as exc:
+        return too_many_requests(exc, hf_error(429, str(exc)))
+    except claims.ClaimError as exc:
+        return hf_error(409, str(exc))
+    status = "claimed_verified" if claim.status == AuthorClaim.Status.APPROVED else claim.status
+    return JsonResponse({"paperId": paper.id, "claimAuthorId": author_id, "status": status})
 
 
 @csrf_exempt  # it only ever answers 404; without this a POST to an unknown URL would get the CSRF page

@@ -19,6 +19,7 @@ from ninja import NinjaAPI, Path, Query, Router, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
+from dailypapers.accounts import claims
 from dailypapers.accounts.models import ApiToken
 from dailypapers.api import converters  # noqa: F401  (registers "paperid")
 from dailypapers.api import schemas as s
@@ -77,8 +78,8 @@ def write_allowed(request) -> None:
     check_write_rate(request.user.pk)  # the same bucket as the web pages' writes (one documented limit)
 
 
-def get_paper(paper_id: str) -> Paper:
-    paper = Paper.objects.select_related("organization").with_authors().filter(pk=paper_id).first()
+def get_paper(paper_id: str, *, with_users: bool = False) -> Paper:
+    paper = Paper.objects.select_related("organization").with_authors(with_users=with_users).filter(pk=paper_id).first()
     if paper is None:
         raise Http404(f"No paper with id {paper_id[:100]!r}")
     return paper
@@ -160,9 +161,33 @@ def post_comment(request, paper_id: str, body: s.CommentIn):
     return Status(201, s.comment_out(comment))
 
 
-@papers.get("/papers/{paperid:paper_id}", response={200: s.PaperOut, **ERRORS}, summary="One paper")
+@papers.get("/papers/{paperid:paper_id}", response={200: s.PaperDetailOut, **ERRORS}, summary="One paper")
 def paper_detail(request, paper_id: str):
-    return s.paper_out(get_paper(paper_id))
+    """With ``author_details``: each author's claim status and the member who claimed them."""
+    paper = get_paper(paper_id, with_users=True)
+    return {**s.paper_out(paper), "author_details": s.author_details_out(paper)}
+
+
+@papers.post(
+    "/papers/{paperid:paper_id}/authors/{position}/claim",
+    auth=TokenAuth(),
+    response={201: s.ClaimOut, **WRITE_ERRORS},
+    summary="Claim an author of a paper",
+    tags=["members"],
+)
+def claim_author(request, paper_id: str, position: int = Path(..., ge=0, le=99_999)):
+    """The token's member says they are the author at ``position`` (0-based, as in
+    ``author_details``). An admin approves (``status`` "pending"); a claim on an author identity
+    already linked to the member is approved at once. 409 when the author or the paper is already
+    claimed by this member or another; rate-limited per member (429)."""
+    paper = get_paper(paper_id)
+    try:
+        claim = claims.claim_authorship(request.auth, claims.slot(paper, position))
+    except claims.NoSuchAuthor as exc:
+        raise Http404(str(exc)) from None
+    except claims.ClaimError as exc:
+        raise HttpError(409, str(exc)) from None
+    return Status(201, s.claim_out(claim))
 
 
 # --------------------------------------------------------------------------------------------

@@ -57,6 +57,27 @@ class PaperOut(Schema):
     submitted_by: str | None
 
 
+class AuthorOut(Schema):
+    position: int = Field(description="0-based place in the byline")
+    name: str = Field(description="The name as this paper writes it")
+    author_id: int = Field(description="The author identity (one per name across papers)")
+    status: str | None = Field(description='"claimed_verified" when a member\'s claim on this author was approved, else null')
+    user: str | None = Field(description="Username of the member who claimed this author, if any")
+
+
+class PaperDetailOut(PaperOut):
+    author_details: list[AuthorOut] = Field(description="The byline with each author's claim status")
+
+
+class ClaimOut(Schema):
+    id: int
+    paper_id: str
+    position: int
+    name: str
+    status: str = Field(description="pending, approved or rejected")
+    created_at: dt.datetime
+
+
 class PaperPage(Schema):
     count: int
     limit: int
@@ -251,6 +272,23 @@ def paper_out(paper: Paper, entry: DailyEntry | None = None) -> dict:
         "submitted_at": entry.submitted_at if entry else None,
         "submitted_by": entry.submitted_by.username if entry and entry.submitted_by_id else None,
     }
+
+
+def author_details_out(paper: Paper) -> list[dict]:
+    """The byline with claims; needs the authorships prefetched with their users (``with_users``)."""
+    details = []
+    for a in paper.authorships.all():
+        claimed = a.author.user if a.author.user_id and a.author.user.is_active else None
+        details.append({
+            "position": a.position, "name": a.shown_name, "author_id": a.author_id,
+            "status": "claimed_verified" if claimed else None, "user": claimed.username if claimed else None,
+        })
+    return details
+
+
+def claim_out(claim) -> dict:
+    return {"id": claim.pk, "paper_id": claim.paper_id, "position": claim.position, "name": claim.name,
+            "status": claim.status, "created_at": claim.created_at}
 
 
 def entry_out(entry: DailyEntry) -> dict:

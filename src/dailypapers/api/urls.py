@@ -29,6 +29,7 @@ urlpatterns = [
     re_path(rf"^api/papers/{PAPER_ID}/comment$", hf.paper_comment, name="hf_paper_comment"),
     re_path(rf"^api/papers/{PAPER_ID}/comment/(?P<comment_id>[0-9]+)/reply$", hf.paper_comment_reply, name="hf_paper_comment_reply"),
     re_path(rf"^papers/{PAPER_ID}\.md$", hf.paper_md, name="paper_markdown"),
+    path("api/settings/papers/claim", hf.claim_paper_author, name="hf_claim_paper_author"),
     path("api/v1/", api.urls),
 ]
 for kind, prefix in feed_prefixes.items():
