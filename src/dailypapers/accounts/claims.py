@@ -66,7 +66,7 @@ def claim_authorship(user, authorship: Authorship) -> AuthorClaim:
     except IntegrityError:  # a concurrent claim won the race for the slot or the paper
         raise ClaimError("This author has just been claimed.") from None
     if author.user_id == user.pk:
-        decide(claim, approved=True, by=None, note=AUTOMATIC_NOTE)
+        claim = decide(claim, approved=True, by=None, note=AUTOMATIC_NOTE)
     return claim
 
 
