@@ -58,7 +58,7 @@ def validated_avatar(data: bytes) -> tuple[bytes, str]:
         cleaned, content_type = _check_webp(data), "image/webp"
     else:
         raise AvatarRejected("Upload a PNG, JPEG or WebP picture (SVG and other formats are not accepted).")
-    if _MARKUP.search(cleaned):
+    if _MARKUP.search(data):  # the upload as sent: a polyglot is refused, not cleaned
         raise AvatarRejected("The picture contains markup; upload a plain image.")
     return cleaned, content_type
 
