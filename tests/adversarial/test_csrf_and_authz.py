@@ -49,7 +49,7 @@ def test_every_route_becomes_a_concrete_url(routes):
         resolve(route.url)  # a URL built from a pattern must reach some view (an earlier one may win)
 
 
-HF_TOKEN_WRITES = {"hf_paper_comment", "hf_paper_comment_reply"}
+HF_TOKEN_WRITES = {"hf_paper_comment", "hf_paper_comment_reply", "hf_claim_paper_author"}
 
 
 def test_forged_writes_from_a_member_session_never_succeed(routes, browser_session, samples):
@@ -120,7 +120,7 @@ def example_body(document, operation) -> dict | None:
     return body
 
 
-PUBLIC_PATH_PARAMS = {"paper_id", "slug", "date", "week", "month"}
+PUBLIC_PATH_PARAMS = {"paper_id", "slug", "date", "week", "month", "position"}
 MEMBER_OWNED_PATH_PARAMS = {"collection_id"}
 
 

@@ -113,6 +113,7 @@ def surfaces(today, paper_ids, org_slugs):
         yield f"/papers/{pid}"
     for slug in org_slugs:
         yield f"/organizations/{slug}"
+    yield "/u/ada"  # the member's profile: public collections named with the payloads
 
 
 def test_html_pages_render_payloads_inert(poisoned, client):
