@@ -151,6 +151,27 @@ def test_paper_info_and_its_404(hf, catalog):
     assert caught.value.response.json() == {"error": "Paper not found"}
 
 
+def test_the_client_reads_claim_status_and_user_of_authors(hf, catalog, django_user_model):
+    """A claim approved through accounts.claims shows in ``PaperAuthor.status`` and ``.user``."""
+    from dailypapers.accounts import claims
+    from dailypapers.papers.models import Authorship
+
+    grace = django_user_model.objects.create_user(username="grace", first_name="Grace", last_name="Hopper", password="correct-horse-9")
+    admin = django_user_model.objects.create_superuser(username="root", password="correct-horse-9")
+    before = hf.paper_info("1706.03762")
+    assert all(a.status is None and a.user is None for a in before.authors)
+    claim = claims.claim_authorship(grace, Authorship.objects.select_related("author").get(paper_id="1706.03762", position=1))
+    assert hf.paper_info("1706.03762").authors[1].status is None  # pending: nothing to report yet
+    claims.approve(claim, by=admin)
+    authors = hf.paper_info("1706.03762").authors
+    assert authors[1].name == "Noam Shazeer" and authors[1].status == "claimed_verified"
+    assert isinstance(authors[1].user, User) and authors[1].user.username == "grace" and authors[1].user.fullname == "Grace Hopper"
+    assert authors[1].user.avatar_url == "/u/grace/avatar"
+    assert [a.status for a in authors if a is not authors[1]] == [None] * (len(authors) - 1)
+    daily = next(p for p in hf.list_daily_papers(date=catalog.isoformat()) if p.id == "1706.03762")
+    assert daily.authors[1].user.username == "grace"
+
+
 def test_read_paper_returns_the_page_as_markdown(hf, catalog, live_server):
     text = hf.read_paper("2106.09685")
     assert text.startswith("# LoRA: Low-Rank Adaptation of Large Language Models\n")
