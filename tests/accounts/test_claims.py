@@ -75,6 +75,26 @@ def test_a_claim_on_an_identity_already_linked_to_the_member_is_approved_at_once
     assert other_author.status == "approved"
 
 
+def test_approval_links_the_claimed_identity_even_after_the_byline_moved(papers, member, admin_user):
+    claim = claims.claim_authorship(member, slot(papers[0], 0))  # Ada, first
+    # A re-import rewrites the byline: Babbage first, Ada second.
+    Authorship.objects.filter(paper=papers[0]).delete()
+    for position, name in enumerate(["Charles Babbage", "Ada Lovelace"]):
+        Authorship.objects.create(paper=papers[0], author=Author.objects.get(name=name), position=position, name=name)
+    claims.approve(claim, by=admin_user)
+    assert Author.objects.get(name="Ada Lovelace").user == member
+    assert Author.objects.get(name="Charles Babbage").user is None
+
+
+def test_a_claim_whose_author_left_the_byline_cannot_be_approved(papers, member, admin_user):
+    claim = claims.claim_authorship(member, slot(papers[0], 0))
+    Authorship.objects.filter(paper=papers[0], position=0).delete()
+    with pytest.raises(claims.ClaimError, match="no longer has the claimed author"):
+        claims.approve(claim, by=admin_user)
+    claims.reject(claim, by=admin_user)
+    assert AuthorClaim.objects.get(pk=claim.pk).status == "rejected"
+
+
 def test_nobody_decides_their_own_claim(papers, admin_user):
     claim = claims.claim_authorship(admin_user, slot(papers[0], 0))
     with pytest.raises(claims.ClaimError, match="another admin"):

@@ -73,20 +73,20 @@ def claim_authorship(user, authorship: Authorship) -> AuthorClaim:
 def decide(claim: AuthorClaim, approved: bool, by, note: str = "") -> AuthorClaim:
     """The one place a claim's decision takes effect: its status, who and when, and the author link.
 
-    ``by`` is the deciding admin (None for the automatic rule). Approving links the slot's current
-    author identity to the claimant; rejecting an approved claim unlinks it again. An admin never
-    decides their own claim."""
+    ``by`` is the deciding admin (None for the automatic rule). Approving links the author identity
+    the member claimed (``claim.author``, the one the admin sees, even if a re-import has since
+    moved it in the byline) to the claimant; rejecting an approved claim unlinks it again. An admin
+    never decides their own claim."""
     if by is not None and by.pk == claim.user_id:
         raise ClaimError("A claim is decided by another admin, not by the member who made it.")
     status = AuthorClaim.Status.APPROVED if approved else AuthorClaim.Status.REJECTED
     with transaction.atomic():
-        claim = AuthorClaim.objects.select_for_update().get(pk=claim.pk)
+        claim = AuthorClaim.objects.select_for_update().select_related("author").get(pk=claim.pk)
         was_approved = claim.status == AuthorClaim.Status.APPROVED
-        authorship = Authorship.objects.select_related("author").filter(paper_id=claim.paper_id, position=claim.position).first()
-        author = authorship.author if authorship else claim.author
+        author = claim.author
         if approved:
-            if author is None:
-                raise ClaimError("The paper no longer has an author at that position.")
+            if author is None or not Authorship.objects.filter(paper_id=claim.paper_id, author=author).exists():
+                raise ClaimError("The paper's byline no longer has the claimed author; reject the claim.")
             if author.user_id and author.user_id != claim.user_id:
                 raise ClaimError(f"This author identity is linked to another member ({author.user}); unlink it first.")
             if author.user_id != claim.user_id:
@@ -96,12 +96,11 @@ def decide(claim: AuthorClaim, approved: bool, by, note: str = "") -> AuthorClai
             author.user_id = None
             author.save(update_fields=["user"])
         claim.status = status
-        claim.author = author
         claim.decided_at = timezone.now()
         claim.decided_by = by
         if note:
             claim.note = note[:2000]
-        claim.save(update_fields=["status", "author", "decided_at", "decided_by", "note"])
+        claim.save(update_fields=["status", "decided_at", "decided_by", "note"])
     # notify: tell claim.user that their claim on claim.paper was approved or rejected (and why: claim.note)
     return claim
 
