@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from dailypapers import markdown
 from dailypapers.community.models import MAX_COMMENT_CHARS, MAX_REPORT_REASON_CHARS, Comment, Mention, ModerationAction, Report
+from dailypapers.community.notifications import notify_about_comment
 from dailypapers.pagecache import bump_content_version
 from dailypapers.papers.models import Paper
 from dailypapers.papers.services import recount_member_upvotes
@@ -82,6 +83,7 @@ def post_comment(user, paper: Paper, source: str, parent: Comment | None = None)
         comment = Comment.objects.create(paper=paper, author=user, parent=parent, source=source, html=html)
         _record_mentions(comment, members)
         recount_comments([paper.pk])
+        notify_about_comment(comment)
     return comment
 
 
@@ -106,6 +108,7 @@ def edit_comment(user, comment: Comment, source: str) -> Comment:
     with transaction.atomic():
         comment.save(update_fields=["source", "html", "edited_at"])
         _record_mentions(comment, members)
+        notify_about_comment(comment)  # members newly mentioned by the edit
     return comment
 
 
