@@ -93,3 +93,15 @@ def test_footer_asks_readers_for_an_address_and_shows_members_their_digest_setti
     client.force_login(member)
     footer = client.get("/").content.decode().split('data-testid="digest-subscribe"')[1]
     assert 'name="email"' not in footer and 'href="/digests/settings"' in footer
+
+
+@pytest.mark.parametrize("path", ["/accounts/email/", "/accounts/password/change/", "/digests/settings", "/settings/api-tokens",
+                                  "/settings/notifications", "/settings/account/delete"])
+def test_every_settings_page_links_the_others(client, member, path):
+    client.force_login(member)
+    body = client.get(path).content.decode()
+    nav = body[body.index('class="settings-nav"'):body.index("</nav>", body.index('class="settings-nav"'))]
+    for href in ["/digests/settings", "/settings/notifications", "/settings/api-tokens", "/accounts/email/", "/accounts/password/change/",
+                 "/settings/account/delete"]:
+        assert f'href="{href}"' in nav, href
+    assert nav.count('aria-current="page"') == 1 and f'href="{path}" aria-current="page"' in nav
