@@ -214,3 +214,17 @@ def test_no_mail_to_an_unverified_address_or_when_mail_is_off(member, bob, paper
     with django_capture_on_commit_callbacks(execute=True):
         notify(member, NotificationKind.CLAIM_DECISION, actor=bob, text="Accepted.")  # mail off by default
     assert queued.count() == 1
+
+
+def test_a_reply_deleted_or_hidden_since_drops_out_of_the_list_and_the_count(client, member, bob, paper, admin_user):
+    top = services.post_comment(member, paper, "First")
+    reply = services.post_comment(bob, paper, "A reply", parent=top)
+    other = services.post_comment(bob, paper, "Another reply", parent=top)
+    assert unread_count(member) == 2
+    services.delete_comment(bob, reply)
+    assert unread_count(member) == 1
+    services.hide_comment(admin_user, other)
+    assert unread_count(member) == 0
+    assert 'data-testid="no-notifications"' in _login(client, member).get("/notifications").content.decode()
+    services.unhide_comment(admin_user, other)
+    assert unread_count(member) == 1

@@ -143,8 +143,9 @@ class NotificationKind(models.TextChoices):
 
 class NotificationQuerySet(models.QuerySet):
     def shown_to(self, user):
-        """What the member's notifications page lists (kinds they turned off on the site are kept for mail only)."""
-        return self.filter(recipient=user, in_site=True)
+        """What the member's notifications page lists (kinds they turned off on the site are kept for mail
+        only); a comment deleted or hidden since stops being news."""
+        return self.filter(recipient=user, in_site=True).exclude(comment__deleted_at__isnull=False).exclude(comment__hidden_at__isnull=False)
 
     def unread(self):
         return self.filter(read_at__isnull=True)

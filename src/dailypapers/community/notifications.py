@@ -28,6 +28,12 @@ def forget_unread_count(user_id: int) -> None:
     transaction.on_commit(lambda: cache.delete(_count_key(user_id)))
 
 
+def comment_changed_visibility(comment: Comment) -> None:
+    """A comment deleted, hidden or unhidden: the counts of the members it notified change with it."""
+    for recipient_id in set(Notification.objects.filter(comment=comment).values_list("recipient_id", flat=True)):
+        forget_unread_count(recipient_id)
+
+
 def unread_count(user) -> int:
     """The member's unread notifications shown on the site (one cheap query, then the cache)."""
     if not getattr(user, "is_authenticated", False):

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from dailypapers import markdown
 from dailypapers.community.models import MAX_COMMENT_CHARS, MAX_REPORT_REASON_CHARS, Comment, Mention, ModerationAction, Report
-from dailypapers.community.notifications import notify_about_comment
+from dailypapers.community.notifications import comment_changed_visibility, notify_about_comment
 from dailypapers.pagecache import bump_content_version
 from dailypapers.papers.models import Paper
 from dailypapers.papers.services import recount_member_upvotes
@@ -121,6 +121,7 @@ def delete_comment(user, comment: Comment) -> Comment:
         comment.save(update_fields=["deleted_at"])
         Mention.objects.filter(comment=comment).delete()
         recount_comments([comment.paper_id])
+        comment_changed_visibility(comment)
     return comment
 
 
@@ -149,6 +150,7 @@ def hide_comment(moderator, comment: Comment, note: str = "") -> None:
             comment.hidden_at = timezone.now()
             comment.save(update_fields=["hidden_at"])
             recount_comments([comment.paper_id])
+            comment_changed_visibility(comment)
         ModerationAction.objects.create(moderator=moderator, kind=ModerationAction.Kind.HIDE, comment=comment, member=comment.author, note=note)
 
 
@@ -158,6 +160,7 @@ def unhide_comment(moderator, comment: Comment, note: str = "") -> None:
             comment.hidden_at = None
             comment.save(update_fields=["hidden_at"])
             recount_comments([comment.paper_id])
+            comment_changed_visibility(comment)
         ModerationAction.objects.create(moderator=moderator, kind=ModerationAction.Kind.UNHIDE, comment=comment, member=comment.author, note=note)
 
 

@@ -38,6 +38,8 @@ def send_notification_mail(notification_id: int) -> str:
     preference = NotificationPreference.objects.filter(user=recipient, kind=notification.kind).first()
     if not recipient.is_active or preference is None or not preference.mail:
         return "not wanted"
+    if notification.comment is not None and not notification.comment.is_visible:
+        return "comment gone"
     address = verified_address(recipient)
     if not address:
         return "no verified address"
