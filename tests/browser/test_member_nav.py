@@ -125,3 +125,21 @@ def test_a_readers_upvote_lands_after_the_login_it_asks_for(live_server, page, s
     expect(page.locator(".paper-head").get_by_test_id("upvote-count")).to_have_text("4")
     expect(page.locator(".paper-head button.upvote-button.voted")).to_have_count(1)
     assert Upvote.objects.filter(user=site, paper_id="2401.00001").exists()
+
+
+def test_a_reply_shows_in_the_header_count_and_is_marked_read_in_place(live_server, page, site, django_user_model):
+    from dailypapers.community import services
+
+    bob = django_user_model.objects.create_user(username="bob", password="correct-horse-9")
+    paper = Paper.objects.get(pk="2401.00001")
+    services.post_comment(bob, paper, "A reply to @ada", parent=services.post_comment(site, paper, "First"))
+    _log_in(page, live_server, "/notifications")
+    expect(page.get_by_test_id("notification-count")).to_have_text("1")
+    expect(page.get_by_test_id("notification")).to_contain_text("bob replied to your comment on “Attention again”")
+    page.evaluate("window.__noReload = true")
+    page.get_by_test_id("mark-read").click()
+    expect(page.get_by_test_id("mark-read")).to_have_count(0)
+    expect(page.get_by_test_id("notification-count")).to_have_text("")  # the header follows, out of band
+    assert page.evaluate("window.__noReload") is True
+    page.get_by_test_id("notification").locator("a").first.click()
+    page.wait_for_url(re.compile(r"/papers/2401\.00001#comment-\d+$"))
