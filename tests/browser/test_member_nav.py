@@ -143,3 +143,15 @@ def test_a_reply_shows_in_the_header_count_and_is_marked_read_in_place(live_serv
     assert page.evaluate("window.__noReload") is True
     page.get_by_test_id("notification").locator("a").first.click()
     page.wait_for_url(re.compile(r"/papers/2401\.00001#comment-\d+$"))
+
+
+def test_the_inline_submit_answers_in_place_and_links_a_paper_already_on_a_page(live_server, page, site):
+    _log_in(page, live_server)
+    page.evaluate("window.__noReload = true")
+    page.get_by_test_id("submit-input").fill("2401.00001")
+    page.get_by_test_id("submit-button").click()
+    already = page.get_by_test_id("already-on-page")
+    expect(already).to_contain_text("already on")
+    assert page.evaluate("window.__noReload") is True
+    already.click()
+    page.wait_for_url(re.compile(r"/papers/date/\d{4}-\d{2}-\d{2}#paper-240100001$"))
