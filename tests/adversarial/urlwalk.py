@@ -37,11 +37,11 @@ def sample_values(paper_id: str, today, org_slug: str, token_id: int, collection
         "token_id": str(token_id),
         "collection_id": str(collection_id),
         "comment_id": str(comment_id),  # the member's own comment on paper_id
-        "notification_id": "1",  # none of the member's: the mark-read answers 404
         # Digest links: a token that does not verify (a valid one is a credential by design).
         "token": "not-a-signed-token",
         "frequency": "daily",
         "period_key": today.isoformat(),
+        "notification_id": "1",  # none of the member's: the mark-read answers 404
         # admin and allauth
         "app_label": "papers",
         "object_id": "1",
