@@ -15,3 +15,7 @@ class CommunityConfig(AppConfig):
         # Notifications are private to their member and no cached (anonymous) page shows them.
         private = {Notification, NotificationPreference}
         pagecache.invalidate_on_changes(*(m for m in self.get_models() if m not in private))
+
+        from dailypapers.community import decisions
+
+        decisions.connect()
