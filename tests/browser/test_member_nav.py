@@ -135,11 +135,13 @@ def test_a_reply_shows_in_the_header_count_and_is_marked_read_in_place(live_serv
     services.post_comment(bob, paper, "A reply to @ada", parent=services.post_comment(site, paper, "First"))
     _log_in(page, live_server, "/notifications")
     expect(page.get_by_test_id("notification-count")).to_have_text("1")
+    expect(page.get_by_test_id("notifications-link")).to_have_attribute("aria-label", "Notifications: 1 unread")
     expect(page.get_by_test_id("notification")).to_contain_text("bob replied to your comment on “Attention again”")
     page.evaluate("window.__noReload = true")
     page.get_by_test_id("mark-read").click()
     expect(page.get_by_test_id("mark-read")).to_have_count(0)
     expect(page.get_by_test_id("notification-count")).to_have_text("")  # the header follows, out of band
+    expect(page.get_by_test_id("notifications-link")).to_have_attribute("aria-label", "Notifications")
     assert page.evaluate("window.__noReload") is True
     page.get_by_test_id("notification").locator("a").first.click()
     page.wait_for_url(re.compile(r"/papers/2401\.00001#comment-\d+$"))

@@ -115,7 +115,7 @@ def test_notifications_page_lists_marks_read_and_shows_the_count_in_the_header(c
     response = client.post(f"/notifications/{n.pk}/read", headers={"HX-Request": "true"})
     assert response.status_code == 200
     fragment = response.content.decode()
-    assert 'id="notification-count"' in fragment and 'hx-swap-oob="true"' in fragment  # the header count follows
+    assert 'id="notification-link"' in fragment and 'hx-swap-oob="true"' in fragment  # the header count follows
     n.refresh_from_db()
     assert n.read_at is not None
     assert 'data-testid="notification-count"></span>' in client.get("/").content.decode()
