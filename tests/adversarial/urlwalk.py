@@ -43,6 +43,7 @@ def sample_values(paper_id: str, today, org_slug: str, token_id: int, collection
         "token": "not-a-signed-token",
         "frequency": "daily",
         "period_key": today.isoformat(),
+        "notification_id": "1",  # none of the member's: the mark-read answers 404
         # admin and allauth
         "app_label": "papers",
         "object_id": "1",

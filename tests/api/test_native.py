@@ -187,7 +187,8 @@ def test_openapi_document_and_docs_page(client, db):
 
 def test_token_is_created_on_the_settings_page_and_shown_once(client, member):
     client.force_login(member)
-    page = client.post("/settings/api-tokens", {"name": "my bot"})
+    page = client.post("/settings/api-tokens", {"name": "my bot"}, follow=True)
+    assert page.redirect_chain == [("/settings/api-tokens", 302)]  # POST-redirect-GET: no secret in the URL
     assert page.status_code == 200 and page["Cache-Control"] == "no-store"
     raw = re.search(r'id="new-token-value">(dp_[^<]+)<', page.content.decode()).group(1)
     token = ApiToken.objects.get(user=member)

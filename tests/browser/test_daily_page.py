@@ -23,7 +23,8 @@ def test_log_in_and_upvote_from_the_day_page(live_server, page, demo, artifacts)
     before = int(first.get_by_test_id("upvote-count").inner_text())
     assert before == paper.upvotes
 
-    # Anonymous: the upvote button leads to the login page, which brings the reader back.
+    # Anonymous: the upvote button leads to the login page, which brings the reader back, and the
+    # vote pressed before logging in counts (issue 15: it used to be lost on the way).
     first.locator("button.upvote-button").click()
     page.wait_for_url(re.compile(r"/accounts/login/"))
     page.fill("input[name=login]", "ada")
@@ -31,12 +32,17 @@ def test_log_in_and_upvote_from_the_day_page(live_server, page, demo, artifacts)
     page.locator("form", has=page.locator("input[name=password]")).locator("button[type=submit]").click()
     page.wait_for_url(live_server.url + "/")
     assert page.get_by_test_id("username").inner_text() == "ada"
-
-    # Logged in: the vote is counted in place, without a page load.
-    page.evaluate("window.__noReload = true")
     card = page.locator("article.paper-card", has=page.locator(".paper-title a", has_text=title))
-    card.locator("button.upvote-button").click()
     count = card.get_by_test_id("upvote-count")
+    expect(count).to_have_text(str(before + 1))
+    assert Upvote.objects.filter(user=demo, paper=paper).exists()
+
+    # Logged in: the vote is taken back and cast again in place, without a page load.
+    page.evaluate("window.__noReload = true")
+    card.locator("button.upvote-button").click()
+    expect(count).to_have_text(str(before))
+    assert not Upvote.objects.filter(user=demo, paper=paper).exists()
+    card.locator("button.upvote-button").click()
     expect(count).to_have_text(str(before + 1))
     assert page.evaluate("window.__noReload") is True
     assert card.locator("button.upvote-button.voted").count() == 1

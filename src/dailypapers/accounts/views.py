@@ -26,12 +26,16 @@ from dailypapers.ratelimit import RateLimited, check_write_rate, too_many_reques
 AVATAR_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox"}
 
 MAX_ACTIVE_TOKENS = 20
+# The new secret waits here (server-side session) for the one page that shows it, and is popped there.
+NEW_TOKEN_SESSION_KEY = "dailypapers:new-api-token"
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def api_tokens(request):
-    new_token = None
+    # POST-redirect-GET: reloading the page that shows a new token must not create another one, and
+    # the secret must not travel in a URL; it goes through the session, read (and removed) once.
+    new_token = request.session.pop(NEW_TOKEN_SESSION_KEY, None) if request.method == "GET" else None
     status = 200
     if request.method == "POST":
         name = (request.POST.get("name") or "").strip()
@@ -46,8 +50,8 @@ def api_tokens(request):
             messages.error(request, f"You have {MAX_ACTIVE_TOKENS} active tokens; revoke one first.")
             status = 400
         else:
-            # Rendered directly (not redirected) so the secret is never stored in a session or URL.
-            _, new_token = ApiToken.issue(request.user, name)
+            _, request.session[NEW_TOKEN_SESSION_KEY] = ApiToken.issue(request.user, name)
+            return redirect("accounts:api_tokens", permanent=False)
     tokens = ApiToken.objects.filter(user=request.user)
     response = render(request, "accounts/api_tokens.html", {"tokens": tokens, "new_token": new_token}, status=status)
     response["Cache-Control"] = "no-store"

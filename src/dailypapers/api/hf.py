@@ -294,12 +294,12 @@ def comment_payload(comment: Comment) -> dict:
         "id": str(comment.pk),
         "type": "comment",
         "createdAt": hf_datetime(comment.created_at),
-        "author": {**user_payload(comment.author), "name": comment.author.username},
+        "author": {**(user_payload(comment.author) or {}), "name": comment.author_name},
         "data": {
             "edited": comment.edited_at is not None,
             "hidden": comment.is_hidden or comment.is_deleted,
             "numEdits": 1 if comment.edited_at else 0,
-            "editors": [comment.author.username],
+            "editors": [comment.author_name],
             "latest": {
                 "raw": "" if comment.is_deleted else comment.source,
                 "html": "" if comment.is_deleted else comment.html,

@@ -316,7 +316,7 @@ class CommentOut(Schema):
     id: int
     paper_id: str
     parent_id: int | None
-    author: str | None = Field(description="Username; null for a deleted or hidden comment")
+    author: str | None = Field(description="Username (\"[deleted member]\" after the author deleted the account); null if deleted or hidden")
     html: str = Field(description="The comment rendered and sanitized; empty when deleted or hidden")
     source: str = Field(description="The markdown as written; empty when deleted or hidden")
     created_at: dt.datetime
@@ -336,7 +336,7 @@ def comment_out(comment) -> dict:
         "id": comment.pk,
         "paper_id": comment.paper_id,
         "parent_id": comment.parent_id,
-        "author": comment.author.username if shown else None,
+        "author": comment.author_name if shown else None,
         "html": comment.html if shown else "",
         "source": comment.source if shown else "",
         "created_at": comment.created_at,

@@ -10,7 +10,7 @@ from dailypapers.papers.admin import ReadOnlyAdmin
 
 def _ban_authors(modeladmin, request, comments) -> None:
     banned = 0
-    for author in {c.author for c in comments}:
+    for author in {c.author for c in comments if c.author is not None}:
         try:
             services.set_banned(request.user, author, True)
             banned += 1
@@ -49,7 +49,7 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Lift the ban on the authors of the selected comments")
     def unban_authors(self, request, queryset):
-        authors = {c.author for c in queryset.select_related("author") if not c.author.is_active}
+        authors = {c.author for c in queryset.select_related("author") if c.author is not None and not c.author.is_active}
         for author in authors:
             services.set_banned(request.user, author, False)
         self.message_user(request, f"Lifted the ban on {len(authors)} member(s).")

@@ -9,6 +9,13 @@ class CommunityConfig(AppConfig):
 
     def ready(self):
         from dailypapers import pagecache
+        from dailypapers.community.models import Notification, NotificationPreference
 
         # Paper pages show the threads (edits, hiding and deletion included): cached pages must change.
-        pagecache.invalidate_on_changes(*self.get_models())
+        # Notifications are private to their member and no cached (anonymous) page shows them.
+        private = {Notification, NotificationPreference}
+        pagecache.invalidate_on_changes(*(m for m in self.get_models() if m not in private))
+
+        from dailypapers.community import decisions
+
+        decisions.connect()

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from dailypapers import markdown
 from dailypapers.community.models import MAX_COMMENT_CHARS, MAX_REPORT_REASON_CHARS, Comment, Mention, ModerationAction, Report
+from dailypapers.community.notifications import comment_changed_visibility, notify_about_comment
 from dailypapers.pagecache import bump_content_version
 from dailypapers.papers.models import Paper
 from dailypapers.papers.services import recount_member_upvotes
@@ -82,6 +83,7 @@ def post_comment(user, paper: Paper, source: str, parent: Comment | None = None)
         comment = Comment.objects.create(paper=paper, author=user, parent=parent, source=source, html=html)
         _record_mentions(comment, members)
         recount_comments([paper.pk])
+        notify_about_comment(comment)
     return comment
 
 
@@ -106,6 +108,7 @@ def edit_comment(user, comment: Comment, source: str) -> Comment:
     with transaction.atomic():
         comment.save(update_fields=["source", "html", "edited_at"])
         _record_mentions(comment, members)
+        notify_about_comment(comment)  # members newly mentioned by the edit
     return comment
 
 
@@ -118,6 +121,7 @@ def delete_comment(user, comment: Comment) -> Comment:
         comment.save(update_fields=["deleted_at"])
         Mention.objects.filter(comment=comment).delete()
         recount_comments([comment.paper_id])
+        comment_changed_visibility(comment)
     return comment
 
 
@@ -146,6 +150,7 @@ def hide_comment(moderator, comment: Comment, note: str = "") -> None:
             comment.hidden_at = timezone.now()
             comment.save(update_fields=["hidden_at"])
             recount_comments([comment.paper_id])
+            comment_changed_visibility(comment)
         ModerationAction.objects.create(moderator=moderator, kind=ModerationAction.Kind.HIDE, comment=comment, member=comment.author, note=note)
 
 
@@ -155,6 +160,7 @@ def unhide_comment(moderator, comment: Comment, note: str = "") -> None:
             comment.hidden_at = None
             comment.save(update_fields=["hidden_at"])
             recount_comments([comment.paper_id])
+            comment_changed_visibility(comment)
         ModerationAction.objects.create(moderator=moderator, kind=ModerationAction.Kind.UNHIDE, comment=comment, member=comment.author, note=note)
 
 

@@ -24,7 +24,7 @@ from dailypapers.papers.models import Paper, Upvote
 from dailypapers.papers.periods import Period, parse_period
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.services import period_entries
-from dailypapers.papers.text import plain_text
+from dailypapers.papers.text import author_count, plain_text
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +206,7 @@ def fill_links(body: str, links: dict[str, str]) -> str:
 def author_line(paper: Paper, limit: int = 6) -> str:
     names = [a.shown_name for a in paper.authorships.all()]
     if not names:
-        return f"{paper.listed_author_count} authors" if paper.listed_author_count else ""
+        return author_count(paper.listed_author_count) if paper.listed_author_count else ""
     if len(names) > limit:
         return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
     return ", ".join(names)

@@ -25,6 +25,14 @@ class SubmissionError(Exception):
     """A submission that cannot be accepted; the message is shown to the member as it is."""
 
 
+class AlreadyOnPage(SubmissionError):
+    """The paper is on a day's page already: pages link the member there (``entry``)."""
+
+    def __init__(self, message: str, entry: DailyEntry | None):
+        super().__init__(message)
+        self.entry = entry
+
+
 @dataclass(frozen=True)
 class PendingSubmission:
     """A submission handed to the worker (arXiv slow, busy or unreachable): the paper appears when fetched."""
@@ -56,9 +64,9 @@ def complete_submission(user_id: int, paper_id: str, day: dt.date) -> DailyEntry
 
 
 def refuse_if_on_a_page(paper_id: str) -> None:
-    existing = DailyEntry.objects.filter(paper_id=paper_id).first()
+    existing = DailyEntry.objects.filter(paper_id=paper_id).select_related("paper").first()
     if existing:
-        raise SubmissionError(f"{paper_id} is already on the page of {existing.date:%B %-d, %Y}.")
+        raise AlreadyOnPage(f"{paper_id} is already on the page of {existing.date:%B %-d, %Y}.", existing)
 
 
 def place_submission(user, paper_id: str, day: dt.date, paper: Paper | None, record: dict | None) -> DailyEntry:
@@ -93,4 +101,4 @@ def place_submission(user, paper_id: str, day: dt.date, paper: Paper | None, rec
                 organization=paper.organization,
             )
     except IntegrityError:  # someone submitted it a moment earlier
-        raise SubmissionError(f"{paper_id} is already on a page.") from None
+        raise AlreadyOnPage(f"{paper_id} is already on a page.", DailyEntry.objects.filter(paper_id=paper_id).first()) from None

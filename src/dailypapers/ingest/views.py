@@ -1,4 +1,5 @@
-"""Members submitting a paper to today's page."""
+"""Members submitting a paper to today's page: the form on the day page (htmx swaps its box with the
+answer) or the page of its own (without JavaScript)."""
 
 from __future__ import annotations
 
@@ -25,13 +26,21 @@ def submit(request):
     except RateLimited as exc:
         return too_many_requests(exc, _form(request, reference, str(exc)))
     except SubmissionError as exc:
-        return _form(request, reference, str(exc), status=400)
+        return _form(request, reference, str(exc), status=400, already=getattr(exc, "entry", None))
     if isinstance(entry, PendingSubmission):  # the worker fetches it from arXiv: accepted, not yet done
         return _form(request, "", notice=entry.message, status=202)
+    if request.htmx:
+        return _form(request, "", submitted=entry)
     messages.success(request, f"Submitted “{entry.paper.title}” to today's page.")
     return redirect(entry.paper.get_absolute_url())
 
 
-def _form(request, reference: str, error: str = "", status: int = 200, notice: str = ""):
-    context = {"reference": reference, "error": error, "notice": notice, "window_days": settings.DAILYPAPERS_SUBMISSION_WINDOW_DAYS}
+def _form(request, reference: str, error: str = "", status: int = 200, notice: str = "", already=None, submitted=None):
+    context = {
+        "reference": reference, "error": error, "notice": notice, "already": already, "submitted": submitted,
+        "window_days": settings.DAILYPAPERS_SUBMISSION_WINDOW_DAYS,
+    }
+    if request.htmx:
+        # The day page's box; errors come as 200, since htmx swaps only 2xx answers (202 stays 202).
+        return render(request, "ingest/_submit_box.html", context, status=200 if status >= 400 else status)
     return render(request, "ingest/submit.html", context, status=status)

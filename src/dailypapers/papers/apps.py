@@ -15,3 +15,9 @@ class PapersConfig(AppConfig):
         pagecache.invalidate_on_changes(*self.get_models())
         papers_changed.connect(pagecache.bump_content_version, dispatch_uid="pagecache-papers-changed")
         papers_bulk_loaded.connect(pagecache.bump_content_version, dispatch_uid="pagecache-papers-bulk-loaded")
+
+        from django.contrib.auth.signals import user_logged_in
+
+        from dailypapers.papers.pending_votes import cast_after_login
+
+        user_logged_in.connect(cast_after_login, dispatch_uid="papers-pending-upvote")

@@ -129,3 +129,8 @@ def _paragraph_html(paragraph: str) -> str:
 def rich_html(text: str | None) -> SafeString:
     """Paragraphs and MathML for pages; safe to insert (all text escaped, MathML sanitized)."""
     return mark_safe("".join(f"<p>{_paragraph_html(p)}</p>" for p in paragraphs(text)))
+
+
+def author_count(n: int) -> str:
+    """``1 author``, ``3 authors``: the one pluralization of author counts (pages, cards, digests)."""
+    return f"{n} author" if n == 1 else f"{n} authors"

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
+from dailypapers.papers import pending_votes
 from dailypapers.papers.context_processors import safe_return_path
 from dailypapers.papers.models import DailyEntry, Organization, Paper
 from dailypapers.papers.periods import BadPeriod, Period, parse_period, period_containing
@@ -159,6 +160,8 @@ def upvote(request, paper_id: str):
     paper = get_object_or_404(Paper, pk=paper_id)
     back = safe_return_path(request, request.POST.get("next"), paper.get_absolute_url())
     if not request.user.is_authenticated:
+        if request.POST.get("voted") == "1":
+            pending_votes.remember(request, paper.pk)  # cast once they have signed in
         if request.htmx:
             response = HttpResponse(status=204)
             response["HX-Redirect"] = f"/accounts/login/?{urlencode({'next': back})}"
@@ -173,7 +176,9 @@ def upvote(request, paper_id: str):
     paper = set_upvote(request.user, paper, request.POST["voted"] == "1")
     paper.voted = request.POST["voted"] == "1"
     if request.htmx:
-        return render(request, "papers/_upvote.html", {"paper": paper})
+        # On the paper's own page the facts repeat the count: it moves with the button (out of band).
+        on_its_page = request.htmx.current_url_abs_path and request.htmx.current_url_abs_path.split("?")[0] == paper.get_absolute_url()
+        return render(request, "papers/_upvote.html", {"paper": paper, "with_total": bool(on_its_page)})
     return redirect(back)
 
 

@@ -17,3 +17,9 @@ def rich_text(value):
 def plain_text(value):
     """One readable line per paragraph, math as characters (dailypapers.papers.text.plain_text)."""
     return text.plain_text(value)
+
+
+@register.filter
+def author_count(value):
+    """``{{ n|author_count }}``: "1 author", "3 authors" (dailypapers.papers.text.author_count)."""
+    return text.author_count(int(value or 0))

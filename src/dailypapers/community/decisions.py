@@ -1,0 +1,37 @@
+"""Notifications of decisions made in the rooms below: an admin deciding a member's authorship claim
+(``accounts.AuthorClaim``). Those rooms cannot import this one (the room order), so this one listens
+to their models' saves instead of being called.
+
+Connected in ``CommunityConfig.ready`` only when the model exists, so the room works with or without it.
+A join decision (organization membership) is wired the same way once its model lands: a receiver
+calling ``notify(member, NotificationKind.JOIN_DECISION, actor=decider, text=...)``.
+"""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.db.models.signals import post_save
+
+from dailypapers.community.models import NotificationKind
+from dailypapers.community.notifications import notify
+
+
+def claim_decided(sender, instance, created=False, update_fields=None, **kwargs) -> None:
+    """A claim's status was set by an admin (``accounts.claims.decide``): tell the claimant. The
+    automatic rule (no admin) decides in the member's own request, which already shows the result."""
+    if created or not update_fields or "status" not in update_fields:
+        return
+    if instance.decided_by_id is None or instance.status not in ("approved", "rejected"):
+        return
+    text = f"{instance.get_status_display()}" + (f" ({instance.name})" if instance.name else "")
+    if instance.note:
+        text += f": {instance.note}"
+    notify(instance.user, NotificationKind.CLAIM_DECISION, actor=instance.decided_by, paper=instance.paper, text=text)
+
+
+def connect() -> None:
+    try:
+        claim_model = apps.get_model("accounts", "AuthorClaim")
+    except LookupError:
+        return
+    post_save.connect(claim_decided, sender=claim_model, dispatch_uid="community-notify-claim-decided")
