@@ -101,7 +101,7 @@ def decide(claim: AuthorClaim, approved: bool, by, note: str = "") -> AuthorClai
         if note:
             claim.note = note[:2000]
         claim.save(update_fields=["status", "decided_at", "decided_by", "note"])
-    # notify: tell claim.user that their claim on claim.paper was approved or rejected (and why: claim.note)
+    # The claimant is notified by community.decisions (a post_save receiver: accounts sits below community).
     return claim
 
 
