@@ -10,7 +10,7 @@ from django.utils.text import slugify
 
 from dailypapers.accounts import avatars, claims
 from dailypapers.accounts.models import Profile
-from dailypapers.community.services import profile_url
+from dailypapers.community.services import render as render_comment
 from dailypapers.papers.models import Authorship, Collection, CollectionItem, DailyEntry, Upvote
 from tests.accounts.conftest import make_paper
 from tests.accounts.images import jpeg, png, webp
@@ -85,8 +85,9 @@ def test_unknown_and_banned_members_have_no_profile(client, member):
 
 
 def test_mentions_in_comments_link_to_the_profile(client, member):
-    assert profile_url("ada") == "/u/ada"
-    assert client.get(profile_url("ada")).status_code == 200
+    html, mentioned = render_comment("thanks @ada!")
+    assert 'href="/u/ada"' in html and [m.username for m in mentioned] == ["ada"]
+    assert client.get("/u/ada").status_code == 200
 
 
 def test_the_profile_page_runs_a_fixed_number_of_queries(client, active_member, today):

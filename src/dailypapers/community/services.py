@@ -3,8 +3,6 @@ in the same transaction as the change, and every moderator action writes its ``M
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
@@ -12,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from dailypapers import markdown
+from dailypapers.accounts.profiles import profile_path
 from dailypapers.community.models import MAX_COMMENT_CHARS, MAX_REPORT_REASON_CHARS, Comment, Mention, ModerationAction, Report
 from dailypapers.community.notifications import comment_changed_visibility, notify_about_comment
 from dailypapers.pagecache import bump_content_version
@@ -31,12 +30,6 @@ class NotAllowed(PermissionError):
     """The member may not change this comment (it is someone else's, or gone)."""
 
 
-def profile_url(username: str) -> str:
-    # Profiles are not built yet (accounts will serve /u/<username>); the links are made now so that
-    # comments rendered today point at them.
-    return f"/u/{quote(username)}"
-
-
 def _members_named(names) -> dict[str, object]:
     if not names:
         return {}
@@ -46,7 +39,7 @@ def _members_named(names) -> dict[str, object]:
 def render(source: str) -> tuple[str, list]:
     """The sanitized HTML of ``source`` and the members it mentions (only existing, active ones link)."""
     members = _members_named(markdown.mentioned_usernames(source))
-    html = markdown.render_untrusted(source, mention_url=lambda name: profile_url(name) if name in members else None)
+    html = markdown.render_untrusted(source, mention_url=lambda name: profile_path(name) if name in members else None)
     return str(html), list(members.values())
 
 
