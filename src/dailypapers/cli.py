@@ -22,6 +22,8 @@ COMMANDS_WITHOUT_MIGRATE = {
     "sqlmigrate", "squashmigrations", "optimizemigration", "check", "diffsettings", "shell",
     "dbshell", "collectstatic", "findstatic", "startapp", "startproject", "compilemessages",
     "makemessages", "test", "testserver", "runserver",
+    # A backup copies the database as it is; a restore replaces it (and migrates what it restored).
+    "backup", "restore",
 }
 
 
