@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import time
 
+from django.urls import Resolver404, resolve
+
 from dailypapers.ops import metrics
 from dailypapers.ops.logs import current_request_id, request_id_from
 
@@ -47,12 +49,19 @@ class RequestObservationMiddleware:
 
 def route_name(request) -> str:
     """The URL pattern's name (its view's dotted path when unnamed); ``unmatched`` when no route
-    matched (a 404 from the resolver), so the label's values stay bounded."""
+    matches (a 404 from the resolver), so the label's values stay bounded."""
     probe = getattr(request, "probe_route", None)
     if probe:
         return probe
     match = getattr(request, "resolver_match", None)
-    return match.view_name if match is not None else "unmatched"
+    if match is None:
+        # Answered before the URL was resolved (a page-cache hit, a middleware's refusal): resolve it
+        # now, so a page counts under its own name whether or not it came from the cache.
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return "unmatched"
+    return match.view_name
 
 
 class ProbeMiddleware:

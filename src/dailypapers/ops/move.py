@@ -64,7 +64,9 @@ def register_target(url: str) -> str:
     config = dj_database_url.parse(url, conn_max_age=0)
     if config["ENGINE"] != "django.db.backends.postgresql":
         raise MoveError(f"the target must be a PostgreSQL database (postgres://…), not {config['ENGINE']}")
-    connections.databases[TARGET_ALIAS] = connections.configure_settings({TARGET_ALIAS: config})[TARGET_ALIAS]
+    # Filled with the defaults Django gives a configured database (TIME_ZONE, OPTIONS, TEST, …).
+    configured = connections.configure_settings({"default": config})["default"]
+    connections.databases[TARGET_ALIAS] = configured
     return TARGET_ALIAS
 
 
@@ -108,10 +110,14 @@ def _source_columns(source, table: str) -> list[str]:
         return [column.name for column in source.introspection.get_table_description(cursor, table)]
 
 
-def _target_columns(target, table: str) -> set[str]:
+def _target_columns(target, table: str) -> dict[str, bool]:
+    """Column name: whether it is generated (computed by PostgreSQL, so not copied)."""
     with target.cursor() as cursor:
-        cursor.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = %s", [table])
-        return {row[0] for row in cursor.fetchall()}
+        cursor.execute(
+            "SELECT column_name, is_generated = 'ALWAYS' FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = %s",
+            [table],
+        )
+        return dict(cursor.fetchall())
 
 
 def _foreign_keys(target, tables: list[str]) -> list[tuple[str, str, str]]:
@@ -211,10 +217,11 @@ def move_database(
 def _copy_table(source, target, table: str, batch_rows: int, on_rows: Callable[[int], None]) -> int:
     """Stream one table with ``COPY``; returns the rows written. One transaction: a failure leaves
     the table as it was (empty)."""
-    columns = _source_columns(source, table)
-    missing = set(columns) - _target_columns(target, table)
+    target_columns = _target_columns(target, table)
+    missing = set(_source_columns(source, table)) - set(target_columns)
     if missing:
         raise MoveError(f"{table}: the target lacks columns {sorted(missing)}; are both databases migrated to this version?")
+    columns = [c for c in _source_columns(source, table) if not target_columns[c]]
     quote_source, quote_target = source.ops.quote_name, target.ops.quote_name
     source.ensure_connection()
     target.ensure_connection()
