@@ -9,8 +9,9 @@ The steps:
 1. migrate the target (an empty database: the move refuses one holding data, unless ``truncate``);
 2. empty the rows that migrating seeds (content types, permissions, the Sites record): the source's
    come instead, with their ids, which other rows refer to;
-3. drop the target's foreign-key constraints, so that tables load in any order, without a trigger
-   per row, and put them back (validated) when the tables are in: as ``pg_restore`` does;
+3. drop the target's foreign-key constraints and secondary indexes, so that tables load in any
+   order, without a trigger or index update per row, and build them (validated) when the tables
+   are in, as ``pg_restore`` does; primary keys and unique constraints stay;
 4. copy each table, in dependency order, one transaction per table;
 5. set every sequence past its table's largest id, and compare every table's row count.
 
@@ -132,6 +133,21 @@ def _foreign_keys(target, tables: list[str]) -> list[tuple[str, str, str]]:
         return list(cursor.fetchall())
 
 
+def _secondary_indexes(target, tables: list[str]) -> list[tuple[str, str]]:
+    """(name, definition) of each index on our tables that no primary-key, unique or exclusion
+    constraint owns: built once after the load instead of maintained row by row during it."""
+    with target.cursor() as cursor:
+        cursor.execute(
+            "SELECT ic.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid "
+            "JOIN pg_namespace n ON n.oid = t.relnamespace "
+            "WHERE n.nspname = current_schema() AND t.relname = ANY(%s) AND NOT EXISTS ("
+            "  SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x')) ORDER BY 1",
+            [tables],
+        )
+        return list(cursor.fetchall())
+
+
 def check_target_empty(target, tables: list[str]) -> list[str]:
     """The tables of the target, besides the seeded ones, that hold rows."""
     return [table for table in tables if table not in SEEDED_TABLES and _count(target, table)]
@@ -177,9 +193,12 @@ def move_database(
         report = MoveReport()
         start = time.monotonic()
         foreign_keys = _foreign_keys(target, tables)
+        indexes = _secondary_indexes(target, tables)
         with target.cursor() as cursor:
             for table, name, _definition in foreign_keys:
                 cursor.execute(f"ALTER TABLE {target.ops.quote_name(table)} DROP CONSTRAINT {target.ops.quote_name(name)}")
+            for name, _definition in indexes:
+                cursor.execute(f"DROP INDEX {target.ops.quote_name(name)}")
         try:
             done = 0
             for table in tables:
@@ -192,8 +211,11 @@ def move_database(
                 report.tables[table] = copied
                 done += copied
         finally:
-            stage("restoring foreign keys")
+            stage(f"building {len(indexes)} indexes and {len(foreign_keys)} foreign keys")
             with target.cursor() as cursor:
+                cursor.execute("SET maintenance_work_mem = '512MB'")  # index builds sort in memory
+                for _name, definition in indexes:
+                    cursor.execute(definition)
                 for table, name, definition in foreign_keys:
                     cursor.execute(f"ALTER TABLE {target.ops.quote_name(table)} ADD CONSTRAINT {target.ops.quote_name(name)} {definition}")
         stage("resetting sequences")
