@@ -560,5 +560,56 @@ def test_move_into_postgres_copies_every_row(tmp_path):
         ).fetchone()[0]
         assert new_id > source.execute("SELECT MAX(id) FROM auth_user").fetchone()[0]
         target.rollback()
+        # The indexes and foreign keys dropped for the load are back.
+        indexes = {row[0] for row in target.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'papers_paper'")}
+        assert any("published_at" in name for name in indexes) and any("primary_category" in name for name in indexes)
+        foreign_keys = target.execute(
+            "SELECT COUNT(*) FROM pg_constraint WHERE contype = 'f' AND conrelid = 'papers_authorship'::regclass").fetchone()[0]
+        assert foreign_keys == 2
     again = dailypapers("db", "move", "--to", PG_TARGET, check=False)
     assert again.returncode != 0 and "already holds data" in again.stderr
+
+
+# -- deployment files ----------------------------------------------------------------------------------------
+
+def test_the_compose_file_runs_web_and_worker_replicas_on_postgres_with_pgvector():
+    yaml = pytest.importorskip("yaml")
+    compose = yaml.safe_load((REPO / "deploy" / "compose.yaml").read_text())
+    services = compose["services"]
+    assert services["postgres"]["image"].startswith("pgvector/pgvector:pg16")
+    assert "replicas" in services["web"]["deploy"] and "replicas" in services["worker"]["deploy"]
+    assert services["worker"]["command"] == ["dailypapers", "worker"]
+    assert services["web"]["command"][:2] == ["dailypapers", "serve"] and "--no-worker" in services["web"]["command"]
+    for name in ("web", "worker"):
+        assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        assert services[name]["environment"]["DATABASE_URL"].startswith("postgres://")
+    assert "/readyz" in " ".join(services["web"]["healthcheck"]["test"])
+
+
+def test_the_systemd_units_verify(tmp_path):
+    import shutil
+
+    units = sorted((REPO / "deploy" / "systemd").glob("*.service"))
+    assert {u.name for u in units} == {"dailypapers-migrate.service", "dailypapers-web.service", "dailypapers-worker@.service"}
+    if not shutil.which("systemd-analyze"):
+        pytest.skip("systemd-analyze is not installed")
+    for unit in units:  # the venv path does not exist here: verify the units with a stand-in binary
+        (tmp_path / unit.name).write_text(unit.read_text().replace("/opt/dailypapers/venv/bin/dailypapers", shutil.which("true")))
+    result = subprocess.run(["systemd-analyze", "verify", *map(str, sorted(tmp_path.glob("*.service")))],
+                            capture_output=True, text=True, timeout=60, env={**os.environ, "SYSTEMD_LOG_LEVEL": "err"})
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_deploy_guide_lists_every_setting_the_code_reads():
+    """docs/deploy.md's settings table is the operator's list: every DAILYPAPERS_* variable read anywhere."""
+    names = set()
+    for path in (REPO / "src" / "dailypapers").rglob("*.py"):
+        names |= set(re.findall(r'(?:environ(?:\.get)?[\(\[]|env_bool\()\s*"(DAILYPAPERS_[A-Z0-9_]+)"', path.read_text()))
+    guide = (REPO / "docs" / "deploy.md").read_text()
+    assert len(names) > 60
+    missing = sorted(name for name in names if name not in guide and not _covered_by_wildcard(name, guide))
+    assert missing == [], "add these to docs/deploy.md, Settings"
+
+
+def _covered_by_wildcard(name: str, guide: str) -> bool:
+    return any(name.startswith(prefix) for prefix in re.findall(r"`(DAILYPAPERS_[A-Z0-9_]+_)\*`", guide))
