@@ -613,3 +613,21 @@ def test_the_deploy_guide_lists_every_setting_the_code_reads():
 
 def _covered_by_wildcard(name: str, guide: str) -> bool:
     return any(name.startswith(prefix) for prefix in re.findall(r"`(DAILYPAPERS_[A-Z0-9_]+_)\*`", guide))
+
+
+def test_request_counts_from_many_threads_add_up(tmp_path):
+    import threading
+
+    counts = metrics.RequestMetrics(tmp_path / "m")
+
+    def serve():
+        for _ in range(500):
+            counts.observe("home", 200, 0.001)
+
+    threads = [threading.Thread(target=serve) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert counts.host_totals()["home\t2xx"]["count"] == 4000
+    assert json.loads((tmp_path / "m" / f"{os.getpid()}.json").read_text())["home\t2xx"]["count"] == 4000

@@ -97,6 +97,7 @@ class RequestMetrics:
     def __init__(self, directory: Path | None = None):
         self._directory = directory
         self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
         self._series: dict[str, dict] = {}
         self._last_flush = 0.0
         self._pid = os.getpid()
@@ -122,14 +123,17 @@ class RequestMetrics:
             series["sum"] += seconds
             due = time.monotonic() - self._last_flush >= FLUSH_SECONDS
         if due:
-            self.flush()
+            self.flush(wait=False)
 
-    def flush(self) -> None:
-        """Write this process's counts to its file (atomically: a reader sees the old or the new)."""
-        with self._lock:
-            snapshot = json.dumps(self._series)
-            self._last_flush = time.monotonic()
+    def flush(self, *, wait: bool = True) -> None:
+        """Write this process's counts to its file (atomically: a reader sees the old or the new).
+        One thread writes at a time; a request thread (``wait=False``) leaves it to the one writing."""
+        if not self._flush_lock.acquire(blocking=wait):
+            return
         try:
+            with self._lock:
+                snapshot = json.dumps(self._series)
+                self._last_flush = time.monotonic()
             self.directory.mkdir(parents=True, exist_ok=True)
             path = self.directory / f"{os.getpid()}.json"
             tmp = path.with_suffix(".tmp")
@@ -137,6 +141,8 @@ class RequestMetrics:
             os.replace(tmp, path)
         except OSError as exc:  # metrics must never fail a request
             log.warning("cannot write request metrics to %s: %s", self.directory, exc)
+        finally:
+            self._flush_lock.release()
 
     def host_totals(self) -> dict[str, dict]:
         """Counts of every process on this host, this one's up to now."""
