@@ -631,3 +631,11 @@ def test_request_counts_from_many_threads_add_up(tmp_path):
         thread.join()
     assert counts.host_totals()["home\t2xx"]["count"] == 4000
     assert json.loads((tmp_path / "m" / f"{os.getpid()}.json").read_text())["home\t2xx"]["count"] == 4000
+
+
+@pytest.mark.django_db
+def test_metrics_parse_with_the_prometheus_client_parser(client):
+    parser = pytest.importorskip("prometheus_client.parser")
+    client.get("/healthz")
+    names = {family.name for family in parser.text_string_to_metric_families(_metrics(client).content.decode())}
+    assert {"dailypapers_http_requests", "dailypapers_http_request_duration_seconds", "dailypapers_task_queue"} <= names
