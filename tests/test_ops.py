@@ -257,6 +257,11 @@ def test_metrics_parse_and_carry_requests_and_gauges(client, sample_papers):
 
     from dailypapers.papers.models import Paper
 
+    from dailypapers.search.tasks import embed_backlog
+
+    embed_backlog.enqueue()
+    embed_backlog.enqueue()
+    DBTaskResult.objects.filter(pk=DBTaskResult.objects.order_by("pk").first().pk).update(status="FAILED")
     client.get("/about/ranking")
     client.get("/about/ranking")
     client.get("/no/such/page/at/all")
@@ -279,8 +284,11 @@ def test_metrics_parse_and_carry_requests_and_gauges(client, sample_papers):
         return value
 
     assert gauge("dailypapers_papers") == Paper.objects.count() > 0
-    assert gauge("dailypapers_task_queue", status="ready") == DBTaskResult.objects.filter(status="READY").count()
-    assert gauge("dailypapers_task_queue", status="failed") == 0
+    ready = DBTaskResult.objects.filter(status="READY").count()
+    assert ready >= 1
+    assert gauge("dailypapers_task_queue", status="ready") == ready
+    assert gauge("dailypapers_task_queue", status="failed") == 1
+    assert gauge("dailypapers_task_queue", status="running") == 0
     assert gauge("dailypapers_embed_backlog") == Paper.objects.count()  # nothing embedded in this test
     assert gauge("dailypapers_search_outbox") >= 0
     assert gauge("dailypapers_digest_outbox", state="pending") == 0
@@ -289,14 +297,17 @@ def test_metrics_parse_and_carry_requests_and_gauges(client, sample_papers):
 
 
 @pytest.mark.django_db
-def test_metrics_count_pending_digest_deliveries(client, member):
-    from dailypapers.digests.models import DigestDelivery
+def test_metrics_count_the_digest_outbox_by_state(client):
+    from dailypapers.digests.models import DigestDelivery, DigestIssue, Subscription
 
-    fields = {f.name for f in DigestDelivery._meta.concrete_fields}
-    assert "state" in fields
-    before = parse_exposition(_metrics(client).content.decode())
-    [pending] = [s[2] for s in before["dailypapers_digest_outbox"]["samples"] if s[1]["state"] == "pending"]
-    assert pending == DigestDelivery.objects.filter(state="pending").count()
+    issue = DigestIssue.objects.create(frequency="daily", period_key="2026-01-05", period_label="5 January", subject="Papers")
+    states = ["pending", "pending", "sending", "failed", "sent", "skipped"]
+    for i, state in enumerate(states):
+        subscription = Subscription.objects.create(email=f"reader{i}@example.org")
+        DigestDelivery.objects.create(issue=issue, subscription=subscription, state=state)
+    families = parse_exposition(_metrics(client).content.decode())
+    outbox = {s[1]["state"]: s[2] for s in families["dailypapers_digest_outbox"]["samples"]}
+    assert outbox == {"pending": 2, "sending": 1, "failed": 1}
 
 
 @pytest.mark.django_db
