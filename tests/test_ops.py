@@ -256,7 +256,6 @@ def test_metrics_parse_and_carry_requests_and_gauges(client, sample_papers):
     from django_tasks_db.models import DBTaskResult
 
     from dailypapers.papers.models import Paper
-
     from dailypapers.search.tasks import embed_backlog
 
     embed_backlog.enqueue()
