@@ -103,6 +103,10 @@ def test_readyz_is_503_when_the_search_backend_fails(client, monkeypatch):
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["search"] == {"ok": False, "detail": "OSError: index directory unreadable"}
+    # The public sees which check failed, not the error text.
+    public = client.get("/readyz", REMOTE_ADDR="203.0.113.9")
+    assert public.status_code == 503
+    assert public.json()["checks"] == {"database": {"ok": True}, "migrations": {"ok": True}, "search": {"ok": False}, "cache": {"ok": True}}
 
 
 @pytest.mark.django_db

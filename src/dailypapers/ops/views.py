@@ -30,8 +30,11 @@ def healthz(request):
 @never_cache
 def readyz(request):
     """200 when this process can serve (database, migrations, search backend, cache), else 503;
-    the JSON body lists each check."""
+    the JSON body lists each check. What failed and why (error texts can name database hosts and
+    users) only for those who may read the metrics; anyone else sees which checks passed."""
     ok, results = checks.run_checks()
+    if not metrics_allowed(request):
+        results = {name: {"ok": result["ok"]} for name, result in results.items()}
     body = json.dumps({"status": "ready" if ok else "not ready", "checks": results}, indent=1)
     return HttpResponse(body, status=200 if ok else 503, content_type="application/json")
 
