@@ -24,7 +24,6 @@ from django.db import connection
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_CUSTOM_MAGIC = b"PGDMP"
-PAGES_PER_STEP = 4096
 INDEX_NOTE = ("Search indexes are not in the backup: they are caches of the papers table, rebuilt by "
               "`dailypapers index rebuild` (the worker also rebuilds an index that disagrees with the table).")
 
@@ -102,7 +101,10 @@ def _sqlite_copy(source_path: Path, target_path: Path, on_progress: Progress | N
             if on_progress:
                 on_progress(total - remaining, total)
 
-        source.backup(destination, pages=PAGES_PER_STEP, progress=progress)
+        # One step: the copy reads a single snapshot (WAL lets the site keep writing meanwhile). In
+        # several steps SQLite restarts a backup whenever another connection writes the source, so
+        # on a busy site it might never finish.
+        source.backup(destination, pages=-1, progress=progress)
         if not restoring_live:
             # The copy keeps the source's WAL mode; a backup file is read alone, so make it one file.
             destination.execute("PRAGMA journal_mode=DELETE")
