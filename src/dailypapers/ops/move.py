@@ -177,7 +177,10 @@ def move_database(
         if migrate:
             stage("migrating the target database")
             call_command("migrate", database=alias, interactive=False, verbosity=0)
-        chosen = model_tables()
+        # A model's table can exist on one database only (an index table a backend keeps on
+        # PostgreSQL alone): what the source lacks is left to the target's migrations and upkeep.
+        source_tables = set(source.introspection.table_names())
+        chosen = [model for model in model_tables() if model._meta.db_table in source_tables]
         tables = [model._meta.db_table for model in chosen]
         busy = check_target_empty(target, tables)
         if busy and not truncate:
