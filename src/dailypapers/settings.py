@@ -227,36 +227,16 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # `collectstatic` fills it for deployments; WhiteNoise expects it
-# Uploaded files (avatars, logos) go through Django's storage API (``default_storage``), never a path:
-# a directory in the data dir by default; with several hosts, a storage every host reaches, e.g. an
-# S3-compatible bucket when DAILYPAPERS_S3_BUCKET is set (needs `pip install django-storages[s3]`;
-# docs/deploy.md, "Uploaded files").
-MEDIA_ROOT = Path(os.environ.get("DAILYPAPERS_MEDIA_ROOT") or DATA_DIR / "media").resolve()
-MEDIA_URL = os.environ.get("DAILYPAPERS_MEDIA_URL", "/media/")
-DAILYPAPERS_S3_BUCKET = os.environ.get("DAILYPAPERS_S3_BUCKET", "")
-if DAILYPAPERS_S3_BUCKET:
-    DEFAULT_STORAGE = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": DAILYPAPERS_S3_BUCKET,
-            "endpoint_url": os.environ.get("DAILYPAPERS_S3_ENDPOINT_URL") or None,
-            "region_name": os.environ.get("DAILYPAPERS_S3_REGION") or None,
-            "access_key": os.environ.get("DAILYPAPERS_S3_ACCESS_KEY_ID") or None,
-            "secret_key": os.environ.get("DAILYPAPERS_S3_SECRET_ACCESS_KEY") or None,
-            "custom_domain": os.environ.get("DAILYPAPERS_S3_CUSTOM_DOMAIN") or None,
-            "location": os.environ.get("DAILYPAPERS_S3_PREFIX", ""),
-            "querystring_auth": env_bool("DAILYPAPERS_S3_SIGNED_URLS", False),
-            "file_overwrite": False,
-        },
-    }
-else:
-    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(MEDIA_ROOT)}}
 STORAGES = {
-    "default": DEFAULT_STORAGE,
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # Serve straight from the app dirs too, so `serve` works before/without collectstatic.
 WHITENOISE_USE_FINDERS = True
+# Members' uploads (avatars) go through default_storage: files here in the private data dir by
+# default, served by the app itself (accounts.views.avatar) with the type they were validated as.
+MEDIA_ROOT = Path(os.environ.get("DAILYPAPERS_MEDIA_ROOT") or DATA_DIR / "media").resolve()
+MEDIA_URL = "/media/"
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -372,6 +352,26 @@ DAILYPAPERS_METRICS_ALLOW = [
 DAILYPAPERS_METRICS_TOKEN = os.environ.get("DAILYPAPERS_METRICS_TOKEN", "")
 # Where this host's processes leave their request counts for the scrape to sum: local disk, per host.
 DAILYPAPERS_METRICS_DIR = Path(os.environ.get("DAILYPAPERS_METRICS_DIR") or DATA_DIR / "metrics")
+
+# Uploads on several hosts: a storage every host reaches, an S3-compatible bucket when
+# DAILYPAPERS_S3_BUCKET is set (needs `pip install "dailypapers[s3]"`: django-storages, boto3; not a
+# dependency otherwise). docs/deploy.md, "Uploaded files".
+DAILYPAPERS_S3_BUCKET = os.environ.get("DAILYPAPERS_S3_BUCKET", "")
+if DAILYPAPERS_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": DAILYPAPERS_S3_BUCKET,
+            "endpoint_url": os.environ.get("DAILYPAPERS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("DAILYPAPERS_S3_REGION") or None,
+            "access_key": os.environ.get("DAILYPAPERS_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("DAILYPAPERS_S3_SECRET_ACCESS_KEY") or None,
+            "custom_domain": os.environ.get("DAILYPAPERS_S3_CUSTOM_DOMAIN") or None,
+            "location": os.environ.get("DAILYPAPERS_S3_PREFIX", ""),
+            "querystring_auth": env_bool("DAILYPAPERS_S3_SIGNED_URLS", False),
+            "file_overwrite": False,
+        },
+    }
 
 LOGGING = {
     "version": 1,
