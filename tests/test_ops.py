@@ -651,3 +651,18 @@ def test_metrics_parse_with_the_prometheus_client_parser(client):
     client.get("/healthz")
     names = {family.name for family in parser.text_string_to_metric_families(_metrics(client).content.decode())}
     assert {"dailypapers_http_requests", "dailypapers_http_request_duration_seconds", "dailypapers_task_queue"} <= names
+
+
+def test_granians_own_lines_are_json_with_json_logs():
+    from django.utils.module_loading import import_string
+    from granian.log import LOGGING_CONFIG
+
+    from dailypapers.ops.logs import granian_log_config
+
+    assert granian_log_config("text") is None
+    config = {**LOGGING_CONFIG, **granian_log_config("json")}  # what granian's configure_logging does
+    handlers = LOGGING_CONFIG["handlers"]
+    for name in ("console", "access"):
+        formatter = import_string(config["formatters"][handlers[name]["formatter"]]["()"])()
+        line = formatter.format(logging.LogRecord("_granian", logging.INFO, __file__, 1, "Starting granian (WSGI)", None, None))
+        assert json.loads(line)["message"] == "Starting granian (WSGI)"

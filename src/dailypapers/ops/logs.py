@@ -66,3 +66,12 @@ class RequestIdFilter(logging.Filter):
         if not getattr(record, "request_id", None):
             record.request_id = current_request_id.get() or "-"
         return True
+
+
+def granian_log_config(log_format: str) -> dict | None:
+    """Granian's own logging (start-up, worker restarts), in the site's format: with JSON logs, its
+    lines are JSON objects too (granian merges this into its default configuration)."""
+    if log_format != "json":
+        return None
+    json_formatter = {"()": "dailypapers.ops.logs.JsonFormatter"}
+    return {"formatters": {"generic": json_formatter, "access": json_formatter}}
