@@ -22,6 +22,8 @@ COMMANDS_WITHOUT_MIGRATE = {
     "sqlmigrate", "squashmigrations", "optimizemigration", "check", "diffsettings", "shell",
     "dbshell", "collectstatic", "findstatic", "startapp", "startproject", "compilemessages",
     "makemessages", "test", "testserver", "runserver",
+    # A backup copies the database as it is; a restore replaces it (and migrates what it restored).
+    "backup", "restore",
 }
 
 
@@ -130,6 +132,8 @@ def serve(argv: list[str]) -> int:
     from granian import Granian
     from granian.constants import Interfaces
 
+    from dailypapers.ops.logs import granian_log_config
+
     print(f"Daily Papers on http://{args.host}:{args.port}  (data: {settings.DATA_DIR})", flush=True)
     server = Granian(
         "dailypapers.wsgi:application",
@@ -139,6 +143,7 @@ def serve(argv: list[str]) -> int:
         workers=args.workers,
         blocking_threads=args.threads,
         log_access=False,
+        log_dictconfig=granian_log_config(settings.DAILYPAPERS_LOG_FORMAT),
     )
     try:
         server.serve()

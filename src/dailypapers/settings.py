@@ -84,12 +84,17 @@ INSTALLED_APPS = [
     "dailypapers.community",
     "dailypapers.digests",
     "dailypapers.api",
+    "dailypapers.ops",
     # Only for its static files: with "ninja" installed, /api/v1/docs serves the Swagger UI it ships
     # (pinned to the installed django-ninja) from this site instead of a CDN, so the docs work offline.
     "ninja",
 ]
 
 MIDDLEWARE = [
+    # First: the request id, access log line and metrics cover everything below; probes (/healthz,
+    # /readyz, /metrics) are answered before host checks and https redirects (dailypapers.ops).
+    "dailypapers.ops.middleware.RequestObservationMiddleware",
+    "dailypapers.ops.middleware.ProbeMiddleware",
     "dailypapers.middleware.ApiJsonErrorsMiddleware",
     "dailypapers.middleware.QueryStringLimitMiddleware",
     "dailypapers.middleware.HeadAsGetMiddleware",
@@ -336,10 +341,52 @@ DAILYPAPERS_SEARCH_RATE_PER_MINUTE = int(os.environ.get("DAILYPAPERS_SEARCH_RATE
 # one of them has its client taken from X-Forwarded-For (the right-most untrusted address) for limits.
 DAILYPAPERS_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("DAILYPAPERS_TRUSTED_PROXIES", "").split(",") if p.strip()]
 
+# Operations (docs/deploy.md). Logs are human-readable lines unless DAILYPAPERS_LOG_FORMAT=json: one
+# JSON object per line (dailypapers.ops.logs), with the request id. The access log (one line per
+# request, logger dailypapers.access) is on by default with JSON logs, off otherwise.
+DAILYPAPERS_LOG_FORMAT = os.environ.get("DAILYPAPERS_LOG_FORMAT", "text").strip().lower()
+DAILYPAPERS_ACCESS_LOG = env_bool("DAILYPAPERS_ACCESS_LOG", DAILYPAPERS_LOG_FORMAT == "json")
+# /metrics answers only these networks (the direct peer, or the client behind a trusted proxy), or a
+# request with `Authorization: Bearer DAILYPAPERS_METRICS_TOKEN`; anyone else gets a 404.
+DAILYPAPERS_METRICS_ALLOW = [
+    n.strip() for n in os.environ.get("DAILYPAPERS_METRICS_ALLOW", "127.0.0.0/8,::1").split(",") if n.strip()
+]
+DAILYPAPERS_METRICS_TOKEN = os.environ.get("DAILYPAPERS_METRICS_TOKEN", "")
+# Where this host's processes leave their request counts for the scrape to sum: local disk, per host.
+DAILYPAPERS_METRICS_DIR = Path(os.environ.get("DAILYPAPERS_METRICS_DIR") or DATA_DIR / "metrics")
+
+# Uploads on several hosts: a storage every host reaches, an S3-compatible bucket when
+# DAILYPAPERS_S3_BUCKET is set (needs `pip install "dailypapers[s3]"`: django-storages, boto3; not a
+# dependency otherwise). docs/deploy.md, "Uploaded files".
+DAILYPAPERS_S3_BUCKET = os.environ.get("DAILYPAPERS_S3_BUCKET", "")
+if DAILYPAPERS_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": DAILYPAPERS_S3_BUCKET,
+            "endpoint_url": os.environ.get("DAILYPAPERS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("DAILYPAPERS_S3_REGION") or None,
+            "access_key": os.environ.get("DAILYPAPERS_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("DAILYPAPERS_S3_SECRET_ACCESS_KEY") or None,
+            "custom_domain": os.environ.get("DAILYPAPERS_S3_CUSTOM_DOMAIN") or None,
+            "location": os.environ.get("DAILYPAPERS_S3_PREFIX", ""),
+            "querystring_auth": env_bool("DAILYPAPERS_S3_SIGNED_URLS", False),
+            "file_overwrite": False,
+        },
+    }
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "dailypapers.ops.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", **({"formatter": "json"} if DAILYPAPERS_LOG_FORMAT == "json" else {})}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DAILYPAPERS_LOG_LEVEL", "WARNING")},
-    "loggers": {"dailypapers": {"level": os.environ.get("DAILYPAPERS_LOG_LEVEL", "INFO"), "propagate": True}},
+    "loggers": {
+        "dailypapers": {"level": os.environ.get("DAILYPAPERS_LOG_LEVEL", "INFO"), "propagate": True},
+        "dailypapers.access": {"level": "INFO" if DAILYPAPERS_ACCESS_LOG else "WARNING", "propagate": True},
+        # JSON: Django's own lines (its default handlers write plain text) go through the root's.
+        **({"django": {"handlers": [], "level": "INFO", "propagate": True}} if DAILYPAPERS_LOG_FORMAT == "json" else {}),
+    },
 }

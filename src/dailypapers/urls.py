@@ -5,6 +5,7 @@ from dailypapers.papers import views as paper_views
 
 urlpatterns = [
     path("", paper_views.home, name="home"),
+    path("", include("dailypapers.ops.urls")),  # /healthz, /readyz, /metrics
     # Before papers.urls: /papers/<id>.md must not be taken for a paper id.
     path("", include("dailypapers.api.urls")),
     path("", include("dailypapers.ingest.urls")),  # /papers/submit, before the paper-id pattern
