@@ -3,6 +3,8 @@ shown once —, list, revoke), and the claim button of the paper page."""
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,6 +23,8 @@ from dailypapers.papers.context_processors import safe_return_path
 from dailypapers.papers.models import Paper
 from dailypapers.papers.services import voted_paper_ids
 from dailypapers.ratelimit import RateLimited, check_write_rate, too_many_requests
+
+logger = logging.getLogger(__name__)
 
 # Served files are pictures and nothing else: no script, no plugin, no framing, even if opened directly.
 AVATAR_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox"}
@@ -104,8 +108,11 @@ def avatar(request, username: str):
         try:
             with default_storage.open(profile.avatar_name, "rb") as stored:
                 body, content_type = stored.read(), profile.avatar_content_type
-        except OSError:
-            body = None  # the file is gone (storage moved, restored without media): the generated one
+        except Exception:
+            # The file is gone (storage moved, restored without media) or the storage failed (an S3
+            # backend raises its own errors, not OSError): the generated avatar, never a 500.
+            logger.warning("avatar of %s unreadable from storage", member.username, exc_info=True)
+            body = None
     if body is None:
         body, content_type = identicon_svg(member.username).encode(), "image/svg+xml"
     response = HttpResponse(body, content_type=content_type)
