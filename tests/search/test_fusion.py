@@ -57,6 +57,16 @@ def test_sentence_like_queries_trust_the_vectors_more():
     assert dict(sentence)["l1"] < plain["l1"] and dict(sentence)["v1"] == plain["v1"]
 
 
+def test_a_one_keyword_query_is_a_name_and_bm25_orders_it():
+    # "LoRA", "MoE": the vectors know names badly, so papers with the word come before the vectors' guesses.
+    lexical = [("l1", 10.0), ("l2", 9.5), ("l3", 9.0)]
+    vectors = [("v1", 0.55), ("v2", 0.54), ("v3", 0.50)]
+    assert ids(fusion.fuse(lexical, vectors, keyword_count=1))[:3] == ["l1", "l2", "l3"]
+    assert ids(fusion.fuse(lexical, vectors, keyword_count=2))[:3] == ["l1", "v1", "l2"]  # equal weights
+    # ...unless it reads like a sentence ("what is attention"): the vectors lead those.
+    assert ids(fusion.fuse(lexical, vectors, keyword_count=1, stop_word_count=2))[:3] == ["v1", "v2", "v3"]
+
+
 def test_no_good_match_needs_a_weak_vector_and_no_paper_with_every_word():
     asked = []
 
