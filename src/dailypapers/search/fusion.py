@@ -47,8 +47,9 @@ SENTENCE_STOP_WORDS = 2
 SENTENCE_LEXICAL_WEIGHT = 0.2
 # A query of one keyword is a name (a model, a method, an acronym: "LoRA", "MoE", "DPO"): the
 # vectors know names badly (vector nDCG@10 0.80 on dev acronyms vs BM25 0.97), so BM25 counts three
-# times as much and the vectors mostly reorder papers that both halves found. Measured on dev (weights 1-5): acronyms 0.962 at equal
-# weights, 0.972 at 3 (above lexical alone, 0.968), flat above; no other judged class has such queries.
+# times as much and the vectors mostly reorder papers that both halves found. Measured on dev
+# (weights 1-5): acronyms 0.962 at equal weights, 0.972 at 3 (above lexical alone, 0.968), flat
+# above; no other judged class has such queries.
 SINGLE_KEYWORD_LEXICAL_WEIGHT = 3.0
 SHAPED_RRF_K = 30
 # When the best BM25 score is this many times the second, one paper's words stand out from all
