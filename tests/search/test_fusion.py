@@ -57,6 +57,32 @@ def test_sentence_like_queries_trust_the_vectors_more():
     assert dict(sentence)["l1"] < plain["l1"] and dict(sentence)["v1"] == plain["v1"]
 
 
+def test_a_one_keyword_query_is_a_name_and_bm25_orders_it():
+    # "LoRA", "MoE": the vectors know names badly, so papers with the word come before the vectors' guesses.
+    lexical = [("l1", 10.0), ("l2", 9.5), ("l3", 9.0)]
+    vectors = [("v1", 0.55), ("v2", 0.54), ("v3", 0.50)]
+    assert ids(fusion.fuse(lexical, vectors, keyword_count=1))[:3] == ["l1", "l2", "l3"]
+    assert ids(fusion.fuse(lexical, vectors, keyword_count=2))[:3] == ["l1", "v1", "l2"]  # equal weights
+    # ...unless it reads like a sentence ("what is attention"): the vectors lead those.
+    assert ids(fusion.fuse(lexical, vectors, keyword_count=1, stop_word_count=2))[:3] == ["v1", "v2", "v3"]
+
+
+def test_titles_starting_with_the_query_go_first_in_their_fused_order():
+    fused = [("v1", 0.09), ("llm-b", 0.08), ("other", 0.07), ("llm-a", 0.06)]
+    titles = {"llm-a": "Large Language Models Can Self-Improve", "llm-b": "Large language models are zero-shot reasoners",
+              "other": "The Curse of Depth in Large Language Models"}  # fmt: skip
+    terms = ["large", "language", "models"]
+    first = fusion.titles_first(fused, titles, terms)
+    assert ids(first) == ["llm-b", "llm-a", "v1", "other"]
+    assert [score for _, score in first] == sorted((score for _, score in first), reverse=True)
+    # Words, not characters: punctuation and case do not matter, a longer word is another word.
+    assert fusion.starts_with_query("E^2-LLM: Efficient Extension", ["e", "2", "llm"])
+    assert not fusion.starts_with_query("Large Languages", ["large", "language"])
+    # One word is a name, not a title's first words: the one-keyword rule handles those.
+    assert ids(fusion.titles_first(fused, titles, ["large"])) == ids(fused)
+    assert fusion.title_start_candidates([(f"p{i}", 30.0 - i) for i in range(30)]) == [f"p{i}" for i in range(fusion.TITLE_START_CANDIDATES)]
+
+
 def test_no_good_match_needs_a_weak_vector_and_no_paper_with_every_word():
     asked = []
 

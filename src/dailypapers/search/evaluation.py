@@ -42,6 +42,11 @@ SPLITS = ("dev", "test")
 GENERATED_PER_CLASS = 30
 GENERATION_SEED = 14
 PREFIX_WORDS = (3, 5)
+# The title check (``index evaluate --titles``): every sample paper's exact title and its first
+# 3, 4 and 5 words, each of which must find the paper in the top HIT_CUTOFF.
+TITLE_CHECK_PREFIXES = (3, 4, 5)
+TITLE_CHECK_MODES = ("hybrid", "lexical", "vector")
+TITLE_CHECK_TARGET = 0.95
 
 
 class RelevanceSetUnavailable(RuntimeError):
@@ -148,6 +153,70 @@ class BM25sBaseline:
 
 def plain_rrf(*rankings: list[str]) -> list[str]:
     return [pid for pid, _ in reciprocal_rank_fusion([(r, 1.0) for r in rankings], k=PLAIN_RRF_K)]
+
+
+# -- the title check -------------------------------------------------------------------------
+def title_check_queries(titles: dict[str, str]) -> list[dict]:
+    """For every paper (``{paper_id: title}``) its exact title (kind ``title``) and its first n
+    words (kind ``first n words``, for each n of :data:`TITLE_CHECK_PREFIXES` shorter than the
+    title), with ``same_start``: every paper whose title is, or starts with, the same words."""
+    words = {pid: _words(title) for pid, title in titles.items()}
+    queries = []
+    for pid, title in sorted(titles.items()):
+        queries.append({"kind": "title", "query": title, "paper": pid, "same_start": {p for p, w in words.items() if w == words[pid]}})
+        for n in TITLE_CHECK_PREFIXES:
+            if len(words[pid]) > n:
+                start = words[pid][:n]
+                same = {p for p, w in words.items() if w[:n] == start}
+                queries.append({"kind": f"first {n} words", "query": " ".join(title.split()[:n]), "paper": pid, "same_start": same})
+    return queries
+
+
+def found_in_top(ranked: list[str], paper: str, same_start: set[str], k: int = HIT_CUTOFF) -> bool:
+    """Whether ``paper`` is in the first ``k``, or those are all papers starting with the same words
+    (more than ``k`` titles start "Towards a Unified View": no ranking can show them all)."""
+    top = ranked[:k]
+    return paper in top or (len(top) == k and set(top) <= same_start)
+
+
+def title_check(backend, modes=TITLE_CHECK_MODES, paper_ids: list[str] | None = None) -> dict:
+    """The share of title-check queries (:func:`title_check_queries` for every paper in the
+    database, or those of ``paper_ids``) that find their paper in the top :data:`HIT_CUTOFF`, per
+    kind and mode, and each mode's misses. Papers sharing a title's first words count for all."""
+    backend.process_pending_updates()
+    backend.embed_pending()
+    titles = dict(Paper.objects.values_list("pk", "title"))
+    checked = set(titles if paper_ids is None else paper_ids)
+    queries = [q for q in title_check_queries(titles) if q["paper"] in checked]
+    kinds = list(dict.fromkeys(q["kind"] for q in queries))
+    found = {mode: [] for mode in modes}
+    for mode in modes:
+        for q in queries:
+            ranked = [h.paper_id for h in backend.search(SearchQuery(q["query"], limit=HIT_CUTOFF, mode=mode)).hits]
+            found[mode].append(found_in_top(ranked, q["paper"], q["same_start"]))
+    report = {"papers": len(checked & set(titles)), "cutoff": HIT_CUTOFF, "target": TITLE_CHECK_TARGET, "kinds": {}, "misses": {}}
+    for kind in kinds:
+        members = [i for i, q in enumerate(queries) if q["kind"] == kind]
+        report["kinds"][kind] = {"queries": len(members), "modes": {mode: _mean([float(found[mode][i]) for i in members]) for mode in modes}}
+    for mode in modes:
+        report["misses"][mode] = [{"kind": q["kind"], "query": q["query"], "paper": q["paper"]} for q, ok in zip(queries, found[mode]) if not ok]
+    return report
+
+
+def format_title_check(report: dict) -> str:
+    modes = list(next(iter(report["kinds"].values()))["modes"]) if report["kinds"] else []
+    header = f"{'query':<15} {'n':>5} " + " ".join(f"{m:>8}" for m in modes)
+    lines = [
+        f"title check: every paper's title and first words in the top {report['cutoff']} ({report['papers']} papers, target {report['target']:.0%})",
+        header,
+        "-" * len(header),
+    ]
+    for kind, entry in report["kinds"].items():
+        lines.append(f"{kind:<15} {entry['queries']:>5} " + " ".join(f"{entry['modes'][m]:>7.1%} " for m in modes))
+    if "hybrid" in report["misses"]:
+        misses = report["misses"]["hybrid"]
+        lines.append(f"hybrid misses: {len(misses)}" + "".join(f"\n  {m['kind']}: {m['query']!r} ({m['paper']})" for m in misses[:20]))
+    return "\n".join(lines)
 
 
 # -- the run --------------------------------------------------------------------------------

@@ -154,6 +154,9 @@ class LocalSearchBackend(SearchBackend):
             ranked, total, total_exact = vector_ranking, len(vector_ranking), False
         else:
             ranked = fusion.fuse(lexical.hits, vector_ranking, len(keywords(terms)), sum(t in STOP_WORDS for t in terms))
+            if len(terms) >= fusion.TITLE_START_MIN_TERMS:
+                candidates = fusion.title_start_candidates(lexical.hits)
+                ranked = fusion.titles_first(ranked, dict(Paper.objects.filter(pk__in=candidates).values_list("pk", "title")), terms)
             total, total_exact = max(lexical.total, len(ranked)), False
         page = ranked[query.offset : query.offset + query.limit]
         return SearchResults(

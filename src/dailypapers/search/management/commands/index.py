@@ -27,6 +27,9 @@ class Command(BaseCommand):
         )
         evaluate.add_argument("--split", choices=("dev", "test", "all"), default="test", help="tune on dev, report test")
         evaluate.add_argument("--json", action="store_true")
+        evaluate.add_argument(
+            "--titles", action="store_true", help="also check that every paper's title and first 3, 4, 5 words find it in the top 3"
+        )
         export = sub.add_parser("export-vectors", help="write every stored vector to FILE.npy (+ .ids.tsv, .json), e.g. on a GPU host")
         export.add_argument("file")
         load = sub.add_parser("import-vectors", help="load vectors exported elsewhere (same model), then rebuild the vector index")
@@ -73,11 +76,18 @@ class Command(BaseCommand):
             done = backend.embed_pending(limit=limit, on_progress=lambda d, t: update(d), batch=batch)
         self.stdout.write(self.style.SUCCESS(f"embedded {done:,} papers on {backend.embedding_device()}"))
 
-    def _evaluate(self, backend, split="test", **options):
-        from dailypapers.search.evaluation import evaluate, format_report
+    def _evaluate(self, backend, split="test", titles=False, **options):
+        from dailypapers.search.evaluation import evaluate, format_report, format_title_check, title_check
 
         report = evaluate(backend, split=split)
-        self.stdout.write(json.dumps(report, indent=2) if options.get("json") else format_report(report))
+        if titles:
+            report["title_check"] = title_check(backend)
+        if options.get("json"):
+            self.stdout.write(json.dumps(report, indent=2))
+            return
+        self.stdout.write(format_report(report))
+        if titles:
+            self.stdout.write("\n" + format_title_check(report["title_check"]))
 
     def _export_vectors(self, backend, file, **options):
         from dailypapers.search.vector_files import VectorFileError
