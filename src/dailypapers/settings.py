@@ -222,6 +222,9 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # `collectstatic` fills it for deployments; WhiteNoise expects it
+# Uploads (organization logos) go through ``default_storage``; served by views, not from this URL.
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

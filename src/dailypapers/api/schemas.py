@@ -174,6 +174,7 @@ class CollectionOut(Schema):
 class CollectionItemIn(InputSchema):
     note: str = Field("", max_length=5000)
     position: StrictInt | None = Field(None, ge=0, le=1_000_000)
+    read: StrictBool | None = Field(None, description="true: mark read (now); false: unread; omitted: unchanged")
 
 
 class CollectionItemOut(Schema):
@@ -181,6 +182,7 @@ class CollectionItemOut(Schema):
     note: str
     position: int
     added_at: dt.datetime
+    read_at: dt.datetime | None = Field(None, description='When the owner marked it read ("mark as read"); null if unread')
 
 
 class CollectionDetailOut(CollectionOut):
@@ -271,7 +273,7 @@ def collection_out(collection) -> dict:
 
 
 def collection_item_out(item: CollectionItem) -> dict:
-    return {"paper": paper_out(item.paper), "note": item.note, "position": item.position, "added_at": item.added_at}
+    return {"paper": paper_out(item.paper), "note": item.note, "position": item.position, "added_at": item.added_at, "read_at": item.read_at}
 
 
 class CommentOut(Schema):
