@@ -18,20 +18,22 @@ MAX_REFERENCE_CHARS = 300
 @require_http_methods(["GET", "POST"])
 def submit(request):
     reference = request.POST.get("paper", request.GET.get("paper", ""))[:MAX_REFERENCE_CHARS].strip()
+    organization = request.POST.get("organization", "")[:MAX_REFERENCE_CHARS].strip()  # a slug: on whose behalf
     if request.method == "GET":
         return _form(request, reference)
     try:
-        entry = submit_paper(request.user, reference)
+        entry = submit_paper(request.user, reference, organization=organization)
     except RateLimited as exc:
-        return too_many_requests(exc, _form(request, reference, str(exc)))
+        return too_many_requests(exc, _form(request, reference, str(exc), organization=organization))
     except SubmissionError as exc:
-        return _form(request, reference, str(exc), status=400)
+        return _form(request, reference, str(exc), status=400, organization=organization)
     if isinstance(entry, PendingSubmission):  # the worker fetches it from arXiv: accepted, not yet done
         return _form(request, "", notice=entry.message, status=202)
     messages.success(request, f"Submitted “{entry.paper.title}” to today's page.")
     return redirect(entry.paper.get_absolute_url())
 
 
-def _form(request, reference: str, error: str = "", status: int = 200, notice: str = ""):
-    context = {"reference": reference, "error": error, "notice": notice, "window_days": settings.DAILYPAPERS_SUBMISSION_WINDOW_DAYS}
+def _form(request, reference: str, error: str = "", status: int = 200, notice: str = "", organization: str = ""):
+    context = {"reference": reference, "error": error, "notice": notice, "window_days": settings.DAILYPAPERS_SUBMISSION_WINDOW_DAYS,
+               "submit_organization": organization}
     return render(request, "ingest/submit.html", context, status=status)
