@@ -35,6 +35,7 @@ def test_save_from_a_card_into_a_new_collection_add_a_note_and_share(live_server
     expect(card.get_by_test_id("saved-state")).to_be_visible()
     expect(card.locator("input.save-tick")).to_be_checked()
     assert page.evaluate("window.__noReload") is True, "saved in place"
+    page.screenshot(path=str(artifacts / "collection-save-popover.png"))
 
     collection = Collection.objects.get(owner=reader)
     assert collection.is_public and list(collection.items.values_list("paper_id", flat=True)) == ["2401.00001"]
@@ -47,6 +48,7 @@ def test_save_from_a_card_into_a_new_collection_add_a_note_and_share(live_server
     page.get_by_test_id("mark-read").click()
     expect(page.get_by_test_id("mark-unread")).to_be_visible()
     assert page.evaluate("window.__noReload") is True, "note and read mark saved in place"
+    page.screenshot(path=str(artifacts / "collection-owner.png"), full_page=True)
 
     page.get_by_test_id("share-link").click()
     page.wait_for_url(re.compile(rf"/c/{collection.pk}$"))
