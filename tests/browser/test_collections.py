@@ -33,7 +33,12 @@ def test_save_from_a_card_into_a_new_collection_add_a_note_and_share(live_server
     card.locator("input[name=new_public]").check()
     card.get_by_test_id("save-submit").click()
     expect(card.get_by_test_id("saved-state")).to_be_visible()
+    expect(card.get_by_test_id("save-button")).to_have_text("★ Saved")  # the control re-rendered in place
     expect(card.locator("input.save-tick")).to_be_checked()
+    card.locator("input.save-tick").uncheck()  # unticking removes it at once (no submit button)
+    expect(card.get_by_test_id("save-button")).to_have_text("☆ Save")
+    card.locator("input.save-tick").check()
+    expect(card.get_by_test_id("save-button")).to_have_text("★ Saved")
     assert page.evaluate("window.__noReload") is True, "saved in place"
     page.screenshot(path=str(artifacts / "collection-save-popover.png"))
 

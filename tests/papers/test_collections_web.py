@@ -159,6 +159,7 @@ def test_save_popover_saves_unsaves_and_creates_a_collection(member, papers):
     assert "You have no collections yet" in popover and 'name="new_name"' in popover
     response = client.post(f"/papers/{paper.pk}/save", {"new_name": "To read", "new_public": "1"}, **HTMX)
     assert response.status_code == 200 and 'data-testid="saved-state"' in response.content.decode()
+    assert "★ Saved" in response.content.decode() and 'class="save-control"' in response.content.decode()  # the whole control, open
     created = Collection.objects.get(owner=member, name="To read")
     assert created.is_public and item_rows(created) == [(paper.pk, "", 0, False)]
     # unticking removes it; the note of a paper already saved survives a re-save from a card

@@ -160,8 +160,11 @@ def save_paper(request, paper_id: str):
             return redirect(back)
         status = 200 if request.htmx or not error else 409
     mark_member_state(request.user, [paper])
-    context = {"paper": paper, "holding": collections.collections_holding(request.user, paper), "error": error, "next": back}
-    template = "papers/_save_popover.html" if request.htmx else "papers/save_paper.html"
+    context = {"paper": paper, "holding": collections.collections_holding(request.user, paper), "error": error, "next": back, "save_open": True}
+    if not request.htmx:
+        template = "papers/save_paper.html"
+    else:  # opening the popover fills it; a change re-renders the whole control (its button shows the new state)
+        template = "papers/_save_popover.html" if request.method == "GET" else "papers/_save_control.html"
     return render(request, template, context, status=status)
 
 
