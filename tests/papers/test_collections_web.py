@@ -225,3 +225,19 @@ def test_payloads_in_collection_names_and_notes_render_inert(member, papers, mal
     assert "List 0 &lt;script&gt;window.__xss=1&lt;/script&gt;" in listing  # there, escaped: the check saw it
     shared = Client().get(f"/c/{Collection.objects.get(name__startswith='List 0 ').pk}").content.decode()
     assert "Note 0 &lt;script&gt;window.__xss=1&lt;/script&gt;" in shared
+
+
+@pytest.mark.django_db
+def test_control_characters_are_refused_by_web_and_api_alike(member, papers):
+    web, api = logged_in(member), Client()
+    _, raw = ApiToken.issue(member, "test")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    assert web.post("/collections", {"name": "bad\x00name"}).status_code == 400
+    response = api.post("/api/v1/collections", {"name": "bad\x00name"}, content_type="application/json", **auth)
+    assert response.status_code == 400 and "control characters" in response.json()["detail"]
+    good = collections.create_collection(member, "Fine\tname")  # a tab is text
+    collections.save_paper(good, papers[0])
+    assert web.post(f"/collections/{good.pk}/items/{papers[0].pk}", {"action": "note", "note": "x\x1by"}).status_code == 400
+    put = api.put(f"/api/v1/collections/{good.pk}/items/{papers[0].pk}", {"note": "x\x1by"}, content_type="application/json", **auth)
+    assert put.status_code == 400
+    assert Collection.objects.filter(owner=member).count() == 1 and item_rows(good) == [(papers[0].pk, "", 0, False)]

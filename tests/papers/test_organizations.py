@@ -215,6 +215,21 @@ def test_submitting_on_an_organizations_behalf_needs_an_approved_membership(org,
 
 
 @pytest.mark.django_db
+def test_the_api_submits_on_behalf_by_the_same_rule(org, people):
+    from dailypapers.accounts.models import ApiToken
+
+    paper = make_paper(published_at=timezone.now() - dt.timedelta(days=1))
+    _, raw = ApiToken.issue(people["dave"], "t")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    body = {"paper": paper.pk, "organization": org.slug}
+    refused = Client().post("/api/v1/submissions", body, content_type="application/json", **auth)
+    assert refused.status_code == 400 and "approved you" in refused.json()["detail"]
+    OrganizationMembership.objects.create(organization=org, user=people["dave"], status="approved")
+    assert Client().post("/api/v1/submissions", body, content_type="application/json", **auth).status_code == 201
+    assert DailyEntry.objects.get(paper=paper).organization == org
+
+
+@pytest.mark.django_db
 def test_day_filter_offers_organization_names_with_entries_in_range(client):
     today = timezone.localdate()
     acme, beta = make_org("acme-ai", "Acme AI"), make_org("beta.lab", "Beta Lab")

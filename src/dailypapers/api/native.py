@@ -371,7 +371,7 @@ def submit(request, body: s.SubmissionIn):
 
     write_allowed(request)
     try:
-        result = submit_paper(request.auth, body.paper.strip())
+        result = submit_paper(request.auth, body.paper.strip(), organization=body.organization.strip())
     except SubmissionError as exc:
         raise HttpError(400, str(exc)) from None
     if isinstance(result, PendingSubmission):

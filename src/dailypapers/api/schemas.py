@@ -135,6 +135,7 @@ class InputSchema(Schema):
 
 class SubmissionIn(InputSchema):
     paper: str = Field(min_length=1, max_length=300, description="arXiv id or URL (abs or pdf)")
+    organization: str = Field("", max_length=100, description="Slug of an organization that approved you as a member: submit on its behalf")
 
 
 class PendingSubmissionOut(Schema):

@@ -8,6 +8,8 @@ Quotas are ``Collection.check_room_for_*``. Rate limits stay with the callers (o
 
 from __future__ import annotations
 
+import re
+
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
@@ -35,6 +37,8 @@ __all__ = [
 
 MAX_NAME_CHARS = 200
 MAX_TEXT_CHARS = 5000
+# Control characters other than tab and newlines: never meant, and PostgreSQL refuses NUL in text.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class CollectionError(ValueError):
@@ -47,6 +51,8 @@ class CollectionNameTaken(CollectionError):
 
 def _clean_name(name: str) -> str:
     name = (name or "").strip()
+    if CONTROL_CHARS.search(name):
+        raise CollectionError("name must not contain control characters")
     if not name:
         raise CollectionError("name must not be blank")
     if len(name) > MAX_NAME_CHARS:
@@ -56,6 +62,8 @@ def _clean_name(name: str) -> str:
 
 def _clean_text(text: str, what: str) -> str:
     text = (text or "").strip()
+    if CONTROL_CHARS.search(text):
+        raise CollectionError(f"{what} must not contain control characters")
     if len(text) > MAX_TEXT_CHARS:
         raise CollectionError(f"{what} must be at most {MAX_TEXT_CHARS} characters")
     return text
