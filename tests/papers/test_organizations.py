@@ -258,3 +258,18 @@ def test_logo_bytes_decide_the_type():
     assert image_type(b"\xff\xd8\xff\xe0" + b"\x00" * 8) == "image/jpeg"
     assert image_type(b"RIFF\x00\x00\x00\x00WEBP") == "image/webp"
     assert image_type(SVG[:12]) is None and image_type(b"GIF89a......") is None
+
+
+@pytest.mark.django_db
+def test_site_admins_make_the_first_organization_admin_in_the_admin(people, django_user_model):
+    org = make_org("fresh-lab", "Fresh Lab")
+    site_admin = client_for(django_user_model.objects.create_superuser("root", "root@example.org", "pw-12345678"))
+    form = {"organization": org.pk, "user": people["carol"].pk, "role": "admin", "status": "approved"}
+    response = site_admin.post("/admin/papers/organizationmembership/add/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert org.is_admin(people["carol"])
+    request = organizations.request_to_join(people["dave"], org)
+    assert organizations.decide(people["carol"], request.pk, True).status == "approved"
+    # a member cannot make themselves admin: the admin site is for staff only
+    assert client_for(people["dave"]).post("/admin/papers/organizationmembership/add/", {**form, "user": people["dave"].pk}).status_code == 302
+    assert not org.is_admin(people["dave"])

@@ -42,21 +42,11 @@ class DailyEntryAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
 
 
-class MembershipInline(admin.TabularInline):
-    """Where site admins make an organization's first admin (approved, role admin)."""
-
-    model = OrganizationMembership
-    raw_id_fields = ["user", "decided_by"]
-    readonly_fields = ["requested_at", "decided_at"]
-    extra = 0
-
-
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["slug", "name", "verified"]
     list_filter = ["verified"]
     search_fields = ["slug", "name"]
-    inlines = [MembershipInline]
 
     def save_model(self, request, obj, form, change):
         # A new upload is stored through logos.store_logo (re-encoded where Pillow is installed),
@@ -71,6 +61,8 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 @admin.register(OrganizationMembership)
 class OrganizationMembershipAdmin(admin.ModelAdmin):
+    """Where site admins make an organization's first admin (a membership: role admin, approved)."""
+
     list_display = ["organization", "user", "role", "status", "requested_at", "decided_at"]
     list_filter = ["role", "status"]
     search_fields = ["organization__slug", "user__username"]

@@ -68,10 +68,21 @@ class EntryFilters:
 
 
 def organizations_in(entries: QuerySet[DailyEntry]) -> list[Organization]:
-    """The organizations ``entries`` were submitted for or whose papers they are, by name: what the
-    organization filter offers (it submits the slug). One query."""
+    """The organizations ``entries`` were submitted for or whose papers they are, by name. One query."""
     in_entries = Q(pk__in=entries.order_by().values("organization_id")) | Q(pk__in=entries.order_by().values("paper__organization_id"))
     return list(Organization.objects.filter(in_entries).only("slug", "name").order_by("name"))
+
+
+def filter_organizations(start, end) -> list[dict]:
+    """What the organization filter offers for entries dated ``start``..``end``: ``{"slug", "name"}``
+    by name (it submits the slug). Computed once per content version and range, like the ranking."""
+    key = f"dailypapers:filter-organizations:{content_version()}:{start}:{end}"
+    names = cache.get(key)
+    if names is None:
+        entries = DailyEntry.objects.filter(date__gte=start, date__lte=end)
+        names = [{"slug": org.slug, "name": org.name} for org in organizations_in(entries)]
+        cache.set(key, names, 600)
+    return names
 
 
 def period_entries(period: Period, filters: EntryFilters = EntryFilters()) -> QuerySet[DailyEntry]:

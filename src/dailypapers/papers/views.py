@@ -21,9 +21,9 @@ from dailypapers.papers.periods import BadPeriod, Period, parse_period, period_c
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.services import (
     EntryFilters,
+    filter_organizations,
     latest_day_with_entries,
     mark_member_state,
-    organizations_in,
     period_entries,
     set_upvote,
     trending_entries,
@@ -54,7 +54,7 @@ def _period_page(request, period: Period, *, is_home: bool = False):
         "entries": page.object_list,
         "more_url": f"?{filters.as_query(page=page.next_page_number())}" if page.has_next() else "",
         "filters": filters,
-        "filter_organizations": organizations_in(DailyEntry.objects.filter(date__gte=period.start, date__lte=period.end)),
+        "filter_organizations": filter_organizations(period.start, period.end),
         "is_home": is_home,
         "today": today,
         "previous": period.previous(),
@@ -111,7 +111,7 @@ def trending(request):
         "page": page,
         "ranker": ranker,
         "filters": filters,
-        "filter_organizations": organizations_in(DailyEntry.objects.filter(date__gte=timezone.localdate() - dt.timedelta(days=ranker.window_days))),
+        "filter_organizations": filter_organizations(timezone.localdate() - dt.timedelta(days=ranker.window_days), timezone.localdate()),
         "today": timezone.localdate(),
         "previous_url": f"?{filters.as_query(page=page.previous_page_number())}" if page.has_previous() else "",
         "next_url": f"?{filters.as_query(page=page.next_page_number())}" if page.has_next() else "",
