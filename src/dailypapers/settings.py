@@ -222,15 +222,16 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # `collectstatic` fills it for deployments; WhiteNoise expects it
-# Uploads (organization logos) go through ``default_storage``; served by views, not from this URL.
-MEDIA_ROOT = DATA_DIR / "media"
-MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # Serve straight from the app dirs too, so `serve` works before/without collectstatic.
 WHITENOISE_USE_FINDERS = True
+# Members' uploads (avatars) go through default_storage: files here in the private data dir by
+# default, served by the app itself (accounts.views.avatar) with the type they were validated as.
+MEDIA_ROOT = Path(os.environ.get("DAILYPAPERS_MEDIA_ROOT") or DATA_DIR / "media").resolve()
+MEDIA_URL = "/media/"
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"

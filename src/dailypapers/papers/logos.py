@@ -41,20 +41,25 @@ def _read_all(upload) -> bytes:
     return data
 
 
-def validate_logo_upload(upload) -> None:
-    """Field validator: PNG/JPEG/WebP by content, at most MAX_LOGO_BYTES."""
-    if not upload:
-        return
-    if getattr(upload, "_committed", False):
-        return  # the file already stored (validated when it was uploaded)
-    size = getattr(upload, "size", None)
-    if size is not None and size > MAX_LOGO_BYTES:
-        raise ValidationError(f"A logo may be at most {MAX_LOGO_BYTES // 1024} KB.", code="too_large")
-    data = _read_all(upload)
+def checked_logo(data: bytes) -> tuple[bytes, str]:
+    """(the bytes to store, their content type) for an upload, or ValidationError: the one check
+    every logo passes (the admin form's validator and ``store_logo``)."""
     if len(data) > MAX_LOGO_BYTES:
         raise ValidationError(f"A logo may be at most {MAX_LOGO_BYTES // 1024} KB.", code="too_large")
     if image_type(data[:12]) is None:
         raise ValidationError("A logo must be a PNG, JPEG or WebP image (SVG is not accepted).", code="not_an_image")
+    data = reencoded(data)
+    return data, image_type(data[:12])
+
+
+def validate_logo_upload(upload) -> None:
+    """Field validator: ``checked_logo`` on a new upload (a stored file was checked when it came)."""
+    if not upload or getattr(upload, "_committed", False):
+        return
+    size = getattr(upload, "size", None)
+    if size is not None and size > MAX_LOGO_BYTES:
+        raise ValidationError(f"A logo may be at most {MAX_LOGO_BYTES // 1024} KB.", code="too_large")
+    checked_logo(_read_all(upload))
 
 
 def reencoded(data: bytes) -> bytes:
@@ -75,13 +80,11 @@ def reencoded(data: bytes) -> bytes:
 
 
 def store_logo(organization, upload) -> None:
-    """Validate ``upload`` and make it ``organization``'s logo (re-encoded when Pillow is there);
-    the previous file is deleted from the storage."""
+    """Make ``upload`` ``organization``'s logo (as ``checked_logo`` leaves it); the previous file is
+    deleted from the storage."""
     from django.core.files.base import ContentFile
 
-    validate_logo_upload(upload)
-    data = reencoded(_read_all(upload))
-    kind = image_type(data[:12])
+    data, kind = checked_logo(_read_all(upload))
     old = organization.logo.name if organization.logo else ""
     organization.logo.save(f"{organization.pk}.{EXTENSIONS[kind]}", ContentFile(data), save=True)
     if old and old != organization.logo.name:
