@@ -29,6 +29,7 @@ def sample_values(paper_id: str, today, org_slug: str, token_id: int, collection
     return {
         "paper_id": paper_id,
         "slug": org_slug,
+        "membership_id": "1",  # an organization membership request (papers.organizations)
         "category": "cs.CL",
         "key": today.isoformat(),
         "date": today.isoformat(),
@@ -37,7 +38,6 @@ def sample_values(paper_id: str, today, org_slug: str, token_id: int, collection
         "token_id": str(token_id),
         "collection_id": str(collection_id),
         "comment_id": str(comment_id),  # the member's own comment on paper_id
-        "membership_id": "1",  # an organization membership request (papers.organizations)
         # Digest links: a token that does not verify (a valid one is a credential by design).
         "token": "not-a-signed-token",
         "frequency": "daily",
