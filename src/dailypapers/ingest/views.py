@@ -24,16 +24,15 @@ def submit(request):
     try:
         entry = submit_paper(request.user, reference, organization=organization)
     except RateLimited as exc:
-        return too_many_requests(exc, _form(request, reference, str(exc), organization=organization))
+        return too_many_requests(exc, _form(request, reference, str(exc)))
     except SubmissionError as exc:
-        return _form(request, reference, str(exc), status=400, organization=organization)
+        return _form(request, reference, str(exc), status=400)
     if isinstance(entry, PendingSubmission):  # the worker fetches it from arXiv: accepted, not yet done
         return _form(request, "", notice=entry.message, status=202)
     messages.success(request, f"Submitted “{entry.paper.title}” to today's page.")
     return redirect(entry.paper.get_absolute_url())
 
 
-def _form(request, reference: str, error: str = "", status: int = 200, notice: str = "", organization: str = ""):
-    context = {"reference": reference, "error": error, "notice": notice, "window_days": settings.DAILYPAPERS_SUBMISSION_WINDOW_DAYS,
-               "submit_organization": organization}
+def _form(request, reference: str, error: str = "", status: int = 200, notice: str = ""):
+    context = {"reference": reference, "error": error, "notice": notice, "window_days": settings.DAILYPAPERS_SUBMISSION_WINDOW_DAYS}
     return render(request, "ingest/submit.html", context, status=status)
