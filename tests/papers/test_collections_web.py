@@ -138,6 +138,8 @@ def test_another_members_collection_is_not_found_by_changing_ids(member, mallory
     assert private.name == "Secret reading" and item_rows(private) == before
     assert Client().get(f"/c/{private.pk}").status_code == 404
     assert Client().get("/c/999999").status_code == 404
+    assert Client().get("/c/" + "9" * 30).status_code == 404  # past any database integer: still a 404
+    assert intruder.get("/collections/" + "9" * 30).status_code == 404
     # the share page: public for everyone, private for its owner only
     assert intruder.get(f"/c/{public.pk}").status_code == 200
     assert Client().get(f"/c/{public.pk}").status_code == 200

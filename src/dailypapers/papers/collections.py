@@ -69,6 +69,15 @@ def _clean_text(text: str, what: str) -> str:
     return text
 
 
+def _collection_pk(value) -> int | None:
+    """``value`` as a primary key the database can hold (a 30-digit id in a URL is no collection, not a 500)."""
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        return None
+    return pk if 0 < pk < 2**63 else None
+
+
 def member_collections(user):
     """The member's collections, newest change first, each with ``num_papers``."""
     return Collection.objects.filter(owner=user).select_related("owner").annotate(num_papers=Count("items"))
@@ -76,20 +85,14 @@ def member_collections(user):
 
 def owned_collection(user, collection_id) -> Collection | None:
     """The member's own collection ``collection_id``, or None (also for someone else's: no hint it exists)."""
-    if not user.is_authenticated:
-        return None
-    try:
-        collection_id = int(collection_id)
-    except (TypeError, ValueError):
+    if not user.is_authenticated or (collection_id := _collection_pk(collection_id)) is None:
         return None
     return Collection.objects.select_related("owner").filter(pk=collection_id, owner=user).first()
 
 
 def shared_collection(user, collection_id) -> Collection | None:
     """Collection ``collection_id`` if ``user`` may read it (public, or their own), else None."""
-    try:
-        collection_id = int(collection_id)
-    except (TypeError, ValueError):
+    if (collection_id := _collection_pk(collection_id)) is None:
         return None
     collection = Collection.objects.select_related("owner").filter(pk=collection_id).first()
     return collection if collection is not None and collection.visible_to(user) else None
