@@ -29,6 +29,7 @@ def sample_values(paper_id: str, today, org_slug: str, token_id: int, collection
     return {
         "paper_id": paper_id,
         "slug": org_slug,
+        "membership_id": "1",  # an organization membership request (papers.organizations)
         "category": "cs.CL",
         "key": today.isoformat(),
         "date": today.isoformat(),

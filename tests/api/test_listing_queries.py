@@ -7,9 +7,9 @@ import pytest
 from dailypapers.pagecache import bump_content_version
 
 LISTINGS = [
-    ("/", 4),  # the latest day's page
-    ("/papers/trending", 3),  # the ranking (ids and scores, cached per change), the page of entries, their authors
-    ("/organizations/google", 3),
+    ("/", 5),  # the latest day's page (+ the filter's organization names, cached per change)
+    ("/papers/trending", 4),  # the ranking and the filter's organization names (both cached per change), the page of entries, their authors
+    ("/organizations/google", 4),  # the organization, its papers and their authors, its members
     ("/api/daily_papers", 2),
     ("/api/daily_papers?sort=trending", 2),
     ("/api/papers/search", 3),  # with the search rate counter (in the database, shared by all processes)

@@ -11,8 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from ninja import NinjaAPI, Path, Query, Router, Status
@@ -26,6 +25,7 @@ from dailypapers.api import schemas as s
 from dailypapers.api.parsing import JsonObjectParser
 from dailypapers.community import services as community
 from dailypapers.community.models import Comment
+from dailypapers.papers import collections
 from dailypapers.papers.models import Collection, CollectionItem, CollectionQuotaExceeded, DailyEntry, Organization, Paper
 from dailypapers.papers.periods import BadPeriod, parse_period
 from dailypapers.papers.ranking import TrendingRanker
@@ -396,7 +396,7 @@ def submit(request, body: s.SubmissionIn):
 
     write_allowed(request)
     try:
-        result = submit_paper(request.auth, body.paper.strip())
+        result = submit_paper(request.auth, body.paper.strip(), organization=body.organization.strip())
     except SubmissionError as exc:
         raise HttpError(400, str(exc)) from None
     if isinstance(result, PendingSubmission):
@@ -407,42 +407,32 @@ def submit(request, body: s.SubmissionIn):
 
 
 def own_collection(request, collection_id: int) -> Collection:
-    collection = Collection.objects.select_related("owner").filter(pk=collection_id, owner=request.auth).first()
+    collection = collections.owned_collection(request.auth, collection_id)
     if collection is None:
         raise Http404(f"You have no collection {collection_id}")
     return collection
 
 
 def collection_detail_out(collection: Collection) -> dict:
-    items = collection.items.for_listing().order_by("position", "added_at", "pk")
-    items = list(items)
+    items = collections.items_of(collection)
     collection.num_papers = len(items)
     return {**s.collection_out(collection), "items": [s.collection_item_out(i) for i in items]}
 
 
 @member.get("/collections", response={200: list[s.CollectionOut], 401: s.ErrorOut}, summary="Your collections")
 def list_collections(request):
-    qs = Collection.objects.filter(owner=request.auth).select_related("owner").annotate(num_papers=Count("items"))
-    return [s.collection_out(c) for c in qs]
+    return [s.collection_out(c) for c in collections.member_collections(request.auth)]
 
 
 @member.post("/collections", response={201: s.CollectionOut, **WRITE_ERRORS}, summary="Create a collection")
 def create_collection(request, body: s.CollectionIn):
     write_allowed(request)
-    name = body.name.strip()
-    if not name:
-        raise HttpError(400, "name must not be blank")
     try:
-        with transaction.atomic():
-            Collection.check_room_for_collection(request.auth)
-            collection = Collection.objects.create(
-                owner=request.auth, name=name, description=body.description.strip(), is_public=body.is_public
-            )
-    except IntegrityError:
-        raise HttpError(409, f"You already have a collection named {name!r}") from None
-    except CollectionQuotaExceeded as exc:
+        collection = collections.create_collection(request.auth, body.name, body.description, body.is_public)
+    except (collections.CollectionNameTaken, CollectionQuotaExceeded) as exc:
         raise HttpError(409, str(exc)) from None
-    collection.num_papers = 0
+    except collections.CollectionError as exc:
+        raise HttpError(400, str(exc)) from None
     return Status(201, s.collection_out(collection))
 
 
@@ -456,17 +446,12 @@ def update_collection(request, collection_id: int, body: s.CollectionPatch):
     collection = own_collection(request, collection_id)
     write_allowed(request)
     changes = body.dict(exclude_unset=True, exclude_none=True)
-    if "name" in changes:
-        changes["name"] = changes["name"].strip()
-        if not changes["name"]:
-            raise HttpError(400, "name must not be blank")
-    for field, value in changes.items():
-        setattr(collection, field, value.strip() if isinstance(value, str) else value)
     try:
-        with transaction.atomic():
-            collection.save()
-    except IntegrityError:
-        raise HttpError(409, f"You already have a collection named {collection.name!r}") from None
+        collection = collections.update_collection(collection, **changes)
+    except collections.CollectionNameTaken as exc:
+        raise HttpError(409, str(exc)) from None
+    except collections.CollectionError as exc:
+        raise HttpError(400, str(exc)) from None
     return s.collection_out(collection)
 
 
@@ -474,33 +459,28 @@ def update_collection(request, collection_id: int, body: s.CollectionPatch):
 def delete_collection(request, collection_id: int):
     collection = own_collection(request, collection_id)
     write_allowed(request)
-    collection.delete()
+    collections.delete_collection(collection)
     return Status(204, None)
 
 
 @member.put(
     "/collections/{int:collection_id}/items/{paperid:paper_id}",
     response={200: s.CollectionItemOut, **WRITE_ERRORS},
-    summary="Add a paper to a collection (or change its note/position)",
+    summary="Add a paper to a collection (or change its note/position/read state)",
 )
 def put_collection_item(request, collection_id: int, paper_id: str, body: s.CollectionItemIn):
+    """``note`` replaces the note; ``read`` true marks the paper read (now), false unread; omitted: unchanged."""
     collection = own_collection(request, collection_id)
     paper = get_paper(paper_id)
     write_allowed(request)
-    with transaction.atomic():
-        item = CollectionItem.objects.filter(collection=collection, paper=paper).first()
-        if item is None:
-            try:
-                collection.check_room_for_item()
-            except CollectionQuotaExceeded as exc:
-                raise HttpError(409, str(exc)) from None
-            last = collection.items.aggregate(last=Max("position"))["last"]
-            item = CollectionItem(collection=collection, paper=paper, position=0 if last is None else last + 1)
-        item.note = body.note.strip()
-        if body.position is not None:
-            item.position = body.position
-        item.save()
-        collection.save(update_fields=["updated_at"])
+    try:
+        item = collections.save_paper(collection, paper, note=body.note, position=body.position)
+    except CollectionQuotaExceeded as exc:
+        raise HttpError(409, str(exc)) from None
+    except collections.CollectionError as exc:
+        raise HttpError(400, str(exc)) from None
+    if body.read is not None:
+        collections.set_read(collection, paper.pk, body.read)
     item = CollectionItem.objects.for_listing().get(pk=item.pk)
     return s.collection_item_out(item)
 
@@ -513,10 +493,8 @@ def put_collection_item(request, collection_id: int, paper_id: str, body: s.Coll
 def delete_collection_item(request, collection_id: int, paper_id: str):
     collection = own_collection(request, collection_id)
     write_allowed(request)
-    deleted, _ = CollectionItem.objects.filter(collection=collection, paper_id=paper_id).delete()
-    if not deleted:
+    if not collections.remove_paper(collection, paper_id):
         raise Http404(f"Paper {paper_id[:100]!r} is not in this collection")
-    collection.save(update_fields=["updated_at"])
     return Status(204, None)
 
 

@@ -156,6 +156,7 @@ class InputSchema(Schema):
 
 class SubmissionIn(InputSchema):
     paper: str = Field(min_length=1, max_length=300, description="arXiv id or URL (abs or pdf)")
+    organization: str = Field("", max_length=100, description="Slug of an organization that approved you as a member: submit on its behalf")
 
 
 class PendingSubmissionOut(Schema):
@@ -195,6 +196,7 @@ class CollectionOut(Schema):
 class CollectionItemIn(InputSchema):
     note: str = Field("", max_length=5000)
     position: StrictInt | None = Field(None, ge=0, le=1_000_000)
+    read: StrictBool | None = Field(None, description="true: mark read (now); false: unread; omitted: unchanged")
 
 
 class CollectionItemOut(Schema):
@@ -202,6 +204,7 @@ class CollectionItemOut(Schema):
     note: str
     position: int
     added_at: dt.datetime
+    read_at: dt.datetime | None = Field(None, description='When the owner marked it read ("mark as read"); null if unread')
 
 
 class CollectionDetailOut(CollectionOut):
@@ -309,7 +312,7 @@ def collection_out(collection) -> dict:
 
 
 def collection_item_out(item: CollectionItem) -> dict:
-    return {"paper": paper_out(item.paper), "note": item.note, "position": item.position, "added_at": item.added_at}
+    return {"paper": paper_out(item.paper), "note": item.note, "position": item.position, "added_at": item.added_at, "read_at": item.read_at}
 
 
 class CommentOut(Schema):

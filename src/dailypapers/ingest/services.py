@@ -9,7 +9,7 @@ import threading
 from django.conf import settings
 from django.utils import timezone
 
-from dailypapers.ingest.submissions import PendingSubmission, SubmissionError, place_submission, refuse_if_on_a_page
+from dailypapers.ingest.submissions import PendingSubmission, SubmissionError, place_submission, refuse_if_on_a_page, submitting_organization
 from dailypapers.papers.identifiers import NotAnArxivId, parse_arxiv_reference
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.ratelimit import check_write_rate
@@ -25,7 +25,7 @@ _request_fetch_slots = threading.BoundedSemaphore(max(1, settings.DAILYPAPERS_AR
 MAX_REQUEST_SLOT_WAIT = 1.0
 
 
-def submit_paper(user, id_or_url: str, day: dt.date | None = None) -> DailyEntry | PendingSubmission:
+def submit_paper(user, id_or_url: str, day: dt.date | None = None, organization: str = "") -> DailyEntry | PendingSubmission:
     """Put the arXiv paper ``id_or_url`` on ``day``'s page (default today), submitted by ``user``.
 
     Papers not yet in the database are fetched from the arXiv API first: on this thread when one
@@ -33,7 +33,8 @@ def submit_paper(user, id_or_url: str, day: dt.date | None = None) -> DailyEntry
     else by the worker (:func:`dailypapers.ingest.tasks.fetch_submission`), and then the
     :class:`PendingSubmission` is returned. Raises :class:`SubmissionError` for anything the member
     can fix or should know (not an arXiv id, unknown to arXiv, published outside the submission window,
-    already on a page), and :class:`dailypapers.ratelimit.RateLimited` past the member's write rate.
+    already on a page, for an ``organization`` (slug) that has not approved ``user`` as a member),
+    and :class:`dailypapers.ratelimit.RateLimited` past the member's write rate.
     Nothing is written unless the entry is created (or the worker's task is enqueued).
     """
     try:
@@ -44,6 +45,7 @@ def submit_paper(user, id_or_url: str, day: dt.date | None = None) -> DailyEntry
     day = day or today
     if day > today:
         raise SubmissionError("Papers can only be submitted to today's or an earlier page.")
+    submitted_for = submitting_organization(user, organization)
     check_write_rate(user.pk)  # one bucket for all member writes, web and API
 
     refuse_if_on_a_page(paper_id)
@@ -52,8 +54,8 @@ def submit_paper(user, id_or_url: str, day: dt.date | None = None) -> DailyEntry
     if paper is None:
         record = _fetch_on_request_thread(paper_id)
         if record is None:
-            return _hand_to_worker(user, paper_id, day)
-    return place_submission(user, paper_id, day, paper, record)
+            return _hand_to_worker(user, paper_id, day, organization if submitted_for else "")
+    return place_submission(user, paper_id, day, paper, record, submitted_for)
 
 
 def _fetch_on_request_thread(paper_id: str) -> dict | None:
@@ -74,10 +76,11 @@ def _fetch_on_request_thread(paper_id: str) -> dict | None:
         _request_fetch_slots.release()
 
 
-def _hand_to_worker(user, paper_id: str, day: dt.date) -> PendingSubmission:
+def _hand_to_worker(user, paper_id: str, day: dt.date, organization: str = "") -> PendingSubmission:
     from dailypapers.ingest.tasks import fetch_submission
 
-    fetch_submission.enqueue(user.pk, paper_id, day.isoformat())  # the task carries who, what and which day
+    on_behalf = {"organization": organization} if organization else {}
+    fetch_submission.enqueue(user.pk, paper_id, day.isoformat(), **on_behalf)  # the task carries who, what and which day
     return PendingSubmission(paper_id=paper_id, date=day)
 
 

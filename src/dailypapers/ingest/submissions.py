@@ -16,7 +16,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dailypapers.ingest.pipeline import IngestPipeline, RecordRejected, SourceItem, normalize_record
-from dailypapers.papers.models import DailyEntry, Paper
+from dailypapers.papers.models import DailyEntry, Organization, Paper
+from dailypapers.papers.organizations import can_submit_for
 
 SUBMISSION_SOURCE = "arxiv-api"
 
@@ -46,12 +47,24 @@ class PendingSubmission:
         return f"Fetching {self.paper_id} from arXiv… it will appear on {page} in a moment."
 
 
-def complete_submission(user_id: int, paper_id: str, day: dt.date) -> DailyEntry:
+def submitting_organization(user, slug: str) -> Organization | None:
+    """The organization a submission is made for (``slug``; "" for none): only one ``user`` is an
+    approved member of, checked again when the worker places a handed-over submission."""
+    if not slug:
+        return None
+    organization = Organization.objects.filter(slug=slug).first()
+    if organization is None or not can_submit_for(user, organization):
+        raise SubmissionError("You can submit papers only for organizations that approved you as a member.")
+    return organization
+
+
+def complete_submission(user_id: int, paper_id: str, day: dt.date, organization_slug: str = "") -> DailyEntry:
     """The worker's half of a handed-over submission: fetch (normal timeout, waiting for the site's
     arXiv slot) and place it. Raises SubmissionError (logged by the task) or ArxivUnavailable (retried)."""
     from dailypapers.ingest.sources.arxiv_api import PaperNotFound, fetch_paper
 
     user = get_user_model().objects.get(pk=user_id)
+    organization = submitting_organization(user, organization_slug)
     refuse_if_on_a_page(paper_id)
     paper = Paper.objects.filter(pk=paper_id).first()
     record = None
@@ -60,7 +73,7 @@ def complete_submission(user_id: int, paper_id: str, day: dt.date) -> DailyEntry
             record = fetch_paper(paper_id)
         except PaperNotFound as exc:
             raise SubmissionError(str(exc)) from exc
-    return place_submission(user, paper_id, day, paper, record)
+    return place_submission(user, paper_id, day, paper, record, organization)
 
 
 def refuse_if_on_a_page(paper_id: str) -> None:
@@ -69,9 +82,11 @@ def refuse_if_on_a_page(paper_id: str) -> None:
         raise AlreadyOnPage(f"{paper_id} is already on the page of {existing.date:%B %-d, %Y}.", existing)
 
 
-def place_submission(user, paper_id: str, day: dt.date, paper: Paper | None, record: dict | None) -> DailyEntry:
+def place_submission(user, paper_id: str, day: dt.date, paper: Paper | None, record: dict | None,
+                     organization: Organization | None = None) -> DailyEntry:
     """The entry of ``paper_id`` on ``day``: ``paper`` when the site has it, else ``record`` (arXiv's,
-    imported in the same transaction). Checks the submission window."""
+    imported in the same transaction). Checks the submission window. ``organization`` (checked by
+    ``submitting_organization``) is the one it is submitted for, else the paper's own."""
     if paper is None:
         try:
             published = normalize_record(record).published_at
@@ -98,7 +113,7 @@ def place_submission(user, paper_id: str, day: dt.date, paper: Paper | None, rec
                 date=day,
                 submitted_by=user,
                 submitted_at=timezone.now(),
-                organization=paper.organization,
+                organization=organization or paper.organization,
             )
     except IntegrityError:  # someone submitted it a moment earlier
         raise AlreadyOnPage(f"{paper_id} is already on a page.", DailyEntry.objects.filter(paper_id=paper_id).first()) from None

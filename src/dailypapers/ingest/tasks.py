@@ -46,9 +46,10 @@ SUBMISSION_RETRY_SECONDS = 60
 
 
 @task()
-def fetch_submission(user_id: int, paper_id: str, day: str, attempt: int = 1) -> str:
+def fetch_submission(user_id: int, paper_id: str, day: str, attempt: int = 1, organization: str = "") -> str:
     """A member's submission the request thread could not fetch quickly: fetch it from arXiv (the
-    normal timeout, waiting for the site's request slot) and put it on ``day``'s page."""
+    normal timeout, waiting for the site's request slot) and put it on ``day``'s page (for the
+    ``organization`` slug, if given)."""
     import datetime as dt
 
     from django.utils import timezone
@@ -57,7 +58,7 @@ def fetch_submission(user_id: int, paper_id: str, day: str, attempt: int = 1) ->
     from dailypapers.ingest.submissions import SubmissionError, complete_submission
 
     try:
-        entry = complete_submission(user_id, paper_id, dt.date.fromisoformat(day))
+        entry = complete_submission(user_id, paper_id, dt.date.fromisoformat(day), organization)
     except SubmissionError as exc:  # unknown to arXiv, outside the window, already on a page
         log.warning("submission of %s by member %s refused: %s", paper_id, user_id, exc)
         return f"refused: {exc}"
@@ -66,7 +67,8 @@ def fetch_submission(user_id: int, paper_id: str, day: str, attempt: int = 1) ->
             log.error("submission of %s by member %s failed after %s attempts: %s", paper_id, user_id, attempt, exc)
             return f"failed: {exc}"
         later = timezone.now() + dt.timedelta(seconds=SUBMISSION_RETRY_SECONDS * attempt)
-        fetch_submission.using(run_after=later).enqueue(user_id, paper_id, day, attempt + 1)
+        on_behalf = {"organization": organization} if organization else {}
+        fetch_submission.using(run_after=later).enqueue(user_id, paper_id, day, attempt + 1, **on_behalf)
         log.info("submission of %s: arXiv unavailable (%s); trying again at %s", paper_id, exc, later)
         return f"retrying: {exc}"
     return f"placed {entry.paper_id} on {entry.date}"

@@ -19,10 +19,11 @@ MAX_REFERENCE_CHARS = 300
 @require_http_methods(["GET", "POST"])
 def submit(request):
     reference = request.POST.get("paper", request.GET.get("paper", ""))[:MAX_REFERENCE_CHARS].strip()
+    organization = request.POST.get("organization", "")[:MAX_REFERENCE_CHARS].strip()  # a slug: on whose behalf
     if request.method == "GET":
         return _form(request, reference)
     try:
-        entry = submit_paper(request.user, reference)
+        entry = submit_paper(request.user, reference, organization=organization)
     except RateLimited as exc:
         return too_many_requests(exc, _form(request, reference, str(exc)))
     except SubmissionError as exc:

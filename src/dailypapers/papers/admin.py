@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.core.files.uploadedfile import UploadedFile
 
-from dailypapers.papers.models import Author, Authorship, DailyEntry, Organization, Paper, Upvote
+from dailypapers.papers.logos import store_logo
+from dailypapers.papers.models import Author, Authorship, DailyEntry, Organization, OrganizationMembership, Paper, Upvote
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -42,8 +44,29 @@ class DailyEntryAdmin(admin.ModelAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["slug", "name"]
+    list_display = ["slug", "name", "verified"]
+    list_filter = ["verified"]
     search_fields = ["slug", "name"]
+
+    def save_model(self, request, obj, form, change):
+        # A new upload is stored through logos.store_logo (re-encoded where Pillow is installed),
+        # never as the form's raw file; the field's validator already checked its bytes.
+        upload = form.cleaned_data.get("logo") if "logo" in form.changed_data else None
+        if isinstance(upload, UploadedFile):
+            obj.logo = form.initial.get("logo") or ""
+        super().save_model(request, obj, form, change)
+        if isinstance(upload, UploadedFile):
+            store_logo(obj, upload)
+
+
+@admin.register(OrganizationMembership)
+class OrganizationMembershipAdmin(admin.ModelAdmin):
+    """Where site admins make an organization's first admin (a membership: role admin, approved)."""
+
+    list_display = ["organization", "user", "role", "status", "requested_at", "decided_at"]
+    list_filter = ["role", "status"]
+    search_fields = ["organization__slug", "user__username"]
+    raw_id_fields = ["organization", "user", "decided_by"]
 
 
 @admin.register(Author)

@@ -12,6 +12,7 @@ from django.db.models import F
 from django.urls import reverse
 
 from dailypapers.papers.identifiers import MAX_ORGANIZATION_SLUG_CHARS, ORGANIZATION_SLUG_RULE, is_arxiv_id, is_organization_slug
+from dailypapers.papers.logos import validate_logo_upload
 
 _NAME_PUNCTUATION = re.compile(r"[^\w\s\-']")
 
@@ -76,7 +77,13 @@ class Organization(models.Model):
     slug = models.CharField(max_length=MAX_ORGANIZATION_SLUG_CHARS, unique=True, validators=[validate_organization_slug])
     name = models.CharField(max_length=200)
     url = models.URLField(blank=True)
+    # Pages show the uploaded ``logo`` (papers.logos validates and serves it), else this remote
+    # image, else a placeholder made from the name.
     avatar_url = models.URLField(blank=True)
+    description = models.TextField(blank=True, max_length=5000, help_text="Markdown; rendered sanitized")
+    logo = models.FileField(upload_to="organizations/logos/", blank=True, max_length=300, validators=[validate_logo_upload])
+    # Set by site admins in the admin only (no member-facing form writes it).
+    verified = models.BooleanField(default=False, help_text="Shown as a verified badge; set by site admins")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -87,6 +94,63 @@ class Organization(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("papers:organization", args=[self.slug])
+
+    @property
+    def logo_url(self) -> str:
+        """The uploaded logo (through ``papers:organization_logo``, never the storage's own URL), else ``avatar_url``."""
+        if self.logo:
+            return reverse("papers:organization_logo", args=[self.slug]) + f"?v={self.logo.name.rsplit('/', 1)[-1]}"
+        return self.avatar_url
+
+    @property
+    def initials(self) -> str:
+        """The placeholder's letters when there is no logo at all (offline sites, new organizations)."""
+        words = [w for w in re.split(r"[\s\-_.]+", self.name or self.slug) if w]
+        return "".join(w[0] for w in words[:2]).upper() or "?"
+
+    def is_admin(self, user) -> bool:
+        return user.is_authenticated and self.memberships.approved().filter(user=user, role=OrganizationMembership.Role.ADMIN).exists()
+
+
+class OrganizationMembershipQuerySet(models.QuerySet):
+    def approved(self) -> OrganizationMembershipQuerySet:
+        return self.filter(status=OrganizationMembership.Status.APPROVED)
+
+    def requested(self) -> OrganizationMembershipQuerySet:
+        return self.filter(status=OrganizationMembership.Status.REQUESTED)
+
+
+class OrganizationMembership(models.Model):
+    """A member's place in an organization: requested by the member, decided by the organization's
+    admins (papers.organizations); the first admin is made by site admins in the admin."""
+
+    class Role(models.TextChoices):
+        MEMBER = "member"
+        ADMIN = "admin"
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested"
+        APPROVED = "approved"
+        REJECTED = "rejected"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organization_memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = OrganizationMembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organization", "-role", "requested_at"]
+        constraints = [models.UniqueConstraint(fields=["organization", "user"], name="unique_membership_per_member")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.organization} ({self.role}, {self.status})"
 
 
 class Author(models.Model):
@@ -306,6 +370,7 @@ class CollectionItem(models.Model):
     note = models.TextField(blank=True, max_length=5000)
     position = models.PositiveIntegerField(default=0)
     added_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)  # "mark as read": when the owner did
 
     objects = CollectionItemQuerySet.as_manager()
 

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from dailypapers.pagecache import bump_content_version, content_version
-from dailypapers.papers.models import DailyEntry, Paper, Upvote
+from dailypapers.papers.collections import saved_paper_ids
+from dailypapers.papers.models import DailyEntry, Organization, Paper, Upvote
 from dailypapers.papers.periods import Period
 from dailypapers.papers.ranking import TrendingRanker, rank_period_entries
 
@@ -64,6 +65,24 @@ class EntryFilters:
         carry these, never the request's whole query (which anyone can make 60 KB long)."""
         params = {"category": self.category, "organization": self.organization, "has_code": "1" if self.has_code else "", **extra}
         return urlencode({k: v for k, v in params.items() if v not in ("", None)})
+
+
+def organizations_in(entries: QuerySet[DailyEntry]) -> list[Organization]:
+    """The organizations ``entries`` were submitted for or whose papers they are, by name. One query."""
+    in_entries = Q(pk__in=entries.order_by().values("organization_id")) | Q(pk__in=entries.order_by().values("paper__organization_id"))
+    return list(Organization.objects.filter(in_entries).only("slug", "name").order_by("name"))
+
+
+def filter_organizations(start, end) -> list[dict]:
+    """What the organization filter offers for entries dated ``start``..``end``: ``{"slug", "name"}``
+    by name (it submits the slug). Computed once per content version and range, like the ranking."""
+    key = f"dailypapers:filter-organizations:{content_version()}:{start}:{end}"
+    names = cache.get(key)
+    if names is None:
+        entries = DailyEntry.objects.filter(date__gte=start, date__lte=end)
+        names = [{"slug": org.slug, "name": org.name} for org in organizations_in(entries)]
+        cache.set(key, names, 600)
+    return names
 
 
 def period_entries(period: Period, filters: EntryFilters = EntryFilters()) -> QuerySet[DailyEntry]:
@@ -138,3 +157,13 @@ def voted_paper_ids(user, paper_ids) -> set[str]:
     if not user.is_authenticated:
         return set()
     return set(Upvote.objects.filter(user=user, paper_id__in=list(paper_ids)).values_list("paper_id", flat=True))
+
+
+def mark_member_state(user, papers) -> None:
+    """Set each paper's ``voted`` and ``saved`` (in one of the member's collections) for ``user``:
+    one query each for the whole list, none for anonymous readers; cards read the flags."""
+    papers = list(papers)
+    ids = [p.pk for p in papers]
+    voted, saved = voted_paper_ids(user, ids), saved_paper_ids(user, ids)
+    for paper in papers:
+        paper.voted, paper.saved = paper.pk in voted, paper.pk in saved

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from dailypapers.papers import views
+from dailypapers.papers import collection_views, organization_views, views
 from dailypapers.papers.identifiers import ORGANIZATION_SLUG_PATTERN, PAPER_ID_PATTERN
 
 app_name = "papers"
@@ -20,6 +20,17 @@ urlpatterns = [
     path("about/ranking", views.about_ranking, name="about_ranking"),
     # \Z, not $: reverse() would otherwise take a slug with a trailing newline.
     re_path(rf"^organizations/{ORGANIZATION_SLUG}\Z", views.organization_detail, name="organization"),
+    re_path(rf"^organizations/{ORGANIZATION_SLUG}/logo\Z", organization_views.logo, name="organization_logo"),
+    re_path(rf"^organizations/{ORGANIZATION_SLUG}/join\Z", organization_views.join, name="organization_join"),
+    re_path(rf"^organizations/{ORGANIZATION_SLUG}/leave\Z", organization_views.leave, name="organization_leave"),
+    re_path(rf"^organizations/{ORGANIZATION_SLUG}/requests/(?P<membership_id>[0-9]{{1,18}})\Z", organization_views.decide,
+            name="organization_decide"),
+    path("collections", collection_views.my_collections, name="collections"),
+    path("collections/<int:collection_id>", collection_views.collection_page, name="collection"),
+    path("collections/<int:collection_id>/edit", collection_views.edit_collection, name="collection_edit"),
+    re_path(rf"^collections/(?P<collection_id>[0-9]{{1,18}})/items/{PAPER_ID}$", collection_views.collection_item, name="collection_item"),
+    path("c/<int:collection_id>", collection_views.shared_collection, name="shared_collection"),
+    re_path(rf"^papers/{PAPER_ID}/save$", collection_views.save_paper, name="save_paper"),
     re_path(rf"^papers/{PAPER_ID}/upvote$", views.upvote, name="upvote"),
     re_path(rf"^papers/{PAPER_ID}$", views.paper_detail, name="paper"),
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -15,25 +17,25 @@ from django.views.decorators.http import require_GET, require_POST
 from dailypapers.papers import pending_votes
 from dailypapers.papers.context_processors import safe_return_path
 from dailypapers.papers.models import DailyEntry, Organization, Paper
+from dailypapers.papers.organizations import membership_overview
 from dailypapers.papers.periods import BadPeriod, Period, parse_period, period_containing
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.services import (
     EntryFilters,
+    filter_organizations,
     latest_day_with_entries,
+    mark_member_state,
     period_entries,
     set_upvote,
     trending_entries,
     trending_ranking,
-    voted_paper_ids,
 )
 from dailypapers.ratelimit import RateLimited, check_write_rate, too_many_requests
 
 
 def _with_votes(request, entries):
     entries = list(entries)
-    voted = voted_paper_ids(request.user, [e.paper_id for e in entries])
-    for e in entries:
-        e.paper.voted = e.paper_id in voted
+    mark_member_state(request.user, [e.paper for e in entries])
     return entries
 
 
@@ -53,6 +55,7 @@ def _period_page(request, period: Period, *, is_home: bool = False):
         "entries": page.object_list,
         "more_url": f"?{filters.as_query(page=page.next_page_number())}" if page.has_next() else "",
         "filters": filters,
+        "filter_organizations": filter_organizations(period.start, period.end),
         "is_home": is_home,
         "today": today,
         "previous": period.previous(),
@@ -109,6 +112,7 @@ def trending(request):
         "page": page,
         "ranker": ranker,
         "filters": filters,
+        "filter_organizations": filter_organizations(timezone.localdate() - dt.timedelta(days=ranker.window_days), timezone.localdate()),
         "today": timezone.localdate(),
         "previous_url": f"?{filters.as_query(page=page.previous_page_number())}" if page.has_previous() else "",
         "next_url": f"?{filters.as_query(page=page.next_page_number())}" if page.has_next() else "",
@@ -119,7 +123,7 @@ def trending(request):
 @require_GET
 def paper_detail(request, paper_id: str):
     paper = get_object_or_404(Paper.objects.select_related("organization"), pk=paper_id)
-    paper.voted = paper.pk in voted_paper_ids(request.user, [paper.pk])
+    mark_member_state(request.user, [paper])
     entry = DailyEntry.objects.filter(paper=paper).select_related("organization", "submitted_by").first()
     return render(
         request,
@@ -139,10 +143,9 @@ def organization_detail(request, slug: str):
         .with_authors()
     )[:200]
     papers = list(papers)
-    voted = voted_paper_ids(request.user, [p.pk for p in papers])
-    for p in papers:
-        p.voted = p.pk in voted
-    return render(request, "papers/organization.html", {"organization": org, "papers": papers})
+    mark_member_state(request.user, papers)
+    context = {"organization": org, "papers": papers, "membership": membership_overview(org, request.user)}
+    return render(request, "papers/organization.html", context)
 
 
 @require_GET

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from dailypapers.papers.models import Organization, Paper
-from dailypapers.papers.services import voted_paper_ids
+from dailypapers.papers.services import mark_member_state
 from dailypapers.ratelimit import RateLimited, check_search_rate, too_many_requests
 from dailypapers.search import get_backend
 from dailypapers.search.query import InvalidSearch, query_from_params
@@ -46,10 +46,8 @@ def search_page(request):
         if results.exact_paper_id and query.offset == 0:
             return redirect("papers:paper", results.exact_paper_id)
         papers = papers_for_hits(results.hits)
-        # The same upvote control as the day cards, showing whether this reader already voted.
-        voted = voted_paper_ids(request.user, [p.pk for p in papers])
-        for paper in papers:
-            paper.voted = paper.pk in voted
+        # The same upvote and save controls as the day cards, showing this reader's own state.
+        mark_member_state(request.user, papers)
         context.update(
             results=results,
             papers=papers,

@@ -33,3 +33,23 @@ def paper_card(context, paper: Paper, entry: DailyEntry | None = None, score: fl
         log.exception("paper card for %s could not render; left out of %s", getattr(paper, "pk", "?"),
                       getattr(context.get("request"), "path", "?"))
         return ""
+
+
+@register.filter
+def untrusted_markdown(source: str) -> str:
+    """``{{ text|untrusted_markdown }}``: markdown written by members or organizations, sanitized
+    (``markdown.render_untrusted``)."""
+    from dailypapers.markdown import render_untrusted
+
+    return render_untrusted(source)
+
+
+@register.simple_tag(takes_context=True)
+def submittable_organizations(context) -> list[Organization]:
+    """``{% submittable_organizations as orgs %}``: the organizations the reader may submit papers
+    for (approved memberships); one query, only where a submit form is shown."""
+    from dailypapers.papers.organizations import approved_organizations
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return list(approved_organizations(user)) if user is not None else []
