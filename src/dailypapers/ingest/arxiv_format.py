@@ -34,6 +34,23 @@ def parse_rfc2822(value: str) -> str | None:
     return parsed.isoformat()
 
 
+def parsed_author_names(parsed: list) -> list[str]:
+    """The snapshot's ``authors_parsed`` as names in order: :func:`author_name` of each, the empty ones left out."""
+    names = []
+    for parts in parsed:
+        if type(parts) is list and len(parts) == 3 and parts[2] == "":  # nearly every author: inline
+            last, first, _ = parts
+            if type(last) is str and type(first) is str and last and first and last.strip() == last and first.strip() == first:
+                name = f"{first} {last}"
+                if "\\" not in name and "{" not in name:  # TeX: converted by author_name
+                    names.append(name)
+                    continue
+        name = author_name(parts)
+        if name:
+            names.append(name)
+    return names
+
+
 def author_name(parts: Any) -> str:
     """``["Vaswani", "Ashish", ""]`` (last, first, suffix) -> ``"Ashish Vaswani"``."""
     if type(parts) is list and len(parts) == 3 and parts[2] == "":  # nearly every author: a shortcut
@@ -66,7 +83,7 @@ def snapshot_to_import(record: dict[str, Any]) -> dict[str, Any]:
     created = [v.get("created") for v in versions if isinstance(v, dict)]
     parsed = record.get("authors_parsed")
     if isinstance(parsed, list) and parsed:
-        authors: Any = [name for name in map(author_name, parsed) if name]
+        authors: Any = parsed_author_names(parsed)
     elif isinstance(record.get("authors"), str):
         authors = author_names(record["authors"])  # the raw line, split as arXiv's own parser would
     else:
