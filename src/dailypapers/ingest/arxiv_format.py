@@ -16,6 +16,9 @@ from dailypapers.ingest.arxiv_authors import author_names, tex_to_unicode
 _MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}
 # "Mon, 2 Apr 2007 19:18:42 GMT", the date format of the snapshot's ``versions[].created``.
 _RFC2822 = re.compile(r"^\w{3}, (\d{1,2}) (\w{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$")
+# The snapshot has no withdrawal flag: arXiv's withdrawal notice is the last version's comments,
+# "This paper has been withdrawn by the author(s) ..." (0704.0156 in the committed real sample).
+_WITHDRAWN = re.compile(r"^\W*this\s+(?:paper|article|manuscript|submission|preprint|work|note)\s+has\s+been\s+withdrawn\b", re.IGNORECASE)
 
 def parse_rfc2822(value: str) -> str | None:
     """ISO 8601 for the snapshot's version dates; None when there is none or it is unreadable."""
@@ -93,6 +96,7 @@ def snapshot_to_import(record: dict[str, Any]) -> dict[str, Any]:
     if isinstance(last_version, str) and last_version[1:].isdigit():
         version = int(last_version[1:])
     categories = record.get("categories")
+    comments = record.get("comments")
     if created:
         published = parse_rfc2822(created[0])
         updated = published if len(created) == 1 else parse_rfc2822(created[-1])  # most papers: one version
@@ -111,7 +115,8 @@ def snapshot_to_import(record: dict[str, Any]) -> dict[str, Any]:
         "version": version,
         "doi": record.get("doi"),
         "journal_ref": record.get("journal-ref"),
-        "comments": record.get("comments"),
+        "comments": comments,
         "license": record.get("license"),
         "report_no": record.get("report-no"),
+        "withdrawn": type(comments) is str and _WITHDRAWN.match(comments) is not None,
     }
