@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from lxml import etree
 
+from dailypapers.ingest.arxiv_authors import _parsed_by_walk, parse_author_string
 from dailypapers.ingest.arxiv_format import author_name, parsed_author_names
 from dailypapers.ingest.pipeline import IngestPipeline
 from dailypapers.ingest.sources.arxiv_oai import OaiHarvest
@@ -295,3 +297,28 @@ def test_snapshot_then_harvest_of_the_same_paper_agree(settings, fast_arxiv, tmp
     assert p.updated_at == dt.datetime(2026, 9, 10, 13, 53, 49, tzinfo=UTC)
     assert _names("0909.0774") == ["Zlil Sela"] and p.license == ARXIV_LICENSE and p.categories == ["math.GR", "math.LO"]
     assert p.title == before.title and p.abstract == before.abstract
+
+
+def _real_author_strings():
+    strings = [r["authors"] for name in ("oaipmh_browse_db_authors.jsonl", *SNAPSHOT_FILES)
+               for r in map(json.loads, (REAL / name).read_text(encoding="utf-8").splitlines())]  # fmt: skip
+    for name in ("export_arxiv_oai2_listrecords_arxivraw_2015.xml", "export_arxiv_oai2_getrecord_arxivraw_1302.2146.xml",
+                 "oaipmh_arxiv_org_listrecords_arxivraw_2024-03-05_page1.xml", "oaipmh_arxiv_org_listrecords_arxivraw_2024-03-05_page2.xml",
+                 "oaipmh_arxiv_org_listrecords_arxivraw_0909.0774.xml"):  # fmt: skip
+        tree = etree.fromstring((REAL / name).read_bytes())
+        strings += [el.text for el in tree.iter("{http://arxiv.org/OAI/arXivRaw/}authors")]
+    return strings
+
+
+def test_the_author_parsers_fast_path_agrees_with_the_walk_on_every_real_line():
+    strings = _real_author_strings()
+    fast = [s for s in strings if "(" not in s]
+    for s in strings:
+        assert parse_author_string(s) == _parsed_by_walk(" ".join(s.split())), s
+    print(f"{len(strings)} real author lines, {len(fast)} on the fast path")
+    assert len(strings) > 720 and len(fast) > len(strings) / 2
+    # and the shapes the fast path splits on, written out
+    for s in ["A. One, B. Two and C. Three", "A. One, B. Two, and C. Three", "A , B", ",A,,B,", "A & B", "A AND B", "Anderson Band, Candy",
+              "HESS Collaboration: A. Abramowski; F. Acero", "G. David Forney, Jr. and Pascal O. Vontobel", "X. Y, et al",
+              "Jos\\'e Mu\\~noz, {\\O}ystein", "A.and B.", "A. One and", "and B. Two"]:  # fmt: skip
+        assert parse_author_string(s) == _parsed_by_walk(" ".join(s.split())), s
