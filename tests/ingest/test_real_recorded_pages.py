@@ -113,6 +113,9 @@ def test_arxiv_format_after_arxivraw_keeps_the_version_and_first_version_date(se
     assert p.updated_at >= dt.datetime(2024, 3, 3, 11, 58, 8, tzinfo=UTC)  # never earlier
     assert _names("math/9602216") == ["Oren Kolman", "Saharon Shelah"]  # <keyname>/<forenames>, same names
     assert p.report_no == "Shelah [Sh:E102], was previously Shelah [Sh:362]" and p.license == CC_BY
+    # The text fields are the last record's: this format sends TeX macros converted to Unicode (arXiv's
+    # tex2utf), so "$ \\kappa $" comes back as "$ κ$" (README, "What a harvest stores").
+    assert p.title == "Categoricity and amalgamation for AEC and $ κ$ measurable"
 
 
 @pytest.mark.django_db(transaction=True)
