@@ -325,3 +325,14 @@ def test_the_author_parsers_fast_path_agrees_with_the_walk_on_every_real_line():
               "HESS Collaboration: A. Abramowski; F. Acero", "G. David Forney, Jr. and Pascal O. Vontobel", "X. Y, et al",
               "Jos\\'e Mu\\~noz, {\\O}ystein", "A.and B.", "A. One and", "and B. Two"]:  # fmt: skip
         assert parse_author_string(s) == _parsed_by_walk(" ".join(s.split())), s
+
+
+def test_snapshot_withdrawal_is_arxivs_notice_at_the_start_of_the_comments():
+    from dailypapers.ingest.arxiv_format import snapshot_to_import
+
+    line = next(json.loads(s) for s in (REAL / SNAPSHOT_FILES[0]).read_text(encoding="utf-8").splitlines() if '"id":"0704.0156"' in s)
+    assert snapshot_to_import(line)["withdrawn"] is True
+    for comments, withdrawn in [("This article has been withdrawn by the author due to an error in eq. 3", True),
+                                ("  THIS PAPER HAS BEEN WITHDRAWN", True), ("37 pages; the earlier claim has been withdrawn", False),
+                                ("This paper has been withdrawnn", False), (None, False), ("", False)]:  # fmt: skip
+        assert snapshot_to_import(dict(line, comments=comments))["withdrawn"] is withdrawn, comments
