@@ -109,7 +109,7 @@ def snapshot_to_import(record: dict[str, Any]) -> dict[str, Any]:
         "authors": authors,
         "categories": categories,
         # The snapshot lists the primary category first.
-        "primary_category": categories.split()[0] if isinstance(categories, str) and categories.split() else None,
+        "primary_category": categories.split(None, 1)[0] if isinstance(categories, str) and not categories.isspace() and categories else None,
         "published": published,
         "updated": updated,
         "version": version,
