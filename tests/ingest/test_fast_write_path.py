@@ -40,3 +40,20 @@ def test_fast_path_matches_orm_path():
     records[5]["organization"] = None
     assert snapshot(True, records) == snapshot(False, records)
     assert Paper.objects.count() == 40
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the executemany path is SQLite's")
+def test_fast_path_matches_orm_path_with_collaboration_sized_author_lists():
+    # Above JSON_AUTHORS_MAX authors a paper's authorships are inserted one row each (json_extract is
+    # quadratic in the list's length): the same rows, in the same order, as the ORM path.
+    records = list(generate_snapshot_records(12, seed=5))
+    many = IngestPipeline.JSON_AUTHORS_MAX + 700
+    for i in (3, 4, 9):  # two big ones in a row, small ones between
+        records[i]["authors_parsed"] = [[f"Member{i}x{n}", "A.", ""] for n in range(many)]
+        records[i]["authors"] = ", ".join(f"A. Member{i}x{n}" for n in range(many))
+    stored, order = [], []
+    for fast in (True, False):
+        stored.append(snapshot(fast, records))
+        order.append(list(Authorship.objects.order_by("id").values_list("paper_id", "position", "name")))
+        assert [len(Paper.objects.get(pk=records[i]["id"]).ordered_authors()) for i in (3, 4, 9)] == [many] * 3
+    assert stored[0] == stored[1] and order[0] == order[1]

@@ -35,6 +35,7 @@ class ParsedAuthor(NamedTuple):
     affiliations: tuple[str, ...] = ()
 
 
+@lru_cache(maxsize=100_000)  # names recur across papers; pylatexenc is slow
 def tex_to_unicode(text: str) -> str:
     """TeX accents and letters (``\\'e``, ``{\\o}``, ``\\c{c}``) as Unicode; whitespace collapsed."""
     if "\\" in text or "{" in text:
@@ -86,6 +87,16 @@ def parse_author_string(line: str) -> tuple[ParsedAuthor, ...]:
     line = " ".join((line or "").split())
     if not line:
         return ()
+    if "(" not in line:
+        # No parentheses (most lines): the walk never leaves depth 0, where it splits wherever
+        # _SEPARATOR matches first, scanning left to right, as re.split does, in C. Same result
+        # (tests/ingest/test_real_recorded_pages.py checks both on every real line committed).
+        return _authors([(text.strip(), []) for text in _SEPARATOR.split(line)], {})
+    return _parsed_by_walk(line)
+
+
+def _parsed_by_walk(line: str) -> tuple[ParsedAuthor, ...]:
+    """:func:`parse_author_string` of a whitespace-collapsed line, by walking it (any line)."""
     key: dict[str, str] = {}
     raw: list[tuple[str, list[str]]] = []
     for text, groups in _segments(line):
@@ -96,6 +107,11 @@ def parse_author_string(line: str) -> tuple[ParsedAuthor, ...]:
             else:
                 kept.append(group)
         raw.append((text.strip(), kept))
+    return _authors(raw, key)
+
+
+def _authors(raw: list[tuple[str, list[str]]], key: dict[str, str]) -> tuple[ParsedAuthor, ...]:
+    """The named parts of a line, with their affiliations (``key``: a numbered affiliation list)."""
     authors: list[ParsedAuthor] = []
     for text, groups in raw:
         if text.lower() in SUFFIXES and authors:  # "G. David Forney, Jr." -> one name

@@ -16,6 +16,9 @@ from dailypapers.ingest.arxiv_authors import author_names, tex_to_unicode
 _MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}
 # "Mon, 2 Apr 2007 19:18:42 GMT", the date format of the snapshot's ``versions[].created``.
 _RFC2822 = re.compile(r"^\w{3}, (\d{1,2}) (\w{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$")
+# The snapshot has no withdrawal flag: arXiv's withdrawal notice is the last version's comments,
+# "This paper has been withdrawn by the author(s) ..." (0704.0156 in the committed real sample).
+_WITHDRAWN = re.compile(r"^\W*this\s+(?:paper|article|manuscript|submission|preprint|work|note)\s+has\s+been\s+withdrawn\b", re.IGNORECASE)
 
 def parse_rfc2822(value: str) -> str | None:
     """ISO 8601 for the snapshot's version dates; None when there is none or it is unreadable."""
@@ -32,6 +35,23 @@ def parse_rfc2822(value: str) -> str | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.timezone.utc)
     return parsed.isoformat()
+
+
+def parsed_author_names(parsed: list) -> list[str]:
+    """The snapshot's ``authors_parsed`` as names in order: :func:`author_name` of each, the empty ones left out."""
+    names = []
+    for parts in parsed:
+        if type(parts) is list and len(parts) == 3 and parts[2] == "":  # nearly every author: inline
+            last, first, _ = parts
+            if type(last) is str and type(first) is str and last and first and last.strip() == last and first.strip() == first:
+                name = f"{first} {last}"
+                if "\\" not in name and "{" not in name:  # TeX: converted by author_name
+                    names.append(name)
+                    continue
+        name = author_name(parts)
+        if name:
+            names.append(name)
+    return names
 
 
 def author_name(parts: Any) -> str:
@@ -66,7 +86,7 @@ def snapshot_to_import(record: dict[str, Any]) -> dict[str, Any]:
     created = [v.get("created") for v in versions if isinstance(v, dict)]
     parsed = record.get("authors_parsed")
     if isinstance(parsed, list) and parsed:
-        authors: Any = [name for name in map(author_name, parsed) if name]
+        authors: Any = parsed_author_names(parsed)
     elif isinstance(record.get("authors"), str):
         authors = author_names(record["authors"])  # the raw line, split as arXiv's own parser would
     else:
@@ -76,6 +96,7 @@ def snapshot_to_import(record: dict[str, Any]) -> dict[str, Any]:
     if isinstance(last_version, str) and last_version[1:].isdigit():
         version = int(last_version[1:])
     categories = record.get("categories")
+    comments = record.get("comments")
     if created:
         published = parse_rfc2822(created[0])
         updated = published if len(created) == 1 else parse_rfc2822(created[-1])  # most papers: one version
@@ -88,13 +109,14 @@ def snapshot_to_import(record: dict[str, Any]) -> dict[str, Any]:
         "authors": authors,
         "categories": categories,
         # The snapshot lists the primary category first.
-        "primary_category": categories.split()[0] if isinstance(categories, str) and categories.split() else None,
+        "primary_category": categories.split(None, 1)[0] if isinstance(categories, str) and not categories.isspace() and categories else None,
         "published": published,
         "updated": updated,
         "version": version,
         "doi": record.get("doi"),
         "journal_ref": record.get("journal-ref"),
-        "comments": record.get("comments"),
+        "comments": comments,
         "license": record.get("license"),
         "report_no": record.get("report-no"),
+        "withdrawn": type(comments) is str and _WITHDRAWN.match(comments) is not None,
     }
