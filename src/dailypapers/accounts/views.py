@@ -21,7 +21,7 @@ from dailypapers.accounts.forms import ProfileForm
 from dailypapers.accounts.models import ApiToken, Profile
 from dailypapers.papers.context_processors import safe_return_path
 from dailypapers.papers.models import Paper
-from dailypapers.papers.services import voted_paper_ids
+from dailypapers.papers.services import mark_member_state
 from dailypapers.ratelimit import RateLimited, check_write_rate, too_many_requests
 
 logger = logging.getLogger(__name__)
@@ -82,9 +82,7 @@ def profile(request, username: str):
         raise Http404("No member with that name.")
     page = profiles.profile_page(member, request.user)
     papers = [e.paper for e in page.submitted] + page.claimed + (page.upvoted or [])
-    voted = voted_paper_ids(request.user, {p.pk for p in papers})
-    for paper in papers:
-        paper.voted = paper.pk in voted
+    mark_member_state(request.user, papers)
     context = {
         "member": member,
         "page": page,

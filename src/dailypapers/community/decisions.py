@@ -1,10 +1,9 @@
 """Notifications of decisions made in the rooms below: an admin deciding a member's authorship claim
-(``accounts.AuthorClaim``). Those rooms cannot import this one (the room order), so this one listens
+(``accounts.AuthorClaim``) and an organization's admin deciding a request to join
+(``papers.OrganizationMembership``). Those rooms cannot import this one (the room order), so this one listens
 to their models' saves instead of being called.
 
 Connected in ``CommunityConfig.ready`` only when the model exists, so the room works with or without it.
-A join decision (organization membership) is wired the same way once its model lands: a receiver
-calling ``notify(member, NotificationKind.JOIN_DECISION, actor=decider, text=...)``.
 """
 
 from __future__ import annotations
@@ -29,7 +28,24 @@ def claim_decided(sender, instance, created=False, update_fields=None, **kwargs)
     notify(instance.user, NotificationKind.CLAIM_DECISION, actor=instance.decided_by, paper=instance.paper, text=text)
 
 
+def join_decided(sender, instance, created=False, update_fields=None, **kwargs) -> None:
+    """A request to join was approved or rejected (``papers.organizations._record_decision``, which saves
+    exactly these fields). A renewed request also saves ``status`` (back to requested, no decider): skipped."""
+    if created or not update_fields or "status" not in update_fields:
+        return
+    if instance.decided_by_id is None or instance.status not in ("approved", "rejected"):
+        return
+    text = f"{instance.get_status_display()} ({instance.organization.name})"
+    notify(instance.user, NotificationKind.JOIN_DECISION, actor=instance.decided_by, text=text)
+
+
 def connect() -> None:
+    try:
+        membership_model = apps.get_model("papers", "OrganizationMembership")
+    except LookupError:
+        membership_model = None
+    if membership_model is not None:
+        post_save.connect(join_decided, sender=membership_model, dispatch_uid="community-notify-join-decided")
     try:
         claim_model = apps.get_model("accounts", "AuthorClaim")
     except LookupError:

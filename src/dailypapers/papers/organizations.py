@@ -83,8 +83,7 @@ def _record_decision(membership: OrganizationMembership, status: str, decided_by
     """The one place a request's outcome is written (web decisions and any later caller)."""
     membership.status, membership.decided_at, membership.decided_by = status, timezone.now(), decided_by
     membership.save(update_fields=["status", "decided_at", "decided_by"])
-    # notify: tell membership.user their request to join membership.organization was approved or
-    # rejected (helper C's notifications; wired by the coordinator at merge).
+    # The member is notified by community.decisions (a post_save receiver: papers sits below community).
 
 
 def approved_organizations(user):
