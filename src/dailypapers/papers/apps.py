@@ -8,6 +8,7 @@ class PapersConfig(AppConfig):
 
     def ready(self):
         from dailypapers import pagecache
+        from dailypapers.papers.services import voted_paper_ids
         from dailypapers.papers.signals import papers_bulk_loaded, papers_changed
 
         # Everything the cached pages show lives in this room's models; imports that write in bulk
@@ -15,3 +16,5 @@ class PapersConfig(AppConfig):
         pagecache.invalidate_on_changes(*self.get_models())
         papers_changed.connect(pagecache.bump_content_version, dispatch_uid="pagecache-papers-changed")
         papers_bulk_loaded.connect(pagecache.bump_content_version, dispatch_uid="pagecache-papers-bulk-loaded")
+        # A member's cached page shows their own votes: {% card_flag paper "voted" %} in _upvote.html.
+        pagecache.register_card_flag("voted", voted_paper_ids)
