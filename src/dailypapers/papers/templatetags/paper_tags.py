@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from django import template
-from django.template.loader import get_template
 
 from dailypapers.papers.models import DailyEntry, Organization, Paper
 
@@ -26,9 +25,11 @@ def paper_card(context, paper: Paper, entry: DailyEntry | None = None, score: fl
     bad record: a slug the URLs refuse, a broken field) is logged and left out, never a 500 for the
     whole page (an organization slug once took down the home page, search and the APIs)."""
     try:
-        return get_template("papers/_paper_card.html").render(
-            {**context.flatten(), "paper": paper, "entry": entry, "score": score}, context.get("request")
-        )
+        # In the page's own context, as {% include %} renders (a fresh RequestContext per card ran
+        # every context processor fifty times a page).
+        card = context.template.engine.get_template("papers/_paper_card.html")
+        with context.push(paper=paper, entry=entry, score=score):
+            return card.render(context)
     except Exception:  # noqa: BLE001 - whatever one record does to its card, the page goes on
         log.exception("paper card for %s could not render; left out of %s", getattr(paper, "pk", "?"),
                       getattr(context.get("request"), "path", "?"))

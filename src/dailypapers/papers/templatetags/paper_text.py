@@ -17,3 +17,9 @@ def rich_text(value):
 def plain_text(value):
     """One readable line per paragraph, math as characters (dailypapers.papers.text.plain_text)."""
     return text.plain_text(value)
+
+
+@register.filter
+def summary(value, count):
+    """``abstract|summary:50``: ``plain_text|truncatewords:50``, cheaply (dailypapers.papers.text.summary)."""
+    return text.summary(value, int(count))
