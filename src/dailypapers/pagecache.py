@@ -83,7 +83,9 @@ MAX_CACHED_BYTES = 4 * 1024 * 1024
 LOCAL_PAGES_BYTES = 32 * 1024 * 1024
 # Single flight: the first miss renders, later ones wait up to RENDER_WAIT_SECONDS for its result.
 RENDER_LOCK_SECONDS = 10
-RENDER_WAIT_SECONDS = 2.0
+# As long as the lock: on an overloaded machine a render can take seconds, and waiters that give up
+# render too, all at once, which is what made the seconds (a 2.2 s p99 on the 100k-paper day page).
+RENDER_WAIT_SECONDS = float(RENDER_LOCK_SECONDS)
 # Headers of a stored response that belong to it, not to one reader or to the cache layer.
 _SKIPPED_HEADERS = {"set-cookie", "vary", "cache-control", "etag", "last-modified", "expires", "content-length"}
 _ALLOWED_VARY = {"cookie", "accept-encoding", "hx-request", "hx-target"}
@@ -418,6 +420,35 @@ class PageCacheMiddleware:
             return conditional
         substitute_token(request, response)
         return response
+
+
+_SLOT_TEXT = re.compile(r"<!--DailyPapersSlotXq7Zk:(\d+)-->")
+
+
+def rendering_for_cache(request) -> bool:
+    """Whether this request's page is being rendered for the cache (placeholder token, slot markers)."""
+    return getattr(request, "page_cache_slots", None) is not None
+
+
+def render_fragment(request, render: Callable[[], str]) -> tuple[str, tuple]:
+    """A fragment of a page rendered for the cache, with its personal parts numbered from 0: a
+    fragment kept for reuse (a card) can go into another page with ``place_fragment``."""
+    page_slots = request.page_cache_slots
+    request.page_cache_slots = own = []
+    try:
+        return render(), tuple(own)
+    finally:
+        request.page_cache_slots = page_slots
+
+
+def place_fragment(request, html: str, slots: tuple) -> str:
+    """``html`` from ``render_fragment``, its markers renumbered after the page's own."""
+    if not slots:
+        return html
+    page_slots = request.page_cache_slots
+    offset = len(page_slots)
+    page_slots.extend(slots)
+    return mark_safe(_SLOT_TEXT.sub(lambda m: SLOT_MARK.format(offset + int(m.group(1))), html))  # noqa: S308 - our markers in our html
 
 
 # ``{% load pagecache %}``: the personal parts of pages (see the module docstring).

@@ -2,6 +2,7 @@
 number of cards, and the cheap card helpers give exactly what the template filters gave."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.template.defaultfilters import truncatewords
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from dailypapers.pagecache import bump_content_version
 from dailypapers.papers.links import cached_reverse
-from dailypapers.papers.models import Author, Authorship, Paper
+from dailypapers.papers.models import Author, Authorship, Organization, Paper
 from dailypapers.papers.services import set_upvote
 from dailypapers.papers.text import first_words, plain_text, summary
 from tests.papers.factories import make_org, make_paper
@@ -103,3 +104,61 @@ def test_cached_reverse_is_reverse_and_refuses_what_it_refuses():
     for _ in range(2):  # not remembered as an answer
         with pytest.raises(NoReverseMatch):
             cached_reverse("papers:organization", "bad slug\n")
+
+
+def cards_rendered(monkeypatch) -> list:
+    from dailypapers.papers.templatetags import paper_tags
+
+    puts = []
+    real_put = paper_tags.card_cache.put
+    monkeypatch.setattr(paper_tags.card_cache, "put", lambda key, card: puts.append(key) or real_put(key, card))
+    return puts
+
+
+def test_after_a_vote_only_the_voted_card_renders_again(pages, member, monkeypatch):
+    rendered = cards_rendered(monkeypatch)
+    reader = Client()
+    first = reader.get(pages["day"]).content.decode()
+    assert len(rendered) == 12
+    rendered.clear()
+    voted_paper = Paper.objects.get(pk=pages["papers"][4].pk)
+    set_upvote(member, voted_paper, True)
+    again = reader.get(pages["day"]).content.decode()
+    assert len(rendered) == 1
+    def count(html):
+        card = html[html.index(f'id="paper-{voted_paper.pk.replace(".", "")}"'):]
+        return int(re.search(r'data-testid="upvote-count">(\d+)<', card).group(1))
+
+    assert (count(first), count(again)) == (4, 5)
+    # The same page as one rendered with no card kept (tokens aside: masked afresh per response).
+    from dailypapers.papers.templatetags.paper_tags import card_cache
+
+    card_cache.clear()
+    bump_content_version()
+    fresh = reader.get(pages["day"]).content.decode()
+    token = r'(csrfmiddlewaretoken" value=|"X-CSRFToken": )"[^"]+"'
+    assert re.sub(token, "", again) == re.sub(token, "", fresh)
+
+
+def test_a_kept_card_renders_again_when_what_it_shows_changes(pages, monkeypatch):
+    paper = pages["papers"][1]  # from the organization
+    reader = Client()
+    reader.get(pages["day"])
+    rendered = cards_rendered(monkeypatch)
+    Author.objects.filter(authorships__paper=paper).update(name="Renamed Author")  # no paper save, no signal
+    Authorship.objects.filter(paper=paper).update(name="")
+    Organization.objects.filter(slug="acme-ai").update(name="Acme Renamed")
+    bump_content_version()
+    html = reader.get(pages["day"]).content.decode()
+    assert "Renamed Author" in html and "Acme Renamed" in html
+    assert 1 <= len(rendered) < 12  # the renamed author's card and the organization's cards, not the rest
+
+
+def test_pages_rendered_for_one_reader_keep_no_cards(pages, monkeypatch):
+    """Cards with a reader's own token and votes in them are never kept."""
+    from django.test import override_settings
+
+    rendered = cards_rendered(monkeypatch)
+    with override_settings(DAILYPAPERS_PAGE_CACHE=False):
+        page = Client().get(pages["day"]).content.decode()
+    assert rendered == [] and "Paper 3" in page
