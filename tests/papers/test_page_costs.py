@@ -162,3 +162,12 @@ def test_pages_rendered_for_one_reader_keep_no_cards(pages, monkeypatch):
     with override_settings(DAILYPAPERS_PAGE_CACHE=False):
         page = Client().get(pages["day"]).content.decode()
     assert rendered == [] and "Paper 3" in page
+
+
+def test_trending_cards_are_kept_while_their_shown_score_stays(pages, monkeypatch):
+    reader = Client()
+    reader.get("/papers/trending")
+    rendered = cards_rendered(monkeypatch)
+    bump_content_version()  # ranked again, a moment later: raw scores and ages moved, not their third decimal
+    reader.get("/papers/trending")
+    assert len(rendered) < 5

@@ -25,6 +25,11 @@ def shown_organization(paper: Paper, entry: DailyEntry | None) -> Organization |
     return paper.shown_organization(entry)
 
 
+# Set on entries by the trending ranking, moving with the clock: the card gets the score as ``score``
+# and is kept by the score as shown; it does not show the age (showing it would mean keying by it).
+_PASSED_SEPARATELY = {"trending_score", "age_hours"}
+
+
 def _state(obj, depth: int = 3):
     """Everything a model instance holds that a template can read: its public attributes (fields,
     annotations, flags the view set), and, ``depth`` levels down, the related rows fetched with it
@@ -32,7 +37,7 @@ def _state(obj, depth: int = 3):
     if not isinstance(obj, Model) or depth == 0:
         return obj if not isinstance(obj, Model) else (type(obj).__name__, obj.pk)
     # In the instance's own order (the same query fills it the same way; another order only misses).
-    values = [(k, v) for k, v in obj.__dict__.items() if k[0] != "_"]
+    values = [(k, v) for k, v in obj.__dict__.items() if k[0] != "_" and k not in _PASSED_SEPARATELY]
     related = [(k, _state(v, depth - 1)) for k, v in obj._state.fields_cache.items()]
     prefetched = [(k, [_state(o, depth - 1) for o in v]) for k, v in getattr(obj, "_prefetched_objects_cache", {}).items()]
     return type(obj).__name__, values, related, prefetched
