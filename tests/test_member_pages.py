@@ -33,7 +33,7 @@ def count(html: str, paper: Paper) -> int:
 def without_personal_bits(html: str) -> str:
     """The page less what may differ between readers: the member menu, the digest box (a member
     link), the submit box, the upvote forms, and the CSRF tokens (masked afresh for every response)."""
-    html = re.sub(r'<div class="user-menu">.*?</div>', "", html, flags=re.S)
+    html = re.sub(r'<div class="user-menu".*?</header>', "", html, flags=re.S)  # the menu ends the header
     html = re.sub(r'<aside class="submit-paper".*?</aside>', "", html, flags=re.S)
     html = re.sub(r'<div class="digest-subscribe".*?</div>', "", html, flags=re.S)
     html = re.sub(r'<form class="upvote".*?</form>', "", html, flags=re.S)
