@@ -180,3 +180,31 @@ def test_concurrent_misses_render_a_page_once(monkeypatch):
     for t in threads:
         t.join()
     assert statuses == [200] * 4 and len(rendered) == 1
+
+
+def test_a_process_keeps_its_recent_pages_only_for_their_version_and_ttl(member, monkeypatch):
+    from dailypapers import pagecache
+
+    paper = make_paper(upvotes=1, day=timezone.localdate())
+    reader = Client()
+    assert count_on_page(reader.get("/").content.decode(), paper) == 1
+    reads = []
+    real_get = pagecache.cache.get
+    monkeypatch.setattr(pagecache.cache, "get", lambda key, *a, **k: reads.append(key) or real_get(key, *a, **k))
+    assert count_on_page(reader.get("/").content.decode(), paper) == 1
+    assert reads == [pagecache.VERSION_KEY]  # the page came from this process's copy
+    set_upvote(member, Paper.objects.get(pk=paper.pk), True)
+    assert count_on_page(reader.get("/").content.decode(), paper) == 2  # a new version: not the old copy
+    reads.clear()
+    monkeypatch.setattr(pagecache.time, "monotonic", lambda: time.monotonic_ns() / 1e9 + 3600)  # past the TTL
+    reader.get("/")
+    assert len(reads) > 1  # asked the shared cache again
+
+
+def test_local_pages_stay_under_their_byte_budget():
+    from dailypapers.pagecache import CachedPage, LocalPages
+
+    pages = LocalPages(max_bytes=250)
+    for n in range(5):
+        pages.put(f"k{n}", CachedPage(200, [], b"x" * 100, 0), 60)
+    assert pages.size <= 250 and pages.get("k0") is None and pages.get("k4") is not None

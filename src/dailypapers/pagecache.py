@@ -13,6 +13,21 @@ only the placeholder, and each response gets the reader's own token put in. Such
 without a token (feeds, APIs) are ``public``. Both get an ETag (of the cached body) and
 Last-Modified, and a matching conditional request gets a 304.
 
+Members get the same cached page with their few personal bits put in (``personal_body``). A page
+rendered for the cache is rendered as for an anonymous reader, and each personal part leaves a
+marker behind (``{% load pagecache %}``):
+
+- ``{% card_flag paper "voted" %}...{% endcard_flag %}`` renders its content twice, with
+  ``paper.voted`` false (what anonymous readers get) and true; a member's response takes the true
+  version for the papers the flag holds for, asked with one query for the whole page
+  (``register_card_flag``: the rooms register each flag and its query in ``AppConfig.ready``).
+- ``{% member_part "_member_nav.html" %}`` is a template that needs only the request (the header's
+  member menu) and the plain values given to the tag; a member's response renders it for them.
+
+Only pages whose whole difference between readers is such parts are served to members this way
+(``MEMBER_PATH``); the paper page, whose comment thread offers each member their own forms, is not,
+nor an organization's page (its membership section is the member's own: join, leave, requests to decide).
+
 A shared module: it imports no room.
 """
 
@@ -20,15 +35,21 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 
+from django import template
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
+from django.template.loader import get_template
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
+from django.utils.safestring import mark_safe
 
 VERSION_KEY = "dailypapers:content-version"
 # Stands for the reader's CSRF token in cached bodies; letters only, so no template escapes it.
@@ -46,13 +67,39 @@ CACHEABLE_PATH = re.compile(
     r")\Z"
 )
 NOT_CACHEABLE_PATH = re.compile(r"search|suggest|/submit|/upvote|^/api/v1/(?:me|collections|submissions)")
+# The cacheable paths a member is served from the cache too (with their personal parts put in):
+# those whose only differences between readers are card flags and member parts.
+MEMBER_PATH = re.compile(
+    r"^/(?:"
+    r"|papers/?|papers/(?:date|week|month)/[^/]+|papers/trending"
+    r"|about/ranking"
+    r"|feeds/.+"
+    r")\Z"
+)
+# Where a personal part stands in a body rendered for the cache; tags only, so nothing escaped can look like it.
+SLOT_MARK = "<!--DailyPapersSlotXq7Zk:{}-->"
+_SLOT = re.compile(rb"<!--DailyPapersSlotXq7Zk:(\d+)-->")
 MAX_CACHED_BYTES = 4 * 1024 * 1024
+# Each web process keeps its recent pages in memory too (LocalPages), up to this many bytes.
+LOCAL_PAGES_BYTES = 32 * 1024 * 1024
 # Single flight: the first miss renders, later ones wait up to RENDER_WAIT_SECONDS for its result.
 RENDER_LOCK_SECONDS = 10
-RENDER_WAIT_SECONDS = 2.0
+# As long as the lock: on an overloaded machine a render can take seconds, and waiters that give up
+# render too, all at once, which is what made the seconds (a 2.2 s p99 on the 100k-paper day page).
+RENDER_WAIT_SECONDS = float(RENDER_LOCK_SECONDS)
 # Headers of a stored response that belong to it, not to one reader or to the cache layer.
 _SKIPPED_HEADERS = {"set-cookie", "vary", "cache-control", "etag", "last-modified", "expires", "content-length"}
 _ALLOWED_VARY = {"cookie", "accept-encoding", "hx-request", "hx-target"}
+
+
+# name -> ids_for(user, ids) -> the ids among ``ids`` the flag holds for that member (one query).
+CARD_FLAGS: dict[str, Callable] = {}
+
+
+def register_card_flag(name: str, ids_for: Callable) -> None:
+    """A yes/no per card that differs per member (``voted``; ``saved``): the rooms register each one
+    in ``AppConfig.ready``, and wrap its markup in ``{% card_flag obj "name" %}``."""
+    CARD_FLAGS[name] = ids_for
 
 
 def content_version() -> int:
@@ -99,16 +146,29 @@ def csrf_placeholder(request) -> dict:
     return {"csrf_token": CSRF_PLACEHOLDER} if getattr(request, "page_cache_csrf", False) else {}
 
 
-def cacheable_request(request) -> bool:
-    """Anonymous GETs of the read paths: no session, no pending messages, no API token."""
+def _cacheable_read(request) -> bool:
     return (
         request.method == "GET"
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and getattr(settings, "MESSAGE_COOKIE_NAME", "messages") not in request.COOKIES
         and "HTTP_AUTHORIZATION" not in request.META
         and CACHEABLE_PATH.match(request.path_info) is not None
         and NOT_CACHEABLE_PATH.search(request.path_info) is None
     )
+
+
+def cacheable_request(request) -> bool:
+    """Anonymous GETs of the read paths: no session, no pending messages, no API token."""
+    return settings.SESSION_COOKIE_NAME not in request.COOKIES and _cacheable_read(request)
+
+
+def member_cacheable_request(request) -> bool:
+    """GETs with a session of the paths whose personal bits are all card flags and member parts,
+    with no messages waiting to be shown (they would have to be in the page)."""
+    if not (settings.SESSION_COOKIE_NAME in request.COOKIES and _cacheable_read(request)
+            and MEMBER_PATH.match(request.path_info) is not None):
+        return False
+    messages = getattr(request, "_messages", None)
+    return messages is None or len(messages) == 0
 
 
 def page_key(request, version: int) -> str:
@@ -120,21 +180,122 @@ def page_key(request, version: int) -> str:
 
 
 class CachedPage:
-    """What is stored: the body with the placeholder, its headers, and the validators."""
+    """What is stored: the anonymous body with the placeholder, its headers, the validators, and
+    where the personal parts stand in the body: ``(start, end, kind, name, key, member_version)``,
+    kind "flag" (member_version: the bytes for a member the flag holds for) or "part"."""
 
-    __slots__ = ("status", "headers", "body", "etag", "last_modified", "has_token")
+    __slots__ = ("status", "headers", "body", "etag", "last_modified", "has_token", "slots")
 
-    def __init__(self, status, headers, body, last_modified):
-        self.status, self.headers, self.body, self.last_modified = status, headers, body, last_modified
+    def __init__(self, status, headers, body, last_modified, slots=()):
+        self.status, self.headers, self.body, self.last_modified, self.slots = status, headers, body, last_modified, slots
         self.has_token = _PLACEHOLDER_BYTES in body
-        self.etag = f'"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"'
+        self.etag = _etag(body)
 
     def __getstate__(self):
         return {name: getattr(self, name) for name in self.__slots__}
 
     def __setstate__(self, state):
+        self.slots = ()
         for name, value in state.items():
             setattr(self, name, value)
+
+
+def _etag(body: bytes) -> str:
+    return f'"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"'
+
+
+def resolve_slots(body: bytes, recorded: list) -> tuple[bytes, tuple]:
+    """The anonymous body (each marker replaced by its part's anonymous version) and the slots."""
+    out, slots, pos = bytearray(), [], 0
+    for match in _SLOT.finditer(body):
+        index = int(match.group(1))
+        if index >= len(recorded):
+            continue
+        kind, name, key, anonymous, member = recorded[index]
+        out += body[pos:match.start()]
+        start = len(out)
+        out += anonymous.encode()
+        slots.append((start, len(out), kind, name, key, member.encode() if member is not None else None))
+        pos = match.end()
+    if not slots:
+        return body, ()
+    out += body[pos:]
+    return bytes(out), tuple(slots)
+
+
+def personal_body(request, page: CachedPage) -> bytes:
+    """The page for ``request.user``: each card flag's member version where it holds for them (one
+    query per flag for the whole page), each member part rendered for them."""
+    if not page.slots:
+        return page.body
+    keys: dict[str, list] = {}
+    for _start, _end, kind, name, key, _member in page.slots:
+        if kind == "flag":
+            keys.setdefault(name, []).append(key)
+    held = {name: CARD_FLAGS[name](request.user, ids) if name in CARD_FLAGS else set() for name, ids in keys.items()}
+    parts: dict[str, bytes] = {}
+    out, pos = [], 0
+    for start, end, kind, name, key, member in page.slots:
+        if kind == "flag":
+            if key not in held[name]:
+                continue
+            replacement = member
+        else:
+            if key is not None:
+                replacement = get_template(name).render(key, request).encode()
+            else:
+                if name not in parts:
+                    parts[name] = get_template(name).render(None, request).encode()
+                replacement = parts[name]
+        out.append(page.body[pos:start])
+        out.append(replacement)
+        pos = end
+    out.append(page.body[pos:])
+    return b"".join(out)
+
+
+class LocalPages:
+    """This process's copies of recently served pages, in front of the shared cache. A key holds
+    the content version, so what it names never changes: a copy is as good as the shared entry
+    until the same TTL. Saves a hit the shared cache's read and unpickling of a ~100 kB body (and
+    the SQLite cache's readers contending for its file)."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes, self.size = max_bytes, 0
+        self.pages: OrderedDict[str, tuple[float, CachedPage, int]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> CachedPage | None:
+        with self.lock:
+            found = self.pages.get(key)
+            if found is None:
+                return None
+            if found[0] < time.monotonic():
+                self._drop(key)
+                return None
+            self.pages.move_to_end(key)
+            return found[1]
+
+    def put(self, key: str, page: CachedPage, timeout: float) -> None:
+        cost = len(page.body) + sum(len(slot[5] or b"") for slot in page.slots)
+        with self.lock:
+            if key in self.pages:
+                self._drop(key)
+            self.pages[key] = (time.monotonic() + timeout, page, cost)
+            self.size += cost
+            while self.size > self.max_bytes and self.pages:
+                self._drop(next(iter(self.pages)))
+
+    def _drop(self, key: str) -> None:
+        self.size -= self.pages.pop(key)[2]
+
+    def clear(self) -> None:
+        with self.lock:
+            self.pages.clear()
+            self.size = 0
+
+
+local_pages = LocalPages(LOCAL_PAGES_BYTES)
 
 
 def storable(request, response) -> bool:
@@ -169,28 +330,60 @@ class PageCacheMiddleware:
         self.public_max_age = settings.DAILYPAPERS_PUBLIC_MAX_AGE
 
     def __call__(self, request):
-        if not (self.enabled and cacheable_request(request)):
+        member = False
+        if not (self.enabled and (cacheable_request(request) or (member := member_cacheable_request(request)))):
             response = self.get_response(request)
             if request.method == "GET" and settings.SESSION_COOKIE_NAME in request.COOKIES and not response.has_header("Cache-Control"):
                 patch_cache_control(response, private=True, no_cache=True)  # a member's page is theirs alone
             return response
+        request.page_cache_csrf = True  # the member parts rendered per request have the placeholder too
         key = page_key(request, content_version())
+        page = local_pages.get(key)
+        if page is not None:
+            return self.respond(request, page, member=member)
         page = cache.get(key)
         if page is None and not cache.add(f"{key}:rendering", 1, RENDER_LOCK_SECONDS):
             page = self.wait_for(key)
         if page is None:
-            request.page_cache_csrf = True
             try:
-                response = self.get_response(request)
-                if not storable(request, response):
-                    substitute_token(request, response)
-                    return response
-                headers = [(k, v) for k, v in response.items() if k.lower() not in _SKIPPED_HEADERS]
-                page = CachedPage(response.status_code, headers, response.content, int(time.time()))
+                page = self.render_shared(request)
+                if isinstance(page, HttpResponse):
+                    return page
                 cache.set(key, page, self.timeout)
             finally:
                 cache.delete(f"{key}:rendering")
-        return self.respond(request, page)
+        # Kept here no longer than the shared entry could be (its TTL ran from when it was stored).
+        local_pages.put(key, page, max(0, self.timeout - (time.time() - page.last_modified)))
+        return self.respond(request, page, member=member)
+
+    def render_shared(self, request) -> CachedPage | HttpResponse:
+        """The page as an anonymous reader gets it, with the token placeholder and the personal
+        parts' markers (a member's miss renders it so too: what is cached is everyone's). A response
+        that cannot be stored is returned as it is, finished for this reader."""
+        from django.contrib.auth.models import AnonymousUser  # not at import: the rooms import this module while apps load
+
+        request.page_cache_slots = recorded = []
+        reader = request.__dict__.get("user")
+        request.user = AnonymousUser()
+        try:
+            response = self.get_response(request)
+        finally:
+            if reader is None:
+                del request.user
+            else:
+                request.user = reader
+            del request.page_cache_slots
+        if not response.streaming:
+            body, slots = resolve_slots(response.content, recorded)
+            if not storable(request, response):
+                if slots:
+                    response.content = personal_body(request, CachedPage(response.status_code, [], body, 0, slots))
+                substitute_token(request, response)
+                return response
+            headers = [(k, v) for k, v in response.items() if k.lower() not in _SKIPPED_HEADERS]
+            return CachedPage(response.status_code, headers, body, int(time.time()), slots)
+        substitute_token(request, response)
+        return response
 
     @staticmethod
     def wait_for(key: str) -> CachedPage | None:
@@ -208,19 +401,114 @@ class PageCacheMiddleware:
                 return cache.get(key)
         return None
 
-    def respond(self, request, page: CachedPage):
-        response = HttpResponse(page.body, status=page.status)
+    def respond(self, request, page: CachedPage, *, member: bool = False):
+        body, etag = page.body, page.etag
+        if member:
+            body = personal_body(request, page)
+            etag = etag if body is page.body else _etag(body)
+        response = HttpResponse(body, status=page.status)
         for name, value in page.headers:
             response[name] = value
-        response["ETag"] = page.etag
+        response["ETag"] = etag
         response["Last-Modified"] = http_date(page.last_modified)
-        if page.has_token:
+        if page.has_token or member:
             patch_cache_control(response, private=True, no_cache=True)
         else:
             patch_cache_control(response, public=True, max_age=self.public_max_age, must_revalidate=self.public_max_age == 0)
         patch_vary_headers(response, ("Cookie", "HX-Request", "HX-Target"))
-        conditional = get_conditional_response(request, etag=page.etag, last_modified=page.last_modified, response=response)
+        conditional = get_conditional_response(request, etag=etag, last_modified=page.last_modified, response=response)
         if conditional is not response:
             return conditional
         substitute_token(request, response)
         return response
+
+
+_SLOT_TEXT = re.compile(r"<!--DailyPapersSlotXq7Zk:(\d+)-->")
+
+
+def rendering_for_cache(request) -> bool:
+    """Whether this request's page is being rendered for the cache (placeholder token, slot markers)."""
+    return getattr(request, "page_cache_slots", None) is not None
+
+
+def render_fragment(request, render: Callable[[], str]) -> tuple[str, tuple]:
+    """A fragment of a page rendered for the cache, with its personal parts numbered from 0: a
+    fragment kept for reuse (a card) can go into another page with ``place_fragment``."""
+    page_slots = request.page_cache_slots
+    request.page_cache_slots = own = []
+    try:
+        return render(), tuple(own)
+    finally:
+        request.page_cache_slots = page_slots
+
+
+def place_fragment(request, html: str, slots: tuple) -> str:
+    """``html`` from ``render_fragment``, its markers renumbered after the page's own."""
+    if not slots:
+        return html
+    page_slots = request.page_cache_slots
+    offset = len(page_slots)
+    page_slots.extend(slots)
+    return mark_safe(_SLOT_TEXT.sub(lambda m: SLOT_MARK.format(offset + int(m.group(1))), html))  # noqa: S308 - our markers in our html
+
+
+# ``{% load pagecache %}``: the personal parts of pages (see the module docstring).
+register = template.Library()
+
+
+def _recorded_slots(context) -> list | None:
+    """The slots of a page being rendered for the cache; None when rendering for one reader."""
+    return getattr(context.get("request"), "page_cache_slots", None)
+
+
+class CardFlagNode(template.Node):
+    def __init__(self, obj, flag, nodelist):
+        self.obj, self.flag, self.nodelist = obj, flag, nodelist
+
+    def render(self, context):
+        slots = _recorded_slots(context)
+        if slots is None:
+            return self.nodelist.render(context)
+        obj, flag = self.obj.resolve(context), self.flag.resolve(context)
+        before = obj.__dict__.get(flag, _MISSING)
+        try:
+            setattr(obj, flag, False)
+            anonymous = self.nodelist.render(context)
+            setattr(obj, flag, True)
+            member = self.nodelist.render(context)
+        finally:
+            if before is _MISSING:
+                obj.__dict__.pop(flag, None)
+            else:
+                setattr(obj, flag, before)
+        slots.append(("flag", flag, obj.pk, anonymous, member))
+        return mark_safe(SLOT_MARK.format(len(slots) - 1))  # noqa: S308 - our own marker, no reader text
+
+
+_MISSING = object()
+
+
+@register.tag
+def card_flag(parser, token):
+    """``{% card_flag paper "voted" %}<markup reading paper.voted>{% endcard_flag %}``."""
+    bits = token.split_contents()
+    if len(bits) != 3:
+        raise template.TemplateSyntaxError("card_flag takes an object and a flag name")
+    nodelist = parser.parse(("endcard_flag",))
+    parser.delete_first_token()
+    return CardFlagNode(parser.compile_filter(bits[1]), parser.compile_filter(bits[2]), nodelist)
+
+
+@register.simple_tag(takes_context=True)
+def member_part(context, template_name: str, **values):
+    """``{% member_part "_member_nav.html" %}``: include a template that needs only the request (the
+    reader's user, the CSRF token, the return path) and the ``values`` given (plain values: they are
+    stored with the page); for a member it is rendered per request."""
+    template_ = context.template.engine.get_template(template_name)
+    with context.push(**values):
+        html = template_.render(context)
+    slots = _recorded_slots(context)
+    if slots is None:
+        return html
+    slots.append(("part", template_name, values or None, str(html), None))
+    return mark_safe(SLOT_MARK.format(len(slots) - 1))  # noqa: S308 - our own marker, no reader text

@@ -132,6 +132,8 @@ TEMPLATES = [
                 "dailypapers.papers.context_processors.site",
                 "dailypapers.pagecache.csrf_placeholder",
             ],
+            # {% card_flag %} and {% member_part %}: the personal parts of cached pages.
+            "libraries": {"pagecache": "dailypapers.pagecache"},
         },
     },
 ]

@@ -161,7 +161,11 @@ def test_save_control_on_cards_shows_the_members_state_without_a_query_per_card(
     client.get(day)  # the filter's organization names are computed once per change: warm them again
     assert count_queries(lambda: client.get(day)) == before  # more cards, no more queries
     anonymous = Client().get(day).content.decode()
-    assert 'data-testid="save-login"' in anonymous and "/accounts/login/?next=" in anonymous
+    assert 'data-testid="save-control"' in anonymous
+    opened = Client().get(f"/papers/{papers[1].pk}/save?next={day}")  # the control's link, followed by a reader
+    assert opened.status_code == 302 and opened["Location"].startswith("/accounts/login/?next=")
+    htmx_opened = Client().get(f"/papers/{papers[1].pk}/save?next={day}", **HTMX)
+    assert htmx_opened["HX-Redirect"].startswith("/accounts/login/?next=")
     assert "★ Saved" not in anonymous
     # paper page and search results carry the control too
     assert "★ Saved" in client.get(papers[1].get_absolute_url()).content.decode()

@@ -8,6 +8,7 @@ class PapersConfig(AppConfig):
 
     def ready(self):
         from dailypapers import pagecache
+        from dailypapers.papers.services import saved_paper_ids, voted_paper_ids
         from dailypapers.papers.signals import papers_bulk_loaded, papers_changed
 
         # Everything the cached pages show lives in this room's models; imports that write in bulk
@@ -21,3 +22,7 @@ class PapersConfig(AppConfig):
         from dailypapers.papers.pending_votes import cast_after_login
 
         user_logged_in.connect(cast_after_login, dispatch_uid="papers-pending-upvote")
+        # A member's cached page shows their own votes: {% card_flag paper "voted" %} in _upvote.html.
+        pagecache.register_card_flag("voted", voted_paper_ids)
+        # ... and their saves: {% card_flag paper "saved" %} in _save_control.html.
+        pagecache.register_card_flag("saved", saved_paper_ids)

@@ -9,10 +9,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F
-from django.urls import reverse
 
 from dailypapers.papers.identifiers import MAX_ORGANIZATION_SLUG_CHARS, ORGANIZATION_SLUG_RULE, is_arxiv_id, is_organization_slug
 from dailypapers.papers.logos import validate_logo_upload
+from dailypapers.papers.links import cached_reverse
 
 _NAME_PUNCTUATION = re.compile(r"[^\w\s\-']")
 
@@ -93,13 +93,13 @@ class Organization(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("papers:organization", args=[self.slug])
+        return cached_reverse("papers:organization", self.slug)
 
     @property
     def logo_url(self) -> str:
         """The uploaded logo (through ``papers:organization_logo``, never the storage's own URL), else ``avatar_url``."""
         if self.logo:
-            return reverse("papers:organization_logo", args=[self.slug]) + f"?v={self.logo.name.rsplit('/', 1)[-1]}"
+            return cached_reverse("papers:organization_logo", self.slug) + f"?v={self.logo.name.rsplit('/', 1)[-1]}"
         return self.avatar_url
 
     @property
@@ -221,7 +221,11 @@ class Paper(models.Model):
         return f"{self.id}: {self.title[:60]}"
 
     def get_absolute_url(self) -> str:
-        return reverse("papers:paper", args=[self.id])
+        return cached_reverse("papers:paper", self.id)
+
+    @property
+    def upvote_url(self) -> str:
+        return cached_reverse("papers:upvote", self.id)
 
     @property
     def is_arxiv(self) -> bool:

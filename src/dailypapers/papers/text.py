@@ -7,6 +7,7 @@ paragraph is a newline followed by indentation, and math is LaTeX between dollar
 - ``reflow``: hard wraps joined, paragraphs kept (only where arXiv marks them), as plain text with
   paragraphs separated by a blank line; idempotent, so already reflowed text passes unchanged;
 - ``plain_text``: math made readable for feeds, mail, JSON and markdown (``$\\mathcal{L}$`` → "ℒ");
+- ``summary``: the first words of ``plain_text`` (cards, page descriptions);
 - ``rich_html``: paragraphs as ``<p>``, math as MathML (rendered by the browser itself: no script, no
   CDN), everything else escaped. latex2mathml copies ``\\text{…}`` and ``\\href`` into its output as
   markup, so its MathML passes an allowlist sanitizer (nh3) before it reaches a page.
@@ -140,3 +141,20 @@ def rich_html(text: str | None) -> SafeString:
 def author_count(n: int) -> str:
     """``1 author``, ``3 authors``: the one pluralization of author counts (pages, cards, digests)."""
     return f"{n} author" if n == 1 else f"{n} authors"
+
+
+def first_words(text: str, count: int, ellipsis: str = " …") -> str:
+    """What Django's ``truncatewords`` gives (whitespace runs become one space, `` …`` after a cut),
+    without its lazy wrapper and translation lookups: cards call it fifty times a render."""
+    words = text.split()
+    if len(words) <= count:
+        return " ".join(words)
+    cut = " ".join(words[:count])
+    return cut if cut.endswith(ellipsis) else cut + ellipsis
+
+
+@lru_cache(maxsize=8192)
+def summary(text: str | None, count: int) -> str:
+    """``plain_text`` cut after ``count`` words. Cached by the text: after each vote the same cards
+    render again, and plain_text's formula parsing is most of what a card costs."""
+    return first_words(plain_text(text), count)

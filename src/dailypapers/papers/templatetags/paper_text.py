@@ -23,3 +23,9 @@ def plain_text(value):
 def author_count(value):
     """``{{ n|author_count }}``: "1 author", "3 authors" (dailypapers.papers.text.author_count)."""
     return text.author_count(int(value or 0))
+
+
+@register.filter
+def summary(value, count):
+    """``abstract|summary:50``: ``plain_text|truncatewords:50``, cheaply (dailypapers.papers.text.summary)."""
+    return text.summary(value, int(count))
