@@ -11,8 +11,8 @@ from django.db import models
 from django.db.models import F
 
 from dailypapers.papers.identifiers import MAX_ORGANIZATION_SLUG_CHARS, ORGANIZATION_SLUG_RULE, is_arxiv_id, is_organization_slug
-from dailypapers.papers.logos import validate_logo_upload
 from dailypapers.papers.links import cached_reverse
+from dailypapers.papers.logos import validate_logo_upload
 
 _NAME_PUNCTUATION = re.compile(r"[^\w\s\-']")
 
