@@ -8,13 +8,14 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from dailypapers.pagecache import CSRF_PLACEHOLDER, SLOT_MARK
+from dailypapers.papers import collections
 from dailypapers.papers.models import Paper
 from dailypapers.papers.services import set_upvote
 from tests.papers.factories import make_org, make_paper
 
 pytestmark = pytest.mark.django_db
 
-MEMBER_PAGES = ["/", "/papers/trending", "/papers/week/{week}", "/papers/month/{month}", "/organizations/acme-ai"]
+MEMBER_PAGES = ["/", "/papers/trending", "/papers/week/{week}", "/papers/month/{month}"]
 
 
 def card(html: str, paper: Paper) -> str:
@@ -24,6 +25,10 @@ def card(html: str, paper: Paper) -> str:
 
 def voted(html: str, paper: Paper) -> bool:
     return "upvote-button voted" in card(html, paper)
+
+
+def saved(html: str, paper: Paper) -> bool:
+    return "★ Saved" in card(html, paper)
 
 
 def count(html: str, paper: Paper) -> int:
@@ -37,6 +42,7 @@ def without_personal_bits(html: str) -> str:
     html = re.sub(r'<aside class="submit-paper".*?</aside>', "", html, flags=re.S)
     html = re.sub(r'<div class="digest-subscribe".*?</div>', "", html, flags=re.S)
     html = re.sub(r'<form class="upvote".*?</form>', "", html, flags=re.S)
+    html = re.sub(r'<details class="save-control".*?</details>', "", html, flags=re.S)
     return re.sub(r'(csrfmiddlewaretoken" value=|"X-CSRFToken": )"[^"]+"', r"\1", html)
 
 
@@ -49,6 +55,7 @@ def site(django_user_model, member):
     grace = django_user_model.objects.create_user(username="grace", email="grace@example.org", password="correct-horse-9")
     set_upvote(member, first, True)
     set_upvote(grace, Paper.objects.get(pk=second.pk), True)
+    collections.save_paper(collections.create_collection(grace, "Reading"), first)
     year, week, _ = today.isocalendar()
     urls = [u.format(week=f"{year}-W{week:02d}", month=today.strftime("%Y-%m")) for u in MEMBER_PAGES]
     return {"first": first, "second": second, "grace": grace, "urls": urls}
@@ -71,6 +78,7 @@ def test_each_member_sees_their_own_votes_and_name_never_anothers(site, member):
             assert voted(ada_page, first) and not voted(ada_page, second), url
             assert voted(grace_page, second) and not voted(grace_page, first), url
             assert not voted(anon, first) and not voted(anon, second), url
+            assert saved(grace_page, first) and not saved(ada_page, first) and not saved(anon, first), url
             assert 'data-testid="username">ada<' in ada_page and "grace" not in ada_page
             assert 'data-testid="username">grace<' in grace_page and ">ada<" not in grace_page
             assert "username" not in anon and "Log in" in anon and "Log in" not in ada_page
@@ -112,11 +120,13 @@ def test_a_vote_shows_on_the_members_next_request(site, member):
     assert not voted(ada.get("/").content.decode(), second)
 
 
-def test_a_member_hit_costs_the_session_the_user_and_one_vote_query(site, member, django_assert_num_queries):
+def test_a_member_hit_costs_the_session_the_user_and_one_query_per_card_flag(site, member, django_assert_num_queries):
     ada = logged_in(member)
     for url in site["urls"]:
         first = ada.get(url)
-        with django_assert_num_queries(3):  # session, user, their upvotes among the page's papers
+        # session, user, their upvotes and their saves among the page's papers; on today's page the
+        # submit box also lists the organizations they may submit for
+        with django_assert_num_queries(5 if url == "/" else 4):
             again = ada.get(url)
         assert again.content == first.content or without_personal_bits(again.content.decode()) == without_personal_bits(first.content.decode())
         assert "private" in again["Cache-Control"] and again.has_header("ETag")
@@ -156,3 +166,14 @@ def test_without_the_cache_members_get_the_same_personal_page(site, member):
     page = logged_in(member).get("/").content.decode()
     assert voted(page, site["first"]) and not voted(page, site["second"]) and ">ada<" in page
     assert SLOT_MARK.split(":")[0] not in page
+
+
+def test_an_organization_page_is_rendered_for_each_member(site, member):
+    """Its membership section is the reader's own (join, leave, requests to decide), so members are not
+    served the shared copy: each sees their own votes and their own join button."""
+    ada, anonymous = logged_in(member), Client()
+    for _ in range(2):
+        anon = anonymous.get("/organizations/acme-ai").content.decode()
+        ada_page = ada.get("/organizations/acme-ai").content.decode()
+        assert "to ask to join" in anon and 'data-testid="join"' not in anon
+        assert 'data-testid="join"' in ada_page and voted(ada_page, site["first"]) and not voted(anon, site["first"])

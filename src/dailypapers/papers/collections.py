@@ -200,7 +200,7 @@ def saved_paper_ids(user, paper_ids) -> set[str]:
     if not user.is_authenticated:
         return set()
     return set(
-        CollectionItem.objects.filter(collection__owner=user, paper_id__in=list(paper_ids)).values_list("paper_id", flat=True).distinct()
+        CollectionItem.objects.filter(collection__owner=user, paper_id__in=list(paper_ids)).order_by().values_list("paper_id", flat=True).distinct()
     )
 
 
