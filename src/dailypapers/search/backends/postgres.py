@@ -397,7 +397,7 @@ class PostgresSearchBackend(SearchBackend):
 
     def _copy_vectors(self, rows: Iterable[tuple[int, str, bytes]]) -> None:
         """Embedding rows (id, paper id, float16 bytes) into the vector table."""
-        values = [(row_id, pid, vector_literal(np.frombuffer(vector, dtype=np.float16))) for row_id, pid, vector in rows]
+        values = [(row_id, pid, vector_literal(np.frombuffer(bytes(vector), dtype=np.float16))) for row_id, pid, vector in rows]
         if not values or not self.vectors_available():
             return
         with connection.cursor() as cursor:
@@ -424,7 +424,7 @@ class PostgresSearchBackend(SearchBackend):
                     PaperEmbedding(paper_id=pid, model=self.embedder.name, text_hash=text_hash(text), vector=vec.tobytes())
                     for (pid, _, _), text, vec in zip(papers, texts, vectors)
                 )
-                self._copy_vectors((row.pk, row.paper_id, bytes(row.vector)) for row in created)
+                self._copy_vectors((row.pk, row.paper_id, row.vector) for row in created)
             done += len(papers)
             if on_progress:
                 on_progress(done, total)
@@ -447,9 +447,9 @@ class PostgresSearchBackend(SearchBackend):
 
     def rebuild(self, on_progress: RebuildProgress | None = None) -> dict:
         """Documents from every paper, the vector table from every stored vector of the model."""
+        # Rows are upserted over the old ones and the leftovers deleted at the end, rather than the
+        # table emptied first, so searches keep finding papers while a rebuild runs.
         total = Paper.objects.count()
-        with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {DOCUMENTS}")
         done, last_pk = 0, ""
         while True:
             ids = list(Paper.objects.filter(pk__gt=last_pk).order_by("pk").values_list("pk", flat=True)[:INDEX_CHUNK])
@@ -463,9 +463,10 @@ class PostgresSearchBackend(SearchBackend):
             last_pk, done = ids[-1], done + len(ids)
             if on_progress:
                 on_progress("lexical", done, total)
-        self._rebuild_vectors(on_progress)
         with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {DOCUMENTS} d WHERE NOT EXISTS (SELECT 1 FROM {Paper._meta.db_table} p WHERE p.id = d.paper_id)")
             cursor.execute(f"ANALYZE {DOCUMENTS}")
+        self._rebuild_vectors(on_progress)
         return self.status()
 
     def _rebuild_vectors(self, on_progress: RebuildProgress | None) -> None:
@@ -479,24 +480,36 @@ class PostgresSearchBackend(SearchBackend):
             self._has_vector_table = None
             if not self.vectors_available():
                 return
-        embeddings = PaperEmbedding.objects.filter(model=self.embedder.name)
-        total = embeddings.count()
+        embeddings_table = PaperEmbedding._meta.db_table
         with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {VECTORS}")
-            cursor.execute(f"DROP INDEX IF EXISTS {VECTORS}_hnsw")
-        done, last_pk = 0, 0
-        while True:
-            rows = list(embeddings.filter(pk__gt=last_pk).order_by("pk").values_list("pk", "paper_id", "vector")[: vector_files.CHUNK])
-            if not rows:
-                break
-            self._copy_vectors((pk, pid, bytes(vector)) for pk, pid, vector in rows)
-            last_pk, done = rows[-1][0], done + len(rows)
+            # Rows whose embedding is gone or of another model, then the embeddings not copied yet.
+            cursor.execute(
+                f"DELETE FROM {VECTORS} v WHERE NOT EXISTS (SELECT 1 FROM {embeddings_table} e WHERE e.id = v.embedding_id AND e.model = %s)",
+                [self.embedder.name],
+            )
+            cursor.execute(
+                f"SELECT e.id FROM {embeddings_table} e WHERE e.model = %s"
+                f" AND NOT EXISTS (SELECT 1 FROM {VECTORS} v WHERE v.embedding_id = e.id) ORDER BY e.id",
+                [self.embedder.name],
+            )
+            missing = [row[0] for row in cursor.fetchall()]
+            cursor.execute(f"SELECT count(*) FROM {VECTORS}")
+            # A bulk load (an import, a first rebuild) builds the HNSW graph once at the end: far
+            # faster than inserting into it row by row. Searches meanwhile scan (slower, still right).
+            bulk = len(missing) > max(10_000, cursor.fetchone()[0])
+            if bulk:
+                cursor.execute(f"DROP INDEX IF EXISTS {VECTORS}_hnsw")
+        for start in range(0, len(missing), vector_files.CHUNK):
+            chunk = missing[start : start + vector_files.CHUNK]
+            with transaction.atomic():
+                self._copy_vectors(PaperEmbedding.objects.filter(pk__in=chunk).values_list("pk", "paper_id", "vector"))
             if on_progress:
-                on_progress("vectors", done, total)
-        with connection.cursor() as cursor:
-            cursor.execute("SET maintenance_work_mem = '1GB'")
-            cursor.execute(f"CREATE INDEX IF NOT EXISTS {VECTORS}_hnsw ON {VECTORS} USING hnsw (embedding halfvec_cosine_ops)")
-            cursor.execute("RESET maintenance_work_mem")
+                on_progress("vectors", start + len(chunk), len(missing))
+        if bulk:
+            with connection.cursor() as cursor:
+                cursor.execute("SET maintenance_work_mem = '1GB'")
+                cursor.execute(f"CREATE INDEX IF NOT EXISTS {VECTORS}_hnsw ON {VECTORS} USING hnsw (embedding halfvec_cosine_ops)")
+                cursor.execute("RESET maintenance_work_mem")
 
     def export_vectors(self, path, on_progress: EmbedProgress | None = None) -> int:
         """Every stored vector of this site's model to a file (format: :mod:`search.vector_files`)."""

@@ -8,8 +8,11 @@ the backend reads and writes them. On SQLite this migration does nothing.
   abstract C) written by index upkeep (not a generated column: authors live in another table), the
   title's own ``tsvector`` (the keyword half's title-first candidates) and the filter columns.
 * ``search_pg_vector``: the current model's vectors copied from ``search_paperembedding`` (the truth)
-  as ``halfvec`` (they are stored as float16 there: nothing is lost) behind an HNSW index; a row
-  goes with its embedding row (``ON DELETE CASCADE``).
+  as ``halfvec`` (they are stored as float16 there: nothing is lost) behind an HNSW index.
+
+No foreign keys: Django's flush (transactional tests) truncates only its own tables, which a
+reference from these would forbid. Searches join back to the papers and embedding tables instead, so
+rows left behind by a deleted paper never show, and index upkeep removes them.
 
 Without the pgvector extension (``CREATE EXTENSION vector`` unavailable or not allowed) the vector
 table is not created and the backend searches by keywords only; ``index rebuild`` creates it once
@@ -24,7 +27,7 @@ DIMENSIONS = 384
 
 DOCUMENT_SQL = [
     """CREATE TABLE IF NOT EXISTS search_pg_document (
-        paper_id varchar(80) PRIMARY KEY REFERENCES papers_paper (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+        paper_id varchar(80) PRIMARY KEY,
         document tsvector NOT NULL,
         title_document tsvector NOT NULL,
         published date,
@@ -38,7 +41,7 @@ DOCUMENT_SQL = [
 
 VECTOR_SQL = [
     f"""CREATE TABLE IF NOT EXISTS search_pg_vector (
-        embedding_id bigint PRIMARY KEY REFERENCES search_paperembedding (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+        embedding_id bigint PRIMARY KEY,
         paper_id varchar(80) NOT NULL UNIQUE,
         embedding halfvec({DIMENSIONS}) NOT NULL
     )""",
