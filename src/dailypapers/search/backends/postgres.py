@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -52,7 +53,7 @@ from dailypapers.search.backends.base import (
 from dailypapers.search.backends.local import FILTERED_OVERFETCH, FUSION_DEPTH, INDEX_CHUNK, QUERY_VECTOR_CACHE, lexical_docs
 from dailypapers.search.embedder import get_embedder, paper_text, text_hash
 from dailypapers.search.highlight import ABSTRACT_FRAGMENT_CHARS, highlight
-from dailypapers.search.lexical import LexicalDoc
+from dailypapers.search.lexical import FREQUENT_TERM_MIN_DOCS, FREQUENT_TERM_SHARE, LexicalDoc
 from dailypapers.search.models import PaperEmbedding, PendingIndexUpdate
 from dailypapers.search.query import STOP_WORDS, keywords, query_terms
 
@@ -62,10 +63,12 @@ DOCUMENTS = "search_pg_document"
 VECTORS = "search_pg_vector"
 _MIGRATION = "dailypapers.search.migrations.0002_postgres_search_tables"
 
-CANDIDATES_PER_TIER = 2_000
-# Document frequencies are counted exactly up to this; a commoner term counts as this common.
-DF_COUNT_CAP = 10_000
+CANDIDATES_PER_TIER = 1_000
+# A word in fewer papers than this is "rare": counted exactly, and its papers are tier 3.
+DF_COUNT_CAP = 2_000
+# Below this many papers the corpus is counted, not estimated from the planner's statistics.
 EXACT_DOCUMENT_COUNT_MAX = 100_000
+STATISTICS_TTL_S = 300.0
 # Lexical totals are counted up to this many matches, estimated above.
 TOTAL_COUNT_CAP = 10_000
 # ts_rank weights, {D, C, B, A}: abstract C, authors B, title A (the embedded backend's boosts 1 : 1.5 : 3).
@@ -114,6 +117,7 @@ class PostgresSearchBackend(SearchBackend):
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._has_vector_table: bool | None = None
+        self._statistics: tuple[float, int, dict[str, float]] | None = None  # (when, papers, lexeme shares)
 
     # -- tables ------------------------------------------------------------------------------
     def vectors_available(self) -> bool:
@@ -203,52 +207,81 @@ class PostgresSearchBackend(SearchBackend):
             )
         return True, ""
 
-    @staticmethod
-    def _document_count(cursor) -> int:
-        """Papers in the document table: the planner's estimate at scale (counting a million rows
-        costs tens of ms per query), counted below :data:`EXACT_DOCUMENT_COUNT_MAX` (or before ANALYZE)."""
+    def _corpus_statistics(self, cursor) -> tuple[int, dict[str, float]]:
+        """(papers in the document table, share of papers holding each frequent lexeme), from the
+        planner's statistics (``ANALYZE``: ``reltuples`` and the tsvector's most common elements),
+        cached for :data:`STATISTICS_TTL_S`; counted exactly below :data:`EXACT_DOCUMENT_COUNT_MAX`
+        papers, where statistics may not exist yet and counting costs little."""
+        now = time.monotonic()
+        if self._statistics is not None and now - self._statistics[0] < STATISTICS_TTL_S:
+            return self._statistics[1], self._statistics[2]
         cursor.execute(f"SELECT reltuples::bigint FROM pg_class WHERE oid = '{DOCUMENTS}'::regclass")
-        estimate = cursor.fetchone()[0]
-        if estimate >= EXACT_DOCUMENT_COUNT_MAX:
-            return estimate
+        papers = cursor.fetchone()[0]
+        shares: dict[str, float] = {}
+        if papers >= EXACT_DOCUMENT_COUNT_MAX:
+            cursor.execute(
+                "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats"
+                " WHERE schemaname = current_schema() AND tablename = %s AND attname = 'document'",
+                [DOCUMENTS],
+            )
+            row = cursor.fetchone()
+            if row and row[0]:
+                shares = dict(zip(row[0], row[1]))
+            self._statistics = (now, papers, shares)
+            return papers, shares
         cursor.execute(f"SELECT count(*) FROM {DOCUMENTS}")
-        return cursor.fetchone()[0]
+        return cursor.fetchone()[0], shares
 
-    def _document_frequencies(self, cursor, words: list[str]) -> list[int]:
-        """How many papers hold each word (counted up to :data:`DF_COUNT_CAP`)."""
+    def _document_frequencies(self, cursor, words: list[str], papers: int, shares: dict[str, float]) -> list[int]:
+        """How many papers hold each word: estimated from the statistics for frequent words (counting
+        them would visit that many rows), counted up to :data:`DF_COUNT_CAP` for the others."""
         cursor.execute(
-            f"SELECT (SELECT count(*) FROM (SELECT 1 FROM {DOCUMENTS} d WHERE d.document @@ plainto_tsquery('english', w.word)"
-            " LIMIT %s) s) FROM unnest(%s::text[]) WITH ORDINALITY w(word, n) ORDER BY w.n",
-            [DF_COUNT_CAP, words],
+            "SELECT tsvector_to_array(to_tsvector('english', w.word)) FROM unnest(%s::text[]) WITH ORDINALITY w(word, n) ORDER BY w.n", [words]
         )
-        return [row[0] for row in cursor.fetchall()]
+        lexemes = [row[0] for row in cursor.fetchall()]
+        frequencies = [0 if not lx else round(shares[lx[0]] * papers) if len(lx) == 1 and lx[0] in shares else None for lx in lexemes]
+        to_count = [w for w, df in zip(words, frequencies) if df is None]
+        if to_count:
+            cursor.execute(
+                f"SELECT (SELECT count(*) FROM (SELECT 1 FROM {DOCUMENTS} d WHERE d.document @@ plainto_tsquery('english', w.word)"
+                " LIMIT %s) s) FROM unnest(%s::text[]) WITH ORDINALITY w(word, n) ORDER BY w.n",
+                [DF_COUNT_CAP, to_count],
+            )
+            counted = iter(row[0] for row in cursor.fetchall())
+            frequencies = [next(counted) if df is None else df for df in frequencies]
+        return frequencies
 
     def _lexical_ranking(self, terms: list[str], filters: SearchFilters, depth: int, count: bool) -> tuple[list[tuple[str, float]], int, bool]:
         """The ``depth`` best keyword matches passing ``filters`` as (paper id, score), and the total
-        (exact when ``count`` and it is at most :data:`TOTAL_COUNT_CAP`)."""
+        (exact when ``count`` and it is at most :data:`TOTAL_COUNT_CAP`). See the module docstring."""
         words = keywords(terms)
         with connection.cursor() as cursor:
-            papers = self._document_count(cursor)
+            papers, shares = self._corpus_statistics(cursor)
             if not papers:
                 return [], 0, True
-            frequencies = self._document_frequencies(cursor, words)
-            kept = [(w, df) for w, df in zip(words, frequencies) if df > 0]
+            kept = [(w, df) for w, df in zip(words, self._document_frequencies(cursor, words, papers, shares)) if df > 0]
+            if papers >= FREQUENT_TERM_MIN_DOCS:  # as the embedded backend: such words barely move the rank
+                kept = [(w, df) for w, df in kept if df <= FREQUENT_TERM_SHARE * papers] or kept
             if not kept:
                 return [], 0, True
             papers = max(papers, max(df for _, df in kept))
             idfs = [math.log(1 + (papers - df + 0.5) / (df + 0.5)) for _, df in kept]
+            rare = [i for i, (_, df) in enumerate(kept) if df < DF_COUNT_CAP]
             word_queries = ", ".join(f"plainto_tsquery('english', %s) AS q{i}" for i in range(len(kept)))
-            any_query = " || ".join(f"q{i}" for i in range(len(kept)))
             all_query = " && ".join(f"q{i}" for i in range(len(kept)))
+            any_query = " || ".join(f"q{i}" for i in range(len(kept)))
+            rare_query = " || ".join(f"q{i}" for i in rare) or "NULL::tsquery"
             score = " + ".join(f"%s * ts_rank('{RANK_WEIGHTS}', d.document, q.q{i}, {RANK_NORMALIZATION})" for i in range(len(kept)))
             tokens = terms if 2 <= len(terms) <= TITLE_PHRASE_MAX_TERMS else []
             phrase = "phraseto_tsquery('english', %s)" if tokens else "NULL::tsquery"
             where, filter_params = _filter_sql(filters)
             params = [w for w, _ in kept] + ([" ".join(tokens)] if tokens else [])
-            tiers = [f"q.all_q @@ d.document{where}", f"q.any_q @@ d.title_document{where}", f"q.any_q @@ d.document{where}"]
+            tiers = [f"q.all_q @@ d.title_document{where}", f"q.all_q @@ d.document{where}"]
+            if rare and len(kept) > 1:
+                tiers.append(f"q.rare_q @@ d.document{where}")
             sql = (
                 f"WITH w AS MATERIALIZED (SELECT {word_queries}, {phrase} AS phrase_q),"
-                f" q AS MATERIALIZED (SELECT w.*, {any_query} AS any_q, {all_query} AS all_q FROM w),"
+                f" q AS MATERIALIZED (SELECT w.*, {all_query} AS all_q, {rare_query} AS rare_q FROM w),"
                 " candidates AS ("
                 + " UNION ".join(f"(SELECT d.paper_id FROM {DOCUMENTS} d, q WHERE {tier} LIMIT {CANDIDATES_PER_TIER})" for tier in tiers)
                 + ")"
@@ -258,7 +291,8 @@ class PostgresSearchBackend(SearchBackend):
             )
             cursor.execute(sql, params + filter_params * len(tiers) + idfs + [TITLE_PHRASE_BONUS * sum(idfs), depth])
             ranked = [(pid, float(score)) for pid, score in cursor.fetchall()]
-            if len(ranked) < depth:  # every match is in hand
+            every_match_ranked = len(ranked) < depth and (len(kept) == 1 or len(rare) == len(kept))
+            if every_match_ranked:
                 return ranked, len(ranked), True
             if not count:
                 return ranked, max(len(ranked), max(df for _, df in kept)), False
