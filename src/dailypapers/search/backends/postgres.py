@@ -291,7 +291,8 @@ class PostgresSearchBackend(SearchBackend):
             )
             cursor.execute(sql, params + filter_params * len(tiers) + idfs + [TITLE_PHRASE_BONUS * sum(idfs), depth])
             ranked = [(pid, float(score)) for pid, score in cursor.fetchall()]
-            every_match_ranked = len(ranked) < depth and (len(kept) == 1 or len(rare) == len(kept))
+            # Only when every word is rare and their papers fit in one tier were no matches cut.
+            every_match_ranked = len(ranked) < depth and len(rare) == len(kept) and sum(df for _, df in kept) <= CANDIDATES_PER_TIER
             if every_match_ranked:
                 return ranked, len(ranked), True
             if not count:
