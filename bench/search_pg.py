@@ -173,7 +173,7 @@ def main(argv=None):
 
     def pg_frequencies(terms):
         with connection.cursor() as cursor:
-            backend._document_frequencies(cursor, keywords(terms))
+            backend._document_frequencies(cursor, keywords(terms), *backend._corpus_statistics(cursor))
 
     pg_lex = timed(lambda terms: backend._lexical_ranking(terms, none, DEPTH, False), term_lists)
     report["postgres"] = {

@@ -63,8 +63,9 @@ DOCUMENTS = "search_pg_document"
 VECTORS = "search_pg_vector"
 _MIGRATION = "dailypapers.search.migrations.0002_postgres_search_tables"
 
-CANDIDATES_PER_TIER = 1_000
-# A word in fewer papers than this is "rare": counted exactly, and its papers are tier 3.
+CANDIDATES_PER_TIER = 500
+# A word in fewer papers than this is "rare": its papers are tier 3. Words the statistics do not
+# list as frequent are counted, up to this.
 DF_COUNT_CAP = 2_000
 # Below this many papers the corpus is counted, not estimated from the planner's statistics.
 EXACT_DOCUMENT_COUNT_MAX = 100_000
@@ -209,26 +210,22 @@ class PostgresSearchBackend(SearchBackend):
 
     def _corpus_statistics(self, cursor) -> tuple[int, dict[str, float]]:
         """(papers in the document table, share of papers holding each frequent lexeme), from the
-        planner's statistics (``ANALYZE``: ``reltuples`` and the tsvector's most common elements),
-        cached for :data:`STATISTICS_TTL_S`; counted exactly below :data:`EXACT_DOCUMENT_COUNT_MAX`
-        papers, where statistics may not exist yet and counting costs little."""
+        planner's statistics (``ANALYZE``: ``reltuples`` and the tsvector's most common elements);
+        papers are counted exactly below :data:`EXACT_DOCUMENT_COUNT_MAX`, where that costs little.
+        At scale the statistics are cached for :data:`STATISTICS_TTL_S`."""
         now = time.monotonic()
         if self._statistics is not None and now - self._statistics[0] < STATISTICS_TTL_S:
             return self._statistics[1], self._statistics[2]
-        cursor.execute(f"SELECT reltuples::bigint FROM pg_class WHERE oid = '{DOCUMENTS}'::regclass")
-        papers = cursor.fetchone()[0]
-        shares: dict[str, float] = {}
-        if papers >= EXACT_DOCUMENT_COUNT_MAX:
-            cursor.execute(
-                "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats"
-                " WHERE schemaname = current_schema() AND tablename = %s AND attname = 'document'",
-                [DOCUMENTS],
-            )
-            row = cursor.fetchone()
-            if row and row[0]:
-                shares = dict(zip(row[0], row[1]))
-            self._statistics = (now, papers, shares)
-            return papers, shares
+        cursor.execute(
+            f"SELECT c.reltuples::bigint, s.most_common_elems::text::text[], s.most_common_elem_freqs FROM pg_class c"
+            " LEFT JOIN pg_stats s ON s.schemaname = current_schema() AND s.tablename = c.relname AND s.attname = 'document'"
+            f" WHERE c.oid = '{DOCUMENTS}'::regclass"
+        )
+        estimate, lexemes, shares = cursor.fetchone()
+        shares = dict(zip(lexemes, shares)) if lexemes else {}
+        if estimate >= EXACT_DOCUMENT_COUNT_MAX:
+            self._statistics = (now, estimate, shares)
+            return estimate, shares
         cursor.execute(f"SELECT count(*) FROM {DOCUMENTS}")
         return cursor.fetchone()[0], shares
 
