@@ -119,3 +119,4 @@ def test_filters_narrow_the_keyword_tiers(backend):
     backend.process_pending_updates()
     hits = backend.search(SearchQuery("sparse attention", mode="lexical", filters=SearchFilters(category="cs.CV"))).hits
     assert [h.paper_id for h in hits] == ["2301.00009"]
+

@@ -119,6 +119,7 @@ class PostgresSearchBackend(SearchBackend):
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._has_vector_table: bool | None = None
+        self._iterative_scans = False  # pgvector >= 0.8 (set by vectors_available)
         self._statistics: tuple[float, int, dict[str, float]] | None = None  # (when, papers, lexeme shares)
 
     # -- tables ------------------------------------------------------------------------------
@@ -126,8 +127,10 @@ class PostgresSearchBackend(SearchBackend):
         """Whether the vector table exists (pgvector was there at migration or rebuild time)."""
         if self._has_vector_table is None:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [VECTORS])
-                self._has_vector_table = bool(cursor.fetchone()[0]) and self.embedder.dimensions == import_module(_MIGRATION).DIMENSIONS
+                cursor.execute("SELECT to_regclass(%s) IS NOT NULL, (SELECT extversion FROM pg_extension WHERE extname = 'vector')", [VECTORS])
+                exists, version = cursor.fetchone()
+                self._has_vector_table = bool(exists) and self.embedder.dimensions == import_module(_MIGRATION).DIMENSIONS
+                self._iterative_scans = tuple(int(p) for p in (version or "0").split(".")[:2] if p.isdigit()) >= (0, 8)
             if not self._has_vector_table:
                 log.warning("PostgreSQL search: no pgvector table (%s): semantic search is off", VECTORS)
         return self._has_vector_table
@@ -327,6 +330,12 @@ class PostgresSearchBackend(SearchBackend):
         """The ``k`` nearest current vectors as (paper id, cosine), best first. Rows whose embedding
         row is gone (a deleted paper, text that changed) drop out until upkeep removes them."""
         cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(min(MAX_EF_SEARCH, max(MIN_EF_SEARCH, k)))])
+        if self._iterative_scans:
+            # The HNSW graph keeps entries of deleted and replaced rows until VACUUM; a plain scan
+            # stops after ef_search entries, dead ones included, so a search near many of them (a
+            # paper re-embedded often, rolled-back writes) could come back short or empty.
+            # pgvector 0.8's iterative scan keeps going until k live rows are found.
+            cursor.execute("SELECT set_config('hnsw.iterative_scan', 'strict_order', true)")
         cursor.execute(
             f"SELECT v.paper_id, 1 - v.distance FROM (SELECT embedding_id, paper_id, embedding <=> %s::halfvec AS distance"
             f" FROM {VECTORS} ORDER BY embedding <=> %s::halfvec LIMIT %s) v"
