@@ -54,14 +54,23 @@ MAX_QUERY_STRING_BYTES = 16384
 
 
 class QueryStringLimitMiddleware:
-    """Refuse over-long query strings with 414 and a message (JSON on the APIs, in each one's error shape)."""
+    """Refuse over-long query strings with 414 and a message (JSON on the APIs, in each one's error
+    shape). NUL characters, which no valid input holds and PostgreSQL refuses in any text parameter
+    (a 500 there, where SQLite merely finds nothing), are dropped from the query and refused (400)
+    in the path."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING_BYTES:
+        query_string = request.META.get("QUERY_STRING", "")
+        if len(query_string) > MAX_QUERY_STRING_BYTES:
             return api_error_or_text(request, 414, f"the query string is longer than {MAX_QUERY_STRING_BYTES} bytes")
+        if "\x00" in request.path:
+            return api_error_or_text(request, 400, "NUL characters are not allowed in the path")
+        if "%00" in query_string or "\x00" in query_string:
+            request.META["QUERY_STRING"] = query_string.replace("%00", "").replace("\x00", "")
+            request.__dict__.pop("GET", None)  # parsed again from the cleaned string
         return self.get_response(request)
 
 

@@ -332,9 +332,9 @@ DAILYPAPERS_ARXIV_USER_AGENT = os.environ.get(
 
 # Search (README, "Search"). Index files live in DATA_DIR/search. The worker embeds at most
 # EMBED_PER_TASK papers per task (newest first) and, with EMBED_BACKLOG on, keeps going until all are.
-DAILYPAPERS_SEARCH_BACKEND = os.environ.get(
-    "DAILYPAPERS_SEARCH_BACKEND", "dailypapers.search.backends.local.LocalSearchBackend"
-)
+# The backend: "auto" (PostgreSQL full text + pgvector on PostgreSQL, the embedded tantivy + faiss
+# one otherwise), "local", "postgres", or a dotted path to a SearchBackend class.
+DAILYPAPERS_SEARCH_BACKEND = os.environ.get("DAILYPAPERS_SEARCH_BACKEND", "auto")
 DAILYPAPERS_EMBED_PER_TASK = int(os.environ.get("DAILYPAPERS_EMBED_PER_TASK", "2000"))
 DAILYPAPERS_EMBED_BACKLOG = env_bool("DAILYPAPERS_EMBED_BACKLOG", True)
 # Search requests (page, suggestions, API) per minute per client address.

@@ -7,6 +7,7 @@ where its database is unavailable) and must pass every test here unchanged.
 import datetime as dt
 
 import pytest
+from django.db import connection
 
 from dailypapers.ingest.pipeline import IngestPipeline, SourceItem
 from dailypapers.papers.models import Paper
@@ -18,6 +19,10 @@ pytestmark = pytest.mark.django_db
 
 BACKENDS = [
     pytest.param("dailypapers.search.backends.local.LocalSearchBackend", id="local"),
+    pytest.param(
+        "dailypapers.search.backends.postgres.PostgresSearchBackend", id="postgres",
+        marks=pytest.mark.skipif(connection.vendor != "postgresql", reason="the PostgreSQL backend needs PostgreSQL (scripts/with-postgres.sh)"),
+    ),
 ]
 
 CORPUS = [

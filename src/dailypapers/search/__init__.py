@@ -47,13 +47,30 @@ _backend: SearchBackend | None = None
 _lock = threading.Lock()
 
 
+BACKEND_NAMES = {
+    "local": "dailypapers.search.backends.local.LocalSearchBackend",
+    "postgres": "dailypapers.search.backends.postgres.PostgresSearchBackend",
+}
+
+
+def backend_path(setting: str) -> str:
+    """The class path ``DAILYPAPERS_SEARCH_BACKEND`` names: "auto" is the PostgreSQL backend on a
+    PostgreSQL database (its index lives in the database, shared by every host) and the embedded one
+    otherwise; "local" and "postgres" pick one; anything else is a dotted path."""
+    from django.db import connection
+
+    if setting == "auto":
+        setting = "postgres" if connection.vendor == "postgresql" else "local"
+    return BACKEND_NAMES.get(setting, setting)
+
+
 def get_backend() -> SearchBackend:
     """The configured backend (``DAILYPAPERS_SEARCH_BACKEND``), one per process."""
     global _backend
     if _backend is None:
         with _lock:
             if _backend is None:
-                _backend = import_string(settings.DAILYPAPERS_SEARCH_BACKEND)()
+                _backend = import_string(backend_path(settings.DAILYPAPERS_SEARCH_BACKEND))()
     return _backend
 
 

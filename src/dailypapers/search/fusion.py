@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from dailypapers.search.query import query_terms
+from dailypapers.search.query import STOP_WORDS, keywords, query_terms
 
 # The vectors' weight; BM25's depends on the query's shape (below, :func:`fuse`).
 VECTOR_WEIGHT = 1.0
@@ -119,6 +119,18 @@ def titles_first(fused: list[tuple[str, float]], titles: dict[str, str], terms: 
     whose title starts with the query first, in their fused order."""
     starting = {pid for pid, title in titles.items() if starts_with_query(title, terms)}
     return put_first(fused, [pid for pid, _ in fused if pid in starting])
+
+
+def hybrid(
+    lexical: Sequence[tuple[str, float]], vector: Sequence[tuple[str, float]], terms: Sequence[str],
+    titles_of: Callable[[list[str]], dict[str, str]],
+) -> list[tuple[str, float]]:
+    """What every backend's hybrid mode ranks: :func:`fuse` shaped by the query, then titles that
+    start with the query first (``titles_of`` fetches the few candidates' titles)."""
+    ranked = fuse(lexical, vector, len(keywords(terms)), sum(t in STOP_WORDS for t in terms))
+    if len(terms) >= TITLE_START_MIN_TERMS:
+        ranked = titles_first(ranked, titles_of(title_start_candidates(lexical)), terms)
+    return ranked
 
 
 def no_good_match(best_cosine: float, every_keyword_matches: Callable[[], bool]) -> bool:

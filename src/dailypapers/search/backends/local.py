@@ -31,7 +31,7 @@ from dailypapers.search.embedder import get_embedder, paper_text, text_hash
 from dailypapers.search.highlight import ABSTRACT_FRAGMENT_CHARS, highlight
 from dailypapers.search.lexical import LexicalDoc, LexicalIndex, LexicalMatches
 from dailypapers.search.models import PaperEmbedding, PendingIndexUpdate
-from dailypapers.search.query import STOP_WORDS, keywords, query_terms
+from dailypapers.search.query import query_terms
 from dailypapers.search.tasks import enqueue_unless_queued, update_search_index
 from dailypapers.search.vectors import VectorIndex
 
@@ -96,6 +96,10 @@ def lexical_docs(paper_ids: Iterable[str]) -> tuple[list[LexicalDoc], list[str]]
     return docs, [pid for pid in paper_ids if pid not in found]
 
 
+def paper_titles(ids: list[str]) -> dict[str, str]:
+    return dict(Paper.objects.filter(pk__in=ids).values_list("pk", "title"))
+
+
 class LocalSearchBackend(SearchBackend):
     def __init__(self, root=None):
         self.root = (root or settings.DATA_DIR / "search")
@@ -153,10 +157,7 @@ class LocalSearchBackend(SearchBackend):
         elif mode == "vector":
             ranked, total, total_exact = vector_ranking, len(vector_ranking), False
         else:
-            ranked = fusion.fuse(lexical.hits, vector_ranking, len(keywords(terms)), sum(t in STOP_WORDS for t in terms))
-            if len(terms) >= fusion.TITLE_START_MIN_TERMS:
-                candidates = fusion.title_start_candidates(lexical.hits)
-                ranked = fusion.titles_first(ranked, dict(Paper.objects.filter(pk__in=candidates).values_list("pk", "title")), terms)
+            ranked = fusion.hybrid(lexical.hits, vector_ranking, terms, paper_titles)
             total, total_exact = max(lexical.total, len(ranked)), False
         page = ranked[query.offset : query.offset + query.limit]
         return SearchResults(

@@ -1,0 +1,122 @@
+"""What the PostgreSQL backend does beyond the contract suite: choosing it, its bounded keyword half,
+its statistics, and its tables' upkeep. The database tests run on PostgreSQL only
+(``bash scripts/with-postgres.sh .venv/bin/python -m pytest tests/search``)."""
+
+import pytest
+from django.db import connection
+
+from dailypapers.papers.models import Paper
+from dailypapers.search import SearchFilters, SearchQuery, get_backend, reset_backend
+from dailypapers.search import backend_path as chosen_backend_path
+from dailypapers.search.backends import postgres as pg
+from tests.search.test_backend_contract import ingest
+
+on_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="the PostgreSQL backend needs PostgreSQL (scripts/with-postgres.sh)")
+
+LOCAL = "dailypapers.search.backends.local.LocalSearchBackend"
+POSTGRES = "dailypapers.search.backends.postgres.PostgresSearchBackend"
+
+
+def test_auto_picks_the_backend_of_the_database():
+    assert chosen_backend_path("auto") == (POSTGRES if connection.vendor == "postgresql" else LOCAL)
+    assert chosen_backend_path("local") == LOCAL and chosen_backend_path("postgres") == POSTGRES
+    assert chosen_backend_path("tests.FakeBackend") == "tests.FakeBackend"
+
+
+def test_the_setting_can_still_pick_the_embedded_backend(settings, db):
+    settings.DAILYPAPERS_SEARCH_BACKEND = "local"
+    reset_backend()
+    assert type(get_backend()).__name__ == "LocalSearchBackend"
+    reset_backend()
+
+
+@pytest.fixture
+def backend(settings, db):
+    settings.DAILYPAPERS_SEARCH_BACKEND = "postgres"
+    reset_backend()
+    yield get_backend()
+    reset_backend()
+
+
+def papers(count, title="Sparse attention kernels", abstract="We study attention and kernels for sequence models."):
+    return [
+        {"id": f"2401.{i:05d}", "title": f"{title} {i}", "authors": ["Ada Lovelace"], "abstract": abstract,
+         "categories": ["cs.LG"], "primary_category": "cs.LG", "published": "2024-01-02"}
+        for i in range(1, count + 1)
+    ]  # fmt: skip
+
+
+@on_postgres
+def test_the_keyword_half_ranks_a_bounded_candidate_set(backend, monkeypatch):
+    # 30 papers mention both words in their abstract only; one has both in its title. With tiers of
+    # 5 rows, at most 15 papers are ranked, and the title tier still brings the title match first.
+    ingest([*papers(30, title="Unrelated study"),
+            {"id": "2402.00001", "title": "Attention kernels", "authors": ["Grace Hopper"], "abstract": "Short.",
+             "categories": ["cs.LG"], "primary_category": "cs.LG", "published": "2024-02-02"}])  # fmt: skip
+    backend.process_pending_updates()
+    monkeypatch.setattr(pg, "CANDIDATES_PER_TIER", 5)
+    results = backend.search(SearchQuery("attention kernels", mode="lexical", limit=50))
+    assert results.hits[0].paper_id == "2402.00001"
+    assert len(results.hits) <= 15
+    # The total still counts every match (capped), not just the ranked candidates.
+    assert backend.search(SearchQuery("attention kernels", mode="lexical", limit=10)).total == 31
+
+
+@on_postgres
+def test_frequent_words_take_their_frequency_from_the_planner_statistics(backend, monkeypatch):
+    ingest(papers(12))
+    backend.process_pending_updates()
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {pg.DOCUMENTS}")
+        monkeypatch.setattr(pg, "EXACT_DOCUMENT_COUNT_MAX", 10)
+        count, shares = backend._corpus_statistics(cursor)
+        assert count == 12 and shares["attent"] == pytest.approx(1.0)
+        # "attention" from the statistics (in all 12 papers), an unknown word counted (0).
+        assert backend._document_frequencies(cursor, ["attention", "zxqv"], count, shares) == [12, 0]
+
+
+@on_postgres
+def test_the_phrase_of_a_title_outranks_its_words_apart(backend):
+    ingest([
+        {"id": "2401.00001", "title": "Kernels of sparse attention", "authors": ["A B"], "abstract": "Sparse attention kernels.",
+         "categories": ["cs.LG"], "primary_category": "cs.LG", "published": "2024-01-02"},
+        {"id": "2401.00002", "title": "Sparse attention kernels", "authors": ["C D"], "abstract": "Kernels.",
+         "categories": ["cs.LG"], "primary_category": "cs.LG", "published": "2024-01-02"},
+    ])  # fmt: skip
+    backend.process_pending_updates()
+    assert [h.paper_id for h in backend.search(SearchQuery("sparse attention kernels", mode="lexical")).hits][0] == "2401.00002"
+
+
+@on_postgres
+def test_rows_of_deleted_papers_never_show_and_rebuild_removes_them(backend):
+    ingest(papers(3))
+    backend.process_pending_updates()
+    backend.embed_pending()
+    Paper.objects.filter(pk="2401.00002").delete()  # its outbox entry not processed yet
+    for mode in ("lexical", "vector", "hybrid"):
+        assert "2401.00002" not in [h.paper_id for h in backend.search(SearchQuery("sparse attention kernels", mode=mode)).hits], mode
+    assert "2401.00002" not in [h.paper_id for h in backend.similar("2401.00001")]
+    assert not backend.consistent()
+    status = backend.rebuild()
+    assert status["lexical_indexed"] == status["papers"] == 2 and status["vector_index_size"] == 2
+    assert backend.consistent()
+
+
+@on_postgres
+def test_without_the_vector_table_it_searches_by_keywords(backend, monkeypatch):
+    ingest(papers(2))
+    backend.process_pending_updates()
+    monkeypatch.setattr(backend, "vectors_available", lambda: False)
+    results = backend.search(SearchQuery("sparse attention", mode="hybrid"))
+    assert results.mode == "lexical" and results.hits and "not available" in results.notice
+    assert backend.similar("2401.00001") == []
+    assert backend.status()["vector_index"].startswith("none")
+
+
+@on_postgres
+def test_filters_narrow_the_keyword_tiers(backend):
+    ingest([*papers(3), {**papers(1)[0], "id": "2301.00009", "categories": ["cs.CV"], "primary_category": "cs.CV"}])
+    backend.process_pending_updates()
+    hits = backend.search(SearchQuery("sparse attention", mode="lexical", filters=SearchFilters(category="cs.CV"))).hits
+    assert [h.paper_id for h in hits] == ["2301.00009"]
+
