@@ -46,4 +46,6 @@ trap cleanup EXIT
   -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${PG_EXTRA_OPTIONS:-}" start >/dev/null
 "${AS[@]}" "$PGBIN/createdb" -h 127.0.0.1 -p "$PORT" -U dailypapers dailypapers
 export DATABASE_URL="postgres://dailypapers@127.0.0.1:$PORT/dailypapers"
+# The cluster's own client tools first (pg_dump refuses a server newer than itself).
+export PATH="$PGBIN:$PATH"
 "$@"
