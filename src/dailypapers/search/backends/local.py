@@ -19,7 +19,6 @@ from dailypapers.papers.models import Authorship, Paper
 from dailypapers.search import fusion, vector_files
 from dailypapers.search.backends.base import (
     EmbedProgress,
-    PendingCounts,
     RebuildProgress,
     SearchBackend,
     SearchFilters,
@@ -27,6 +26,7 @@ from dailypapers.search.backends.base import (
     SearchQuery,
     SearchResults,
 )
+from dailypapers.search.backends.common import INDEX_CHUNK, SharedBackendParts
 from dailypapers.search.embedder import get_embedder, paper_text, text_hash
 from dailypapers.search.highlight import ABSTRACT_FRAGMENT_CHARS, highlight
 from dailypapers.search.lexical import LexicalDoc, LexicalIndex, LexicalMatches
@@ -43,8 +43,6 @@ U = TypeVar("U")
 FUSION_DEPTH = 100
 # Vector hits are filtered after the ANN search, so filtered searches fetch more of them.
 FILTERED_OVERFETCH = 8
-INDEX_CHUNK = 2_000
-QUERY_VECTOR_CACHE = 2_048
 REPAIR_REQUEST_INTERVAL_S = 60.0
 # Runs the keyword half of searches beside the semantic half (one thread per concurrent search).
 _HALVES = ThreadPoolExecutor(max_workers=8, thread_name_prefix="search-half")
@@ -100,7 +98,7 @@ def paper_titles(ids: list[str]) -> dict[str, str]:
     return dict(Paper.objects.filter(pk__in=ids).values_list("pk", "title"))
 
 
-class LocalSearchBackend(SearchBackend):
+class LocalSearchBackend(SharedBackendParts, SearchBackend):
     def __init__(self, root=None):
         self.root = (root or settings.DATA_DIR / "search")
         self.lexical = LexicalIndex(self.root / "lexical")
@@ -173,20 +171,6 @@ class LocalSearchBackend(SearchBackend):
         self._repair_requested_at = now
         enqueue_unless_queued(update_search_index)
 
-    def query_vector(self, text: str) -> np.ndarray:
-        """The embedding of a query, cached: search-as-you-type repeats queries a lot."""
-        with self._cache_lock:
-            cached = self._query_vectors.get(text)
-            if cached is not None:
-                self._query_vectors.move_to_end(text)
-                return cached
-        vector = self.embedder.embed_query(text)
-        with self._cache_lock:
-            self._query_vectors[text] = vector
-            while len(self._query_vectors) > QUERY_VECTOR_CACHE:
-                self._query_vectors.popitem(last=False)
-        return vector
-
     def _vector_coverage(self) -> tuple[bool, str]:
         self.vectors.ensure_loaded()
         embedded = self.vectors.ntotal
@@ -217,20 +201,6 @@ class LocalSearchBackend(SearchBackend):
     def _row_papers(row_ids: list[int]) -> dict[int, str]:
         """ANN row ids -> paper ids; rows replaced or deleted since the index was loaded drop out."""
         return dict(PaperEmbedding.objects.filter(pk__in=row_ids).values_list("pk", "paper_id"))
-
-    def _hits(self, ranked: list[tuple[str, float]], terms: list[str]) -> list[SearchHit]:
-        rows = Paper.objects.filter(pk__in=[p for p, _ in ranked]).values_list("pk", "title", "abstract")
-        texts = {pid: (title, abstract) for pid, title, abstract in rows}
-        return [
-            SearchHit(
-                paper_id=pid,
-                score=float(score),
-                title_highlight=highlight(texts[pid][0], terms),
-                abstract_highlight=highlight(texts[pid][1], terms, fragment_chars=ABSTRACT_FRAGMENT_CHARS),
-            )
-            for pid, score in ranked
-            if pid in texts  # deleted since it was indexed; its removal is already queued
-        ]
 
     def similar(self, paper_id: str, limit: int = 10) -> list[SearchHit]:
         row = PaperEmbedding.objects.filter(paper_id=paper_id, model=self.embedder.name).first()
@@ -276,9 +246,6 @@ class LocalSearchBackend(SearchBackend):
             PaperEmbedding.objects.filter(pk__in=[row for row, _ in stale]).delete()
             self.vectors.remove([row for row, _ in stale])
 
-    def _backlog(self):
-        return PaperEmbedding.papers_without_vectors(self.embedder.name)
-
     def embed_pending(self, limit: int | None = None, on_progress: EmbedProgress | None = None, batch: int = 256) -> int:
         self.vectors.ensure_loaded()
         total = self._backlog().count()
@@ -305,21 +272,6 @@ class LocalSearchBackend(SearchBackend):
             self.vectors.save()
         return done
 
-    def pending_counts(self) -> PendingCounts:
-        return PendingCounts(outbox=PendingIndexUpdate.objects.count(), embed_backlog=self._backlog().count())
-
-    def process_pending_updates(self) -> int:
-        processed = 0
-        while True:
-            rows = list(PendingIndexUpdate.objects.order_by("pk").values_list("pk", "paper_id", "queued_at")[:INDEX_CHUNK])
-            if not rows:
-                return processed
-            self.index_papers([pid for _, pid, _ in rows])
-            # A paper queued again while we indexed has a newer queued_at and stays for next round.
-            read_until = max(queued for _, _, queued in rows)
-            PendingIndexUpdate.objects.filter(pk__in=[pk for pk, _, _ in rows], queued_at__lte=read_until).delete()
-            processed += len(rows)
-
     def rebuild(self, on_progress: RebuildProgress | None = None) -> dict:
         """Lexical index from every paper, vector index from every stored vector."""
         total = Paper.objects.count()
@@ -342,10 +294,6 @@ class LocalSearchBackend(SearchBackend):
         self.vectors.close()
         self.vectors.rebuild(lambda d, t: on_progress("vectors", d, t) if on_progress else None)
         return self.status()
-
-    def export_vectors(self, path, on_progress: EmbedProgress | None = None) -> int:
-        """Every stored vector of this site's model to a file (format: :mod:`search.vector_files`)."""
-        return vector_files.export_vectors(path, self.embedder.name, self.embedder.dimensions, on_progress)
 
     def import_vectors(self, path, on_progress: RebuildProgress | None = None) -> vector_files.ImportReport:
         """Vectors embedded elsewhere (a GPU host) into the table, then the ANN index rebuilt from it:
@@ -384,9 +332,6 @@ class LocalSearchBackend(SearchBackend):
             "vector_index_size": self.vectors.ntotal,
             "data_dir": str(self.root),
         }
-
-    def embedding_device(self) -> str:
-        return self.embedder.device
 
     def close(self) -> None:
         self.lexical.close()

@@ -42,7 +42,6 @@ from dailypapers.papers.models import Paper
 from dailypapers.search import fusion, vector_files
 from dailypapers.search.backends.base import (
     EmbedProgress,
-    PendingCounts,
     RebuildProgress,
     SearchBackend,
     SearchFilters,
@@ -50,7 +49,8 @@ from dailypapers.search.backends.base import (
     SearchQuery,
     SearchResults,
 )
-from dailypapers.search.backends.local import FILTERED_OVERFETCH, FUSION_DEPTH, INDEX_CHUNK, QUERY_VECTOR_CACHE, lexical_docs, paper_titles
+from dailypapers.search.backends.common import INDEX_CHUNK, SharedBackendParts
+from dailypapers.search.backends.local import FILTERED_OVERFETCH, FUSION_DEPTH, lexical_docs, paper_titles
 from dailypapers.search.embedder import get_embedder, paper_text, text_hash
 from dailypapers.search.highlight import ABSTRACT_FRAGMENT_CHARS, highlight
 from dailypapers.search.lexical import FREQUENT_TERM_MIN_DOCS, FREQUENT_TERM_SHARE, LexicalDoc
@@ -113,7 +113,7 @@ def _filter_sql(filters: SearchFilters, alias: str = "d") -> tuple[str, list]:
     return "".join(f" AND {s}" for s in sql), params
 
 
-class PostgresSearchBackend(SearchBackend):
+class PostgresSearchBackend(SharedBackendParts, SearchBackend):
     def __init__(self):
         self.embedder = get_embedder()
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -179,20 +179,6 @@ class PostgresSearchBackend(SearchBackend):
             hits=self._hits(page, terms), total=total, mode=mode, notice=" ".join(notices), total_exact=total_exact,
             no_good_match=not ranked and not query.filters.active,  # with filters, "no papers match" says it better
         )
-
-    def query_vector(self, text: str) -> np.ndarray:
-        """The embedding of a query, cached: search-as-you-type repeats queries a lot."""
-        with self._cache_lock:
-            cached = self._query_vectors.get(text)
-            if cached is not None:
-                self._query_vectors.move_to_end(text)
-                return cached
-        vector = self.embedder.embed_query(text)
-        with self._cache_lock:
-            self._query_vectors[text] = vector
-            while len(self._query_vectors) > QUERY_VECTOR_CACHE:
-                self._query_vectors.popitem(last=False)
-        return vector
 
     def _vector_coverage(self) -> tuple[bool, str]:
         if not self.vectors_available():
@@ -357,20 +343,6 @@ class PostgresSearchBackend(SearchBackend):
                 ranked = [(pid, score) for pid, score in found if pid in allowed]
         return ranked[:depth], (found[0][1] if found else 0.0)
 
-    def _hits(self, ranked: list[tuple[str, float]], terms: list[str]) -> list[SearchHit]:
-        rows = Paper.objects.filter(pk__in=[p for p, _ in ranked]).values_list("pk", "title", "abstract")
-        texts = {pid: (title, abstract) for pid, title, abstract in rows}
-        return [
-            SearchHit(
-                paper_id=pid,
-                score=float(score),
-                title_highlight=highlight(texts[pid][0], terms),
-                abstract_highlight=highlight(texts[pid][1], terms, fragment_chars=ABSTRACT_FRAGMENT_CHARS),
-            )
-            for pid, score in ranked
-            if pid in texts  # deleted since it was indexed; its removal is already queued
-        ]
-
     def similar(self, paper_id: str, limit: int = 10) -> list[SearchHit]:
         if not self.vectors_available():
             return []
@@ -446,9 +418,6 @@ class PostgresSearchBackend(SearchBackend):
             cursor.execute(f"DELETE FROM {VECTORS} WHERE paper_id = ANY(%s)", [[pid for _, pid, _ in values]])
             cursor.executemany(f"INSERT INTO {VECTORS} (embedding_id, paper_id, embedding) VALUES (%s, %s, %s::halfvec)", values)
 
-    def _backlog(self):
-        return PaperEmbedding.papers_without_vectors(self.embedder.name)
-
     def embed_pending(self, limit: int | None = None, on_progress: EmbedProgress | None = None, batch: int = 256) -> int:
         total = self._backlog().count()
         if limit is not None:
@@ -471,21 +440,6 @@ class PostgresSearchBackend(SearchBackend):
             if on_progress:
                 on_progress(done, total)
         return done
-
-    def pending_counts(self) -> PendingCounts:
-        return PendingCounts(outbox=PendingIndexUpdate.objects.count(), embed_backlog=self._backlog().count())
-
-    def process_pending_updates(self) -> int:
-        processed = 0
-        while True:
-            rows = list(PendingIndexUpdate.objects.order_by("pk").values_list("pk", "paper_id", "queued_at")[:INDEX_CHUNK])
-            if not rows:
-                return processed
-            self.index_papers([pid for _, pid, _ in rows])
-            # A paper queued again while we indexed has a newer queued_at and stays for next round.
-            read_until = max(queued for _, _, queued in rows)
-            PendingIndexUpdate.objects.filter(pk__in=[pk for pk, _, _ in rows], queued_at__lte=read_until).delete()
-            processed += len(rows)
 
     def rebuild(self, on_progress: RebuildProgress | None = None) -> dict:
         """Documents from every paper, the vector table from every stored vector of the model."""
@@ -553,10 +507,6 @@ class PostgresSearchBackend(SearchBackend):
                 cursor.execute(f"CREATE INDEX IF NOT EXISTS {VECTORS}_hnsw ON {VECTORS} USING hnsw (embedding halfvec_cosine_ops)")
                 cursor.execute("RESET maintenance_work_mem")
 
-    def export_vectors(self, path, on_progress: EmbedProgress | None = None) -> int:
-        """Every stored vector of this site's model to a file (format: :mod:`search.vector_files`)."""
-        return vector_files.export_vectors(path, self.embedder.name, self.embedder.dimensions, on_progress)
-
     def import_vectors(self, path, on_progress: RebuildProgress | None = None) -> vector_files.ImportReport:
         """Vectors embedded elsewhere (a GPU host) into the table, then the vector table rebuilt from it."""
         report = vector_files.import_vectors(
@@ -604,6 +554,3 @@ class PostgresSearchBackend(SearchBackend):
             "vector_index": "hnsw (pgvector, cosine)" if self.vectors_available() else "none (pgvector missing)",
             "vector_index_size": vector_rows,
         }
-
-    def embedding_device(self) -> str:
-        return self.embedder.device
