@@ -1,9 +1,9 @@
 """Organization logos: what an upload may be, and how it is stored and served.
 
-An upload is accepted only as PNG, JPEG or WebP, told by its first bytes (never by its name or the
-browser's content type), and at most MAX_LOGO_BYTES. SVG is refused: it is a document that can
-carry script. With Pillow installed the image is decoded and re-encoded as PNG, so whatever rode
-along in its metadata or trailing bytes is dropped; without it the checked bytes are stored as sent.
+An upload passes the one check of every uploaded picture (``dailypapers.images``: PNG, JPEG or
+WebP by its bytes and structure, never by its name or the browser's content type, at most
+MAX_LOGO_BYTES, no markup, metadata dropped; SVG refused). With Pillow installed the image is also
+decoded and re-encoded as PNG.
 Files go through Django's ``default_storage`` (a shared disk is not assumed) and are served by
 ``papers.views.organization_logo`` with the content type their bytes prove, never as the storage
 names them.
@@ -15,13 +15,14 @@ import io
 
 from django.core.exceptions import ValidationError
 
-MAX_LOGO_BYTES = 1024 * 1024
+from dailypapers.images import EXTENSIONS, MAX_IMAGE_BYTES, ImageRejected, validated_image
+
+MAX_LOGO_BYTES = MAX_IMAGE_BYTES
 # Magic bytes -> content type. WebP is "RIFF" <size> "WEBP".
 _SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
     (b"\xff\xd8\xff", "image/jpeg"),
 )
-EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 
 
 def image_type(head: bytes) -> str | None:
@@ -43,11 +44,12 @@ def _read_all(upload) -> bytes:
 
 def checked_logo(data: bytes) -> tuple[bytes, str]:
     """(the bytes to store, their content type) for an upload, or ValidationError: the one check
-    every logo passes (the admin form's validator and ``store_logo``)."""
-    if len(data) > MAX_LOGO_BYTES:
-        raise ValidationError(f"A logo may be at most {MAX_LOGO_BYTES // 1024} KB.", code="too_large")
-    if image_type(data[:12]) is None:
-        raise ValidationError("A logo must be a PNG, JPEG or WebP image (SVG is not accepted).", code="not_an_image")
+    every uploaded picture passes (``dailypapers.images``: structure, no markup, metadata dropped),
+    for the admin form's validator and ``store_logo``."""
+    try:
+        data, _ = validated_image(data)
+    except ImageRejected as exc:
+        raise ValidationError(str(exc).replace("picture", "logo"), code="not_an_image") from exc
     data = reencoded(data)
     return data, image_type(data[:12])
 
