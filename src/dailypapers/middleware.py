@@ -55,10 +55,7 @@ MAX_QUERY_STRING_BYTES = 16384
 
 class QueryStringLimitMiddleware:
     """Refuse over-long query strings with 414 and a message (JSON on the APIs, in each one's error
-    shape), and NUL characters in the path or the query with 400: no valid input holds one (nobody
-    types one into a search box), PostgreSQL refuses them in any text parameter (a 500 there, where
-    SQLite merely finds nothing), and one rule for every parameter keeps the feeds' and filters'
-    "control characters are a clear 400" true whichever view reads them."""
+    shape)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -67,8 +64,29 @@ class QueryStringLimitMiddleware:
         query_string = request.META.get("QUERY_STRING", "")
         if len(query_string) > MAX_QUERY_STRING_BYTES:
             return api_error_or_text(request, 414, f"the query string is longer than {MAX_QUERY_STRING_BYTES} bytes")
+        return self.get_response(request)
+
+
+class NulCharactersMiddleware:
+    """NUL characters in the path or the query are a 400: no valid input holds one (nobody types one
+    into a search box), PostgreSQL refuses them in any text parameter (a 500 there, where SQLite
+    merely finds nothing), and one rule for every parameter keeps "control characters are a clear
+    400" true whichever view reads them. Below the session and auth middleware, so pages get the
+    site's own error page; the APIs get their JSON shapes."""
+
+    MESSAGE = "NUL (control characters) are not allowed in the path or the query"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query_string = request.META.get("QUERY_STRING", "")
         if "\x00" in request.path or "%00" in query_string or "\x00" in query_string:
-            return api_error_or_text(request, 400, "NUL (control characters) are not allowed in the path or the query")
+            if request.path.startswith("/api/"):
+                return api_error_or_text(request, 400, self.MESSAGE)
+            from django.shortcuts import render
+
+            return render(request, "error.html", {"status": 400, "message": self.MESSAGE + "."}, status=400)
         return self.get_response(request)
 
 

@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "dailypapers.middleware.NulCharactersMiddleware",
     # Last: a cache hit skips only the view; everything above still runs (CSRF cookie, headers).
     "dailypapers.pagecache.PageCacheMiddleware",
 ]
