@@ -81,7 +81,7 @@ def decide(claim: AuthorClaim, approved: bool, by, note: str = "") -> AuthorClai
         raise ClaimError("A claim is decided by another admin, not by the member who made it.")
     status = AuthorClaim.Status.APPROVED if approved else AuthorClaim.Status.REJECTED
     with transaction.atomic():
-        claim = AuthorClaim.objects.select_for_update().select_related("author").get(pk=claim.pk)
+        claim = AuthorClaim.objects.select_for_update(of=("self",)).select_related("author").get(pk=claim.pk)
         was_approved = claim.status == AuthorClaim.Status.APPROVED
         author = claim.author
         if approved:
