@@ -1,9 +1,6 @@
-"""Decisions made in the rooms below notify the member: an authorship claim, a request to join an organization.
-
-Runs once ``accounts.AuthorClaim`` exists (helper A's work; skipped on a branch without it)."""
+"""Decisions made in the rooms below notify the member: an authorship claim, a request to join an organization."""
 
 import pytest
-from django.apps import apps
 
 from dailypapers.community.models import Notification, NotificationKind
 from dailypapers.papers.models import Author, Authorship, Paper
@@ -13,8 +10,6 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def claimable(db):
-    if "authorclaim" not in {m._meta.model_name for m in apps.get_app_config("accounts").get_models()}:
-        pytest.skip("accounts.AuthorClaim is not in this tree yet")
     paper = Paper.objects.create(id="2401.00001", title="Attention again", abstract="We attend.")
     author = Author.objects.create(name="Ada Lovelace")
     return Authorship.objects.create(paper=paper, author=author, position=0, name="Ada Lovelace")
