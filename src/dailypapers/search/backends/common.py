@@ -19,6 +19,11 @@ INDEX_CHUNK = 2_000
 QUERY_VECTOR_CACHE = 2_048
 
 
+def paper_titles(ids: list[str]) -> dict[str, str]:
+    """The titles ``fusion.hybrid`` looks at (its title-start candidates), by paper id."""
+    return dict(Paper.objects.filter(pk__in=ids).values_list("pk", "title"))
+
+
 class SharedBackendParts:
     def query_vector(self, text: str) -> np.ndarray:
         """The embedding of a query, cached: search-as-you-type repeats queries a lot."""

@@ -26,7 +26,7 @@ from dailypapers.search.backends.base import (
     SearchQuery,
     SearchResults,
 )
-from dailypapers.search.backends.common import INDEX_CHUNK, SharedBackendParts
+from dailypapers.search.backends.common import INDEX_CHUNK, SharedBackendParts, paper_titles
 from dailypapers.search.embedder import get_embedder, paper_text, text_hash
 from dailypapers.search.highlight import ABSTRACT_FRAGMENT_CHARS, highlight
 from dailypapers.search.lexical import LexicalDoc, LexicalIndex, LexicalMatches
@@ -92,10 +92,6 @@ def lexical_docs(paper_ids: Iterable[str]) -> tuple[list[LexicalDoc], list[str]]
         )  # fmt: skip
     found = {p.pk for p in papers}
     return docs, [pid for pid in paper_ids if pid not in found]
-
-
-def paper_titles(ids: list[str]) -> dict[str, str]:
-    return dict(Paper.objects.filter(pk__in=ids).values_list("pk", "title"))
 
 
 class LocalSearchBackend(SharedBackendParts, SearchBackend):

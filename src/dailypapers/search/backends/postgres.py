@@ -49,8 +49,8 @@ from dailypapers.search.backends.base import (
     SearchQuery,
     SearchResults,
 )
-from dailypapers.search.backends.common import INDEX_CHUNK, SharedBackendParts
-from dailypapers.search.backends.local import FILTERED_OVERFETCH, FUSION_DEPTH, lexical_docs, paper_titles
+from dailypapers.search.backends.common import INDEX_CHUNK, SharedBackendParts, paper_titles
+from dailypapers.search.backends.local import FILTERED_OVERFETCH, FUSION_DEPTH, lexical_docs
 from dailypapers.search.embedder import get_embedder, paper_text, text_hash
 from dailypapers.search.highlight import ABSTRACT_FRAGMENT_CHARS, highlight
 from dailypapers.search.lexical import FREQUENT_TERM_MIN_DOCS, FREQUENT_TERM_SHARE, LexicalDoc
