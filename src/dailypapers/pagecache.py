@@ -223,11 +223,13 @@ def resolve_slots(body: bytes, recorded: list) -> tuple[bytes, tuple]:
     return bytes(out), tuple(slots)
 
 
-def personal_body(request, page: CachedPage) -> bytes:
-    """The page for ``request.user``: each card flag's member version where it holds for them (one
-    query per flag for the whole page), each member part rendered for them."""
+def personal_body(request, page: CachedPage) -> tuple[bytes, str]:
+    """The page for ``request.user`` and its ETag: each card flag's member version where it holds
+    for them (one query per flag for the whole page), each member part rendered for them. The ETag
+    digests the cached page's and what was put in (not the ~100 kB result: a member gets this on
+    every request)."""
     if not page.slots:
-        return page.body
+        return page.body, page.etag
     keys: dict[str, list] = {}
     for _start, _end, kind, name, key, _member in page.slots:
         if kind == "flag":
@@ -235,7 +237,8 @@ def personal_body(request, page: CachedPage) -> bytes:
     held = {name: CARD_FLAGS[name](request.user, ids) if name in CARD_FLAGS else set() for name, ids in keys.items()}
     parts: dict[str, bytes] = {}
     out, pos = [], 0
-    for start, end, kind, name, key, member in page.slots:
+    digest = hashlib.md5(page.etag.encode(), usedforsecurity=False)
+    for index, (start, end, kind, name, key, member) in enumerate(page.slots):
         if kind == "flag":
             if key not in held[name]:
                 continue
@@ -247,11 +250,15 @@ def personal_body(request, page: CachedPage) -> bytes:
                 if name not in parts:
                     parts[name] = get_template(name).render(None, request).encode()
                 replacement = parts[name]
+        digest.update(b"\0%d\0" % index)
+        digest.update(replacement)
         out.append(page.body[pos:start])
         out.append(replacement)
         pos = end
+    if not out:
+        return page.body, page.etag
     out.append(page.body[pos:])
-    return b"".join(out)
+    return b"".join(out), f'"{digest.hexdigest()}"'
 
 
 class LocalPages:
@@ -377,7 +384,7 @@ class PageCacheMiddleware:
             body, slots = resolve_slots(response.content, recorded)
             if not storable(request, response):
                 if slots:
-                    response.content = personal_body(request, CachedPage(response.status_code, [], body, 0, slots))
+                    response.content = personal_body(request, CachedPage(response.status_code, [], body, 0, slots))[0]
                 substitute_token(request, response)
                 return response
             headers = [(k, v) for k, v in response.items() if k.lower() not in _SKIPPED_HEADERS]
@@ -404,8 +411,7 @@ class PageCacheMiddleware:
     def respond(self, request, page: CachedPage, *, member: bool = False):
         body, etag = page.body, page.etag
         if member:
-            body = personal_body(request, page)
-            etag = etag if body is page.body else _etag(body)
+            body, etag = personal_body(request, page)
         response = HttpResponse(body, status=page.status)
         for name, value in page.headers:
             response[name] = value

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
@@ -195,12 +195,27 @@ def move_item(collection: Collection, paper_id: str, offset: int) -> bool:
     return True
 
 
+def member_paper_ids(sql: str, user, paper_ids, *, column: str = "paper_id") -> set[str]:
+    """The ids among ``paper_ids`` that ``sql`` (a SELECT of paper ids with one ``%s`` for the
+    member's id) returns for ``user``: the statement behind each card flag, ``AND column IN (...)``
+    added for the page's distinct ids."""
+    ids = list(dict.fromkeys(paper_ids))
+    if not ids:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} AND {column} IN ({', '.join(['%s'] * len(ids))})", [user.pk, *ids])
+        return {row[0] for row in cursor.fetchall()}
+
+
 def saved_paper_ids(user, paper_ids) -> set[str]:
-    """Which of ``paper_ids`` the member has in any collection (one query; the cards' saved state)."""
+    """Which of ``paper_ids`` the member has in any collection (one query; the cards' saved state).
+    Plain SQL, as ``services.voted_paper_ids`` and for the same measured reason."""
     if not user.is_authenticated:
         return set()
-    return set(
-        CollectionItem.objects.filter(collection__owner=user, paper_id__in=list(paper_ids)).order_by().values_list("paper_id", flat=True).distinct()
+    return member_paper_ids(
+        f"SELECT DISTINCT item.paper_id FROM {CollectionItem._meta.db_table} item"
+        f" JOIN {Collection._meta.db_table} owned ON owned.id = item.collection_id WHERE owned.owner_id = %s",
+        user, paper_ids, column="item.paper_id",
     )
 
 

@@ -10,12 +10,12 @@ from django.urls import get_script_prefix, reverse
 
 
 @lru_cache(maxsize=65536)
-def _reverse(prefix: str, urlconf: str, name: str, arg: str) -> str:
-    return reverse(name, urlconf=urlconf, args=[arg])
+def _reverse(prefix: str, urlconf: str, name: str, args: tuple[str, ...]) -> str:
+    return reverse(name, urlconf=urlconf, args=list(args))
 
 
-def cached_reverse(name: str, arg: str) -> str:
-    """``reverse(name, args=[arg])``, remembered per script prefix and URLconf (which do not change
+def cached_reverse(name: str, *args: str) -> str:
+    """``reverse(name, args=args)``, remembered per script prefix and URLconf (which do not change
     while a process runs; no view here sets a per-request ``request.urlconf``). An argument the URL
     refuses raises NoReverseMatch each time, as reverse does."""
-    return _reverse(get_script_prefix(), settings.ROOT_URLCONF, name, arg)
+    return _reverse(get_script_prefix(), settings.ROOT_URLCONF, name, tuple(map(str, args)))

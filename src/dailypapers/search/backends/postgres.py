@@ -503,9 +503,16 @@ class PostgresSearchBackend(SharedBackendParts, SearchBackend):
                 on_progress("vectors", start + len(chunk), len(missing))
         if bulk:
             with connection.cursor() as cursor:
-                cursor.execute("SET maintenance_work_mem = '1GB'")
+                # The graph is built in memory while it fits in maintenance_work_mem (PostgreSQL's
+                # default 64 MB holds ~50k vectors; past it the build goes on far slower): at
+                # least 1 GB (~800k vectors), more where the operator set more.
+                cursor.execute("SELECT pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes('1GB')")
+                raised = cursor.fetchone()[0]
+                if raised:
+                    cursor.execute("SET maintenance_work_mem = '1GB'")
                 cursor.execute(f"CREATE INDEX IF NOT EXISTS {VECTORS}_hnsw ON {VECTORS} USING hnsw (embedding halfvec_cosine_ops)")
-                cursor.execute("RESET maintenance_work_mem")
+                if raised:
+                    cursor.execute("RESET maintenance_work_mem")
 
     def import_vectors(self, path, on_progress: RebuildProgress | None = None) -> vector_files.ImportReport:
         """Vectors embedded elsewhere (a GPU host) into the table, then the vector table rebuilt from it."""
