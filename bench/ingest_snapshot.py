@@ -1,4 +1,4 @@
-"""Benchmark: import synthetic arXiv snapshots into SQLite; records/s and peak RSS, extrapolated to 3M.
+"""Benchmark: import synthetic arXiv snapshots into SQLite (or PostgreSQL); records/s and peak RSS, extrapolated to 3M.
 
 Each import runs ``dailypapers ingest snapshot`` in its own subprocess with a fresh data directory.
 Peak memory is sampled from /proc every 0.2 s as the *sum* over the importer and its worker
@@ -11,6 +11,12 @@ measured in the same run on the same machine.
 
     python bench/ingest_snapshot.py --sizes 100000 1000000 --compare-ref d2e7b30
     python bench/ingest_snapshot.py --sizes 100000 --workers 0 2   # in-process vs 2 workers
+    python bench/ingest_snapshot.py --sizes 1000000 --database-url postgres://user@host:port/postgres
+
+With ``--database-url`` each import gets a fresh database on that PostgreSQL server (created and
+dropped by the bench; the URL names any database the user may connect to, and needs CREATEDB):
+peak RSS is then the importer's processes only (the server's memory is its own settings' shared_buffers
+and work_mem), and the database size is pg_database_size after the import.
 
 Results go to bench/out/ingest_snapshot.json. Input files are generated once by
 ``bench/synthetic.py`` into bench/out/ (gzip) and reused.
@@ -80,9 +86,38 @@ def _tree_rss_bytes(root: int) -> int:
     return total
 
 
-def run_import(path: Path, *, workers: int | None = None, src: Path | None = None) -> dict:
+def fresh_database(server_url: str) -> tuple[str, object]:
+    """A new empty database on the server ``server_url`` points at: (its URL, a function dropping it)."""
+    import urllib.parse
+
+    import psycopg
+
+    name = f"dp_bench_ingest_{os.getpid()}_{int(time.time())}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+    return urllib.parse.urlsplit(server_url)._replace(path=f"/{name}").geturl(), drop
+
+
+def database_mb(database_url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        return round(conn.execute("SELECT pg_database_size(current_database())").fetchone()[0] / 1e6)
+
+
+def run_import(path: Path, *, workers: int | None = None, src: Path | None = None, server_url: str | None = None) -> dict:
     data_dir = tempfile.mkdtemp(prefix="dp-bench-ingest-")
     env = {**os.environ, "DAILYPAPERS_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "dailypapers.settings"}
+    drop = None
+    if server_url:
+        env["DATABASE_URL"], drop = fresh_database(server_url)
+    else:
+        env.pop("DATABASE_URL", None)
     if src:  # an earlier commit's code first on the path
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), env.get("PYTHONPATH")]))
     subprocess.run([sys.executable, "-m", "dailypapers", "migrate", "-v0"], env=env, check=True)
@@ -107,11 +142,16 @@ def run_import(path: Path, *, workers: int | None = None, src: Path | None = Non
     sampler.join()
     if proc.returncode:
         raise SystemExit(f"import failed:\n{stderr[-3000:]}")
+    if drop:
+        db_mb = database_mb(env["DATABASE_URL"])
+        drop()
+    else:
+        db_mb = round(sum(p.stat().st_size for p in Path(data_dir).glob("dailypapers.sqlite3*")) / 1e6)
     return {
         "seconds": seconds,
         "summary": stdout.strip().splitlines()[0],
         "peak_rss_mb_all_processes": round(peak[0] / 1e6),
-        "db_mb": round(sum(p.stat().st_size for p in Path(data_dir).glob("dailypapers.sqlite3*")) / 1e6),
+        "db_mb": db_mb,
         "data_dir": data_dir,
     }
 
@@ -138,19 +178,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, nargs="+", default=[None],
                         help="worker counts to measure (default: the command's default, one per core)")  # fmt: skip
     parser.add_argument("--compare-ref", help="also import with this commit's code (e.g. the last one before a change)")
+    parser.add_argument("--database-url", help="import into fresh databases on this PostgreSQL server instead of SQLite")
     args = parser.parse_args(argv)
     old_src = source_at(args.compare_ref) if args.compare_ref else None
     results = []
     for n in args.sizes:
         path = snapshot_file(n)
         parse_s = run_parse_only(path)
-        runs = [(f"workers={'default' if w is None else w}", run_import(path, workers=w)) for w in args.workers]
+        runs = [(f"workers={'default' if w is None else w}", run_import(path, workers=w, server_url=args.database_url))
+                for w in args.workers]
         if old_src:
-            runs.append((f"at {args.compare_ref}", run_import(path, src=old_src)))
+            runs.append((f"at {args.compare_ref}", run_import(path, src=old_src, server_url=args.database_url)))
         for label, imported in runs:
             rate = n / imported["seconds"]
             row = {
                 "records": n,
+                "database": "postgresql" if args.database_url else "sqlite",
                 "code": label,
                 "file_mb": round(path.stat().st_size / 1e6, 1),
                 "baseline_parse_only_rps": round(n / parse_s),
@@ -174,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         "results": results,
     }
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "ingest_snapshot.json").write_text(json.dumps(report, indent=2))
+    (OUT / ("ingest_snapshot_postgres.json" if args.database_url else "ingest_snapshot.json")).write_text(json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))
     return 0
 

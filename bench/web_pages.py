@@ -12,6 +12,10 @@ new count, and the member's next request their vote. The site is the bundled dem
     apt-get install -y wrk
     .venv/bin/python bench/web_pages.py [--seconds 30] [--connections 64] [--workers N] [--threads 8]
     .venv/bin/python bench/web_pages.py --site 100k --site-dir /tmp/site-100k
+
+On PostgreSQL: move the built site there (``dailypapers db move --to postgres://...`` with
+DAILYPAPERS_DATA_DIR=/tmp/site-100k), then run with DATABASE_URL set and ``--workers 3``: every
+web process then shares only the database and the cache (a vote must show from any of them).
 """
 
 from __future__ import annotations
@@ -179,8 +183,9 @@ def main() -> None:
         log.close()
 
     ceiling = results[0][2]["rps"]
+    database = "PostgreSQL (DATABASE_URL)" if env.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
     print(f"\n{os.cpu_count()} CPUs, serve --workers {args.workers or 'default (one per core)'} --threads {args.threads}, "
-          f"wrk -c{args.connections} for {args.seconds}s per URL on loopback; {site}; load average {os.getloadavg()[0]:.1f}\n")
+          f"wrk -c{args.connections} for {args.seconds}s per URL on loopback; {site}; {database}; load average {os.getloadavg()[0]:.1f}\n")
     print("| who | URL | req/s | p50 ms | p99 ms | errors | vs static |")
     print("|---|---|---|---|---|---|---|")
     for who, name, r in results:

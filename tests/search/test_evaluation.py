@@ -154,3 +154,11 @@ def test_index_evaluate_prints_the_table_per_class(sample_papers, capsys):
     # The 23 tuned descriptions score what the README reports for them (hybrid 0.613).
     assert report["classes"]["description"]["modes"]["hybrid"]["ndcg@10"] > 0.55
     assert len(report["per_query"]) == report["queries"]
+
+
+@pytest.mark.django_db
+def test_index_evaluate_without_the_sample_says_what_to_run():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="dailypapers ingest sample"):
+        call_command("index", "evaluate")

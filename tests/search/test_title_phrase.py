@@ -36,3 +36,41 @@ def test_single_words_and_long_queries_have_no_phrase(index):
     assert index.title_phrase([f"w{i}" for i in range(9)]) is None
     hits = index.search(query_terms("foundations"), SearchFilters(), 10).hits
     assert hits[0][0] == "efficient"  # without a phrase, term frequency decides
+
+
+def test_the_phrase_scores_as_one_more_clause_of_the_union(index):
+    """Searched on its own (for speed), the phrase adds exactly what it added inside the union."""
+    import tantivy
+
+    terms = query_terms("On the Foundations")
+    searcher = index.searcher()
+    union = index.build_query(index.field_terms(terms, searcher), SearchFilters())
+    both = tantivy.Query.boolean_query([(tantivy.Occur.Should, union), (tantivy.Occur.Should, index.title_phrase(terms))])
+    expected = [(searcher.doc(a)["paper_id"][0], score) for score, a in searcher.search(both, limit=10).hits]
+    got = index.search(terms, SearchFilters(), 10).hits
+    assert [pid for pid, _ in got] == [pid for pid, _ in expected]
+    assert [score for _, score in got] == pytest.approx([score for _, score in expected])
+
+
+def test_a_phrase_match_below_the_unions_top_k_still_gets_its_place(index):
+    # Without the phrase, "efficient" is the union's best; with limit 1 the phrase paper is not in
+    # the union's top list at all, and must still come first.
+    terms = query_terms("On the Foundations")
+    assert index.search(query_terms("foundations"), SearchFilters(), 1).hits[0][0] == "efficient"
+    assert [pid for pid, _ in index.search(terms, SearchFilters(), 1).hits] == ["shortcut"]
+
+
+def test_the_phrase_respects_the_filters(tmp_path):
+    lexical = LexicalIndex(tmp_path / "filtered")
+    lexical.upsert([
+        LexicalDoc("vision", "On the Foundations of Vision", "", [], ["cs.CV"], [], False, None),
+        LexicalDoc("learning", "Foundations foundations of learning", "foundations", [], ["cs.LG"], [], False, None),
+    ])  # fmt: skip
+    lexical.commit()
+    try:
+        hits = lexical.search(query_terms("On the Foundations"), SearchFilters(category="cs.LG"), 10).hits
+        assert [pid for pid, _ in hits] == ["learning"]
+        hits = lexical.search(query_terms("On the Foundations"), SearchFilters(), 10).hits
+        assert hits[0][0] == "vision"
+    finally:
+        lexical.close()

@@ -77,9 +77,12 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"embedded {done:,} papers on {backend.embedding_device()}"))
 
     def _evaluate(self, backend, split="test", titles=False, **options):
-        from dailypapers.search.evaluation import evaluate, format_report, format_title_check, title_check
+        from dailypapers.search.evaluation import RelevanceSetUnavailable, evaluate, format_report, format_title_check, title_check
 
-        report = evaluate(backend, split=split)
+        try:
+            report = evaluate(backend, split=split)
+        except RelevanceSetUnavailable as exc:
+            raise CommandError(str(exc)) from None
         if titles:
             report["title_check"] = title_check(backend)
         if options.get("json"):
