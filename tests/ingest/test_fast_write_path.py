@@ -1,4 +1,4 @@
-"""The SQLite executemany write path stores exactly what the ORM path stores."""
+"""The fast write paths (SQLite executemany, PostgreSQL COPY) store exactly what the ORM path stores."""
 
 import pytest
 from django.db import connection
@@ -20,7 +20,8 @@ def test_insert_columns_cover_the_paper_table():
 def snapshot(fast: bool, records) -> list:
     Paper.objects.all().delete()
     pipe = IngestPipeline("arxiv-snapshot", batch_size=7)
-    pipe._fast_sql = fast
+    pipe._fast_sql = fast and connection.vendor == "sqlite"
+    pipe._copy_sql = fast and connection.vendor == "postgresql"
     pipe.run(SourceItem(location=str(i), data=snapshot_to_import(r)) for i, r in enumerate(records))
     return stored_rows()
 
@@ -34,7 +35,6 @@ def stored_rows() -> list:
     return [papers, authors]
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="the executemany path is SQLite's")
 def test_fast_path_matches_orm_path():
     records = list(generate_snapshot_records(40, seed=3))
     records[5]["organization"] = None
@@ -42,7 +42,6 @@ def test_fast_path_matches_orm_path():
     assert Paper.objects.count() == 40
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="the executemany path is SQLite's")
 def test_fast_path_matches_orm_path_with_collaboration_sized_author_lists():
     # Above JSON_AUTHORS_MAX authors a paper's authorships are inserted one row each (json_extract is
     # quadratic in the list's length): the same rows, in the same order, as the ORM path.

@@ -28,6 +28,19 @@ def insert_papers(
 ) -> None:
     """INSERT these new papers; ``organization`` gives the row of a record's organization."""
     adapt = sqlite_datetime if connection.timezone_name == "UTC" else connection.ops.adapt_datetimefield_value
+    columns = PAPER_INSERT_COLUMNS
+    executemany(
+        f"INSERT INTO {Paper._meta.db_table} ({', '.join(columns)}) VALUES ({', '.join(['?'] * len(columns))})",
+        paper_rows(items, source, organization, adapt),
+    )
+
+
+def paper_rows(
+    items: list[ValidatedItem], source: str, organization: Callable[[tuple[str, str] | None], Organization | None],
+    adapt: Callable[[dt.datetime | None], object],
+) -> list[tuple]:
+    """The rows of these new papers in ``PAPER_INSERT_COLUMNS`` order, datetimes through ``adapt``
+    (also the PostgreSQL COPY path's rows: ``postgres_writes``)."""
     now = adapt(timezone.now())
     rows = []
     for item in items:
@@ -40,10 +53,7 @@ def insert_papers(
             r.comments, r.license, r.report_no, adapt(r.withdrawn_at), r.github_repo, r.project_page, r.listed_author_count, r.imported_upvotes,
             org.pk if org else None, item.content_hash, 0, 0, now, now,
         ))  # fmt: skip
-    columns = PAPER_INSERT_COLUMNS
-    executemany(
-        f"INSERT INTO {Paper._meta.db_table} ({', '.join(columns)}) VALUES ({', '.join(['?'] * len(columns))})", rows
-    )
+    return rows
 
 
 def executemany(sql: str, rows: list[tuple]) -> None:
