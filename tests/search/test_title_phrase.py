@@ -74,3 +74,21 @@ def test_the_phrase_respects_the_filters(tmp_path):
         assert hits[0][0] == "vision"
     finally:
         lexical.close()
+
+
+def test_a_long_query_is_searched_by_its_rarest_keywords(tmp_path):
+    from dailypapers.search import lexical as lexical_module
+
+    lexical = LexicalIndex(tmp_path / "long")
+    common = "alpha beta gamma delta epsilon zeta"
+    lexical.upsert([doc(f"p{i}", f"{common} paper {i}") for i in range(5)] + [doc("rare", f"{common} quokka")])
+    lexical.commit()
+    try:
+        terms = query_terms(f"{common} eta quokka")  # 8 keywords: "eta" is in no paper, "quokka" in one
+        kept = {token for _, token, _, _ in lexical.field_terms(terms, lexical.searcher())}
+        assert "quokka" in kept and len({t for t in kept}) <= 2 * lexical_module.QUERY_KEYWORDS_MAX
+        assert lexical.search(terms, SearchFilters(), 3).hits[0][0] == "rare"
+        short = {token for _, token, _, _ in lexical.field_terms(query_terms("alpha beta quokka"), lexical.searcher())}
+        assert {"alpha", "beta", "quokka"} <= short  # a short query keeps every keyword
+    finally:
+        lexical.close()
