@@ -49,6 +49,7 @@ from django.db import connection  # noqa: E402
 from search_bench import clustered_vectors, queries_from_sample, summary, timed  # noqa: E402
 from synthetic import generate_snapshot_records  # noqa: E402
 
+from dailypapers.ingest.postgres_writes import copy_rows  # noqa: E402
 from dailypapers.papers.models import Paper  # noqa: E402
 from dailypapers.search.backends import postgres as pg  # noqa: E402
 from dailypapers.search.backends.base import SearchFilters  # noqa: E402
@@ -61,13 +62,6 @@ from dailypapers.search.vectors import make_index  # noqa: E402
 
 DEPTH = FUSION_DEPTH
 CHUNK = 10_000
-
-
-def copy_rows(table: str, columns: list[str], rows: list[tuple]) -> None:
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
 
 
 def load_corpus(n: int, seed: int, vectors: np.ndarray, lexical: LexicalIndex, backend) -> dict:

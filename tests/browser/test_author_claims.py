@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from dailypapers.accounts.models import AuthorClaim
 from dailypapers.papers.models import Author, Authorship, DailyEntry, Paper
+from tests.browser.sign_in import sign_in
 
 
 @pytest.fixture
@@ -20,14 +21,6 @@ def paper_of_the_day(transactional_db, django_user_model):
     django_user_model.objects.create_user(username="ada", email="ada@example.org", password="correct-horse-9")
     django_user_model.objects.create_superuser(username="root", email="root@example.org", password="correct-horse-9")
     return paper
-
-
-def sign_in(page, base_url: str, username: str, next_path: str) -> None:
-    page.goto(f"{base_url}/accounts/login/?next={next_path}")
-    page.fill("input[name=login]", username)
-    page.fill("input[name=password]", "correct-horse-9")
-    page.locator("form", has=page.locator("input[name=password]")).locator("button[type=submit]").click()
-    page.wait_for_url(re.compile(re.escape(next_path)))
 
 
 def test_member_claims_admin_approves_card_says_author_participating(live_server, browser, paper_of_the_day, artifacts):

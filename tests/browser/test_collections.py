@@ -8,6 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from dailypapers.papers.models import Collection, DailyEntry, Paper
+from tests.browser.sign_in import sign_in
 
 
 @pytest.fixture
@@ -20,11 +21,7 @@ def reader(transactional_db, django_user_model):
 def test_save_from_a_card_into_a_new_collection_add_a_note_and_share(live_server, page, reader, artifacts):
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(live_server.url + "/accounts/login/?next=/papers")
-    page.fill("input[name=login]", "ada")
-    page.fill("input[name=password]", "correct-horse-9")
-    page.locator("form", has=page.locator("input[name=password]")).locator("button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/papers$"))
+    sign_in(page, live_server.url, "ada", "/papers")
 
     page.evaluate("window.__noReload = true")
     card = page.locator(".paper-card").first

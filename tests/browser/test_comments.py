@@ -1,12 +1,12 @@
 """Comments in a real browser: post, reply and edit in place (htmx), with the CSP in force."""
 
-import re
 
 import pytest
 from playwright.sync_api import expect
 
 from dailypapers.community.models import Comment
 from dailypapers.papers.models import Paper
+from tests.browser.sign_in import sign_in
 
 
 @pytest.fixture
@@ -19,11 +19,7 @@ def reader(transactional_db, django_user_model):
 def test_post_reply_and_edit_a_comment_in_place(live_server, page, reader, artifacts):
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(live_server.url + "/accounts/login/?next=/papers/2401.00001")
-    page.fill("input[name=login]", "ada")
-    page.fill("input[name=password]", "correct-horse-9")
-    page.locator("form", has=page.locator("input[name=password]")).locator("button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/papers/2401\.00001"))
+    sign_in(page, live_server.url, "ada", "/papers/2401.00001")
 
     page.evaluate("window.__noReload = true")
     page.get_by_test_id("comment-source").fill("Nice **result**, cc @bob <script>window.__xss=1</script>")

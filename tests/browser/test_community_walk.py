@@ -11,10 +11,11 @@ from playwright.sync_api import expect
 
 from dailypapers.accounts.models import AuthorClaim
 from dailypapers.papers.models import Author, Authorship, Collection, DailyEntry, Paper
+from tests.browser.sign_in import PASSWORD, sign_in
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct-horse-9"
+
 PAPER_ID = "2401.00001"
 CARD = "#paper-240100001"
 
@@ -36,14 +37,6 @@ def _new_page(browser, errors):
     page.set_default_timeout(15_000)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     return page
-
-
-def _sign_in(page, base_url: str, username: str, next_path: str) -> None:
-    page.goto(f"{base_url}/accounts/login/?next={next_path}")
-    page.fill("input[name=login]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form", has=page.locator("input[name=password]")).locator("button[type=submit]").click()
-    page.wait_for_url(re.compile(re.escape(next_path) + "$"))
 
 
 def _sign_up(page, base_url: str) -> None:
@@ -101,7 +94,7 @@ def test_the_community_walk_from_signup_to_author_participating(live_server, bro
 
     # A second member replies and mentions @ada.
     bob = _new_page(browser, errors)
-    _sign_in(bob, base, "bob", f"/papers/{PAPER_ID}")
+    sign_in(bob, base, "bob", f"/papers/{PAPER_ID}")
     first = bob.get_by_test_id("comment").first
     expect(first.get_by_test_id("comment-body")).to_contain_text("Does this hold for long inputs?")
     first.locator("summary", has_text="Reply").click()
@@ -156,7 +149,7 @@ def test_the_community_walk_from_signup_to_author_participating(live_server, bro
 
     # An admin approves it with the claims admin action.
     admin = _new_page(browser, errors)
-    _sign_in(admin, base, "root", "/admin/accounts/authorclaim/")
+    sign_in(admin, base, "root", "/admin/accounts/authorclaim/")
     row = admin.locator("#result_list tbody tr", has_text="ada")
     expect(row).to_have_count(1)
     row.locator("input[name=_selected_action]").check()

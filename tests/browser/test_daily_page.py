@@ -5,6 +5,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from dailypapers.papers.models import Paper, Upvote
+from tests.browser.sign_in import submit_login
 
 pytestmark = pytest.mark.browser
 
@@ -27,9 +28,7 @@ def test_log_in_and_upvote_from_the_day_page(live_server, page, demo, artifacts)
     # vote pressed before logging in counts (issue 15: it used to be lost on the way).
     first.locator("button.upvote-button").click()
     page.wait_for_url(re.compile(r"/accounts/login/"))
-    page.fill("input[name=login]", "ada")
-    page.fill("input[name=password]", "correct-horse-9")
-    page.locator("form", has=page.locator("input[name=password]")).locator("button[type=submit]").click()
+    submit_login(page, "ada")
     page.wait_for_url(live_server.url + "/")
     assert page.get_by_test_id("username").inner_text() == "ada"
     card = page.locator("article.paper-card", has=page.locator(".paper-title a", has_text=title))

@@ -8,6 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from dailypapers.papers.models import DailyEntry, Paper, Upvote
+from tests.browser.sign_in import sign_in, submit_login
 
 pytestmark = pytest.mark.browser
 
@@ -20,20 +21,12 @@ def site(transactional_db, django_user_model):
     return django_user_model.objects.create_user(username="ada", email="ada@example.org", password="correct-horse-9")
 
 
-def _log_in(page, live_server, next_path="/"):
-    page.goto(live_server.url + "/accounts/login/?next=" + next_path)
-    page.fill("input[name=login]", "ada")
-    page.fill("input[name=password]", "correct-horse-9")
-    page.locator("form", has=page.locator("input[name=password]")).locator("button[type=submit]").click()
-    page.wait_for_url(re.compile(re.escape(live_server.url + next_path) + "$"))
-
-
 def _focus_outline(page) -> str:
     return page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
 
 
 def test_the_member_menu_opens_from_the_keyboard_with_visible_focus(live_server, page, site):
-    _log_in(page, live_server)
+    sign_in(page, live_server.url, "ada")
     summary = page.locator(".member-menu summary")
     summary.focus()
     page.keyboard.press("Tab")
@@ -105,7 +98,7 @@ def test_the_header_keeps_off_the_screen_edges_on_a_phone(live_server, browser, 
 
 
 def test_an_in_place_upvote_moves_both_counts_on_the_paper_page(live_server, page, site):
-    _log_in(page, live_server, "/papers/2401.00001")
+    sign_in(page, live_server.url, "ada", "/papers/2401.00001")
     page.evaluate("window.__noReload = true")
     expect(page.get_by_test_id("upvote-total")).to_contain_text("3")
     page.locator(".paper-head button.upvote-button").click()
@@ -118,9 +111,7 @@ def test_a_readers_upvote_lands_after_the_login_it_asks_for(live_server, page, s
     page.goto(live_server.url + "/papers/2401.00001")
     page.locator(".paper-head button.upvote-button").click()
     page.wait_for_url(re.compile(r"/accounts/login/"))
-    page.fill("input[name=login]", "ada")
-    page.fill("input[name=password]", "correct-horse-9")
-    page.locator("form", has=page.locator("input[name=password]")).locator("button[type=submit]").click()
+    submit_login(page, "ada")
     page.wait_for_url(re.compile(r"/papers/2401\.00001$"))
     expect(page.locator(".paper-head").get_by_test_id("upvote-count")).to_have_text("4")
     expect(page.locator(".paper-head button.upvote-button.voted")).to_have_count(1)
@@ -133,7 +124,7 @@ def test_a_reply_shows_in_the_header_count_and_is_marked_read_in_place(live_serv
     bob = django_user_model.objects.create_user(username="bob", password="correct-horse-9")
     paper = Paper.objects.get(pk="2401.00001")
     services.post_comment(bob, paper, "A reply to @ada", parent=services.post_comment(site, paper, "First"))
-    _log_in(page, live_server, "/notifications")
+    sign_in(page, live_server.url, "ada", "/notifications")
     expect(page.get_by_test_id("notification-count")).to_have_text("1")
     expect(page.get_by_test_id("notifications-link")).to_have_attribute("aria-label", "Notifications: 1 unread")
     expect(page.get_by_test_id("notification")).to_contain_text("bob replied to your comment on “Attention again”")
@@ -148,7 +139,7 @@ def test_a_reply_shows_in_the_header_count_and_is_marked_read_in_place(live_serv
 
 
 def test_the_inline_submit_answers_in_place_and_links_a_paper_already_on_a_page(live_server, page, site):
-    _log_in(page, live_server)
+    sign_in(page, live_server.url, "ada")
     page.evaluate("window.__noReload = true")
     page.get_by_test_id("submit-input").fill("2401.00001")
     page.get_by_test_id("submit-button").click()

@@ -5,7 +5,7 @@ from django.db import connection
 from django.db.models import GeneratedField
 
 from bench.synthetic import generate_snapshot_records, snapshot_to_import
-from dailypapers.ingest import sqlite_writes
+from dailypapers.ingest import insert_rows
 from dailypapers.ingest.pipeline import IngestPipeline, SourceItem
 from dailypapers.papers.models import Authorship, Paper
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def test_insert_columns_cover_the_paper_table():
     columns = {f.column for f in Paper._meta.concrete_fields if not isinstance(f, GeneratedField)}
-    assert set(sqlite_writes.PAPER_INSERT_COLUMNS) == columns
+    assert set(insert_rows.PAPER_INSERT_COLUMNS) == columns
 
 
 def snapshot(fast: bool, records) -> list:

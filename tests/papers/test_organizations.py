@@ -275,3 +275,17 @@ def test_site_admins_make_the_first_organization_admin_in_the_admin(people, djan
     # a member cannot make themselves admin: the admin site is for staff only
     assert client_for(people["dave"]).post("/admin/papers/organizationmembership/add/", {**form, "user": people["dave"].pk}).status_code == 302
     assert not org.is_admin(people["dave"])
+
+
+@pytest.mark.django_db
+def test_the_submit_box_lists_exactly_the_organizations_a_member_may_submit_for(people):
+    # submit_choices is plain SQL for speed; approved_organizations is the rule: they must agree.
+    zeta, alpha, asked, refused = (make_org(slug=s, name=n) for s, n in
+                                   (("zeta", "Zeta Lab"), ("alpha", "Alpha Lab"), ("asked", "Asked"), ("refused", "Refused")))
+    carol = people["carol"]
+    for org, status in ((zeta, "approved"), (alpha, "approved"), (asked, "requested"), (refused, "rejected")):
+        OrganizationMembership.objects.create(organization=org, user=carol, status=status)
+    OrganizationMembership.objects.create(organization=asked, user=people["dave"], status="approved")
+    expected = [(o.slug, o.name) for o in organizations.approved_organizations(carol)]
+    assert [(c.slug, c.name) for c in organizations.submit_choices(carol)] == expected == [("alpha", "Alpha Lab"), ("zeta", "Zeta Lab")]
+    assert organizations.submit_choices(types.SimpleNamespace(is_authenticated=False)) == []

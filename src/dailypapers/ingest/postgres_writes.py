@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable
 
 from django.db import connection
 
+from dailypapers.ingest.insert_rows import PAPER_INSERT_COLUMNS, paper_rows
 from dailypapers.ingest.records import ValidatedItem
-from dailypapers.ingest.sqlite_writes import PAPER_INSERT_COLUMNS, paper_rows
 from dailypapers.papers.models import Author, Authorship, Organization, Paper
 
 AUTHORSHIP_COLUMNS = ["paper_id", "author_id", "position", "name"]

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 import orjson
 
 # The Paper columns an import writes, declared once: the ORM path builds its objects (``_paper``) and
-# its updates from it (``writer``), the SQLite path its INSERT (``sqlite_writes.PAPER_INSERT_COLUMNS``).
+# its updates from it (``writer``), the fast paths their rows (``insert_rows.PAPER_INSERT_COLUMNS``).
 RECORD_FIELDS = [  # copied from the PaperRecord field of the same name
     "title", "abstract", "published_at", "updated_at", "version", "categories", "primary_category", "doi",
     "journal_ref", "comments", "license", "report_no", "withdrawn_at", "github_repo", "project_page",
