@@ -172,6 +172,29 @@ def v1_lexical_search(lexical: LexicalIndex, terms: list[str]) -> list[str]:
     return [searcher.doc(address)["paper_id"][0] for _, address in result.hits]
 
 
+def served_hybrid(lexical, index, embedder, titles_db, text, terms, query_vector, *, embed=True, parallel=True, title_start=True):
+    """One hybrid query as the backend serves it: both halves at once (``in_parallel``), fusion, and
+    the titles-first lookup by primary key. ANN ids stand in for paper ids; with ``embed`` the real
+    model embeds the query text (its vector cannot search the synthetic index, which gets
+    ``query_vector``)."""
+
+    def vector_half():
+        if embed:
+            embedder.embed_query(text)
+        return index.search(query_vector.reshape(1, -1), DEPTH)[1][0]
+
+    def lexical_half():
+        return lexical.search(terms, SearchFilters(), DEPTH)
+
+    lex, ids = in_parallel(lexical_half, vector_half) if parallel else (lexical_half(), vector_half())
+    scores = np.linspace(0.6, 0.3, len(ids))  # stand-in cosines: fuse only compares the first with a threshold
+    ranked = fuse(lex.hits, list(zip(map(str, ids), scores)), len(keywords(terms)), sum(t in STOP_WORDS for t in terms))
+    if title_start and len(terms) >= TITLE_START_MIN_TERMS:
+        candidates = title_start_candidates(lex.hits)
+        sql = f"SELECT id, title FROM titles WHERE id IN ({', '.join('?' * len(candidates))})"
+        titles_first(ranked, dict(titles_db.execute(sql, candidates).fetchall()), terms)
+
+
 def serve_rss(work: Path, queries_file: Path) -> dict:
     """Runs in a fresh process, as a web process serves: load the saved indexes and the model,
     answer the queries (one untimed pass, then timed), report latency and RSS. The build steps
@@ -189,19 +212,7 @@ def serve_rss(work: Path, queries_file: Path) -> dict:
     embedder = Embedder()
 
     def hybrid(i, embed=True):
-        def vector_half():
-            if embed:
-                embedder.embed_query(texts[i])
-            return index.search(qv[i % len(qv)].reshape(1, -1), DEPTH)[1][0]
-
-        lex, ids = in_parallel(lambda: lexical.search(term_lists[i], SearchFilters(), DEPTH), vector_half)
-        terms = term_lists[i]
-        ranked = fuse(lex.hits, list(zip(map(str, ids), np.linspace(0.6, 0.3, len(ids)))), len(keywords(terms)),
-                      sum(t in STOP_WORDS for t in terms))  # fmt: skip
-        if len(terms) >= TITLE_START_MIN_TERMS:
-            candidates = title_start_candidates(lex.hits)
-            sql = f"SELECT id, title FROM titles WHERE id IN ({', '.join('?' * len(candidates))})"
-            titles_first(ranked, dict(titles_db.execute(sql, candidates).fetchall()), terms)
+        served_hybrid(lexical, index, embedder, titles_db, texts[i], term_lists[i], qv[i % len(qv)], embed=embed)
 
     queries = range(len(texts))
     for i in queries:
@@ -321,22 +332,8 @@ def main(argv=None):
     titles_db = sqlite3.connect(work / "titles.sqlite3", check_same_thread=False)
 
     def hybrid(i, embed=False, parallel=True, title_start=True):
-        def vector_half():
-            if embed:
-                embedder.embed_query(texts[i])
-            return index.search(qv[i].reshape(1, -1), DEPTH)[1][0]
-
-        def lexical_half():
-            return lexical.search(term_lists[i], SearchFilters(), DEPTH)
-
-        lex, ids = in_parallel(lexical_half, vector_half) if parallel else (lexical_half(), vector_half())
-        scores = np.linspace(0.6, 0.3, len(ids))  # stand-in cosines: fuse only compares the first with a threshold
-        terms = term_lists[i]
-        ranked = fuse(lex.hits, list(zip(map(str, ids), scores)), len(keywords(terms)), sum(t in STOP_WORDS for t in terms))
-        if title_start and len(terms) >= TITLE_START_MIN_TERMS:  # the backend's title lookup, by primary key
-            candidates = title_start_candidates(lex.hits)
-            sql = f"SELECT id, title FROM titles WHERE id IN ({', '.join('?' * len(candidates))})"
-            titles_first(ranked, dict(titles_db.execute(sql, candidates).fetchall()), terms)
+        served_hybrid(lexical, index, embedder, titles_db, texts[i], term_lists[i], qv[i], embed=embed, parallel=parallel,
+                      title_start=title_start)  # fmt: skip
 
     queries = range(len(texts))
     report["hybrid"] = summary(timed(hybrid, queries))
