@@ -236,7 +236,11 @@ def main(argv=None):
     parser.add_argument("--build-only", action="store_true", help="build (or keep) the lexical indexes in --work and stop")
     parser.add_argument("--serve-rss", type=Path, default=None,
                         help="only the serving step, in this process, over the indexes an earlier run left in this --work dir")
+    parser.add_argument("--frequent-term-share", type=float, default=None,
+                        help="override lexical.FREQUENT_TERM_SHARE, to compare settings over the same indexes")
     args = parser.parse_args(argv)
+    if args.frequent_term_share is not None:
+        lexical_module.FREQUENT_TERM_SHARE = args.frequent_term_share
     if args.serve_rss:
         print(json.dumps(serve_rss(args.serve_rss, args.serve_rss / "qv.npy")))
         return 0
