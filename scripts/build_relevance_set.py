@@ -1,5 +1,6 @@
 """Rewrite src/dailypapers/search/relevance/queries.json: keep the hand-judged queries, regenerate
-the title and title-prefix queries from the sample's titles, and assign every query its split.
+the title and title-prefix queries from the sample's titles and the author-name queries from the
+bundled real arXiv records, and assign every query its split.
 
     PYTHONPATH=src python scripts/build_relevance_set.py
 
@@ -23,15 +24,15 @@ import django  # noqa: E402
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
 django.setup()  # evaluation imports the papers models
 
-from dailypapers.search.evaluation import assign_splits, generated_title_queries  # noqa: E402
+from dailypapers.search.evaluation import arxiv_records, assign_splits, generated_author_queries, generated_title_queries  # noqa: E402
 
 QUERIES = ROOT / "src/dailypapers/search/relevance/queries.json"
 SAMPLE = ROOT / "src/dailypapers/data/sample_papers.jsonl"
 
 
-def build(data: dict, titles: list[str]) -> dict:
+def build(data: dict, titles: list[str], records: list[dict]) -> dict:
     hand = [{k: v for k, v in q.items() if k != "split"} for q in data["queries"] if not q.get("generated")]
-    generated = [{**q, "generated": True} for q in generated_title_queries(titles)]
+    generated = [{**q, "generated": True} for q in generated_title_queries(titles) + generated_author_queries(records)]
     return {**data, "queries": assign_splits(hand + generated)}
 
 
@@ -40,7 +41,7 @@ def sample_titles() -> list[str]:
 
 
 def main() -> None:
-    data = build(json.loads(QUERIES.read_text("utf-8")), sample_titles())
+    data = build(json.loads(QUERIES.read_text("utf-8")), sample_titles(), arxiv_records())
     QUERIES.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", "utf-8")
     counts = {}
     for q in data["queries"]:

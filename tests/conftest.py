@@ -23,5 +23,13 @@ def sample_papers(db):
 
 
 @pytest.fixture
+def arxiv_records(db):
+    """The 200 real arXiv records the evaluation's author-name queries are judged on."""
+    from dailypapers.search.evaluation import arxiv_records_file
+
+    call_command("ingest", "snapshot", str(arxiv_records_file()), verbosity=0)
+
+
+@pytest.fixture
 def member(django_user_model):
     return django_user_model.objects.create_user(username="ada", email="ada@example.org", password="correct-horse-9")

@@ -1,15 +1,20 @@
 import importlib.util
 import json
 import math
+import re
+import unicodedata
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
+from dailypapers.ingest.arxiv_authors import tex_to_unicode
 from dailypapers.ingest.sources.sample import sample_rows
 from dailypapers.search.evaluation import (
     CLASSES,
+    arxiv_records,
     assign_splits,
+    generated_author_queries,
     generated_title_queries,
     hit,
     ndcg,
@@ -50,6 +55,8 @@ def test_every_relevant_title_is_a_sample_paper():
     titles = {row["title"] for row in sample_rows()}
     for q in relevance_data()["queries"]:
         assert q["relevant"], q["query"]
+        if q.get("corpus") == "arxiv":
+            continue
         missing = [t for t in q["relevant"] if t not in titles]
         assert not missing, (q["query"], missing)
 
@@ -65,7 +72,7 @@ def test_stored_set_is_what_the_build_script_makes():
     """Generated title queries and splits are reproducible, so nobody edits them by hand."""
     build = _build_script()
     stored = relevance_data()
-    assert build.build(stored, build.sample_titles()) == stored
+    assert build.build(stored, build.sample_titles(), build.arxiv_records()) == stored
 
 
 def test_title_prefixes_count_every_paper_starting_the_same():
@@ -134,7 +141,36 @@ def test_plain_rrf_uses_k_60_and_equal_weights():
 
 
 # -- the command on the ingested sample (needs the embedding model, which ships in the venv) --
-def test_index_evaluate_prints_the_table_per_class(sample_papers, capsys):
+def unaccented(text):
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
+
+def test_author_queries_name_real_records_by_surname_and_by_person():
+    records = arxiv_records()
+    queries = generated_author_queries(records, per_form=20, seed=0)
+    assert [q["class"] for q in queries] == ["author"] * 40 and all(q["corpus"] == "arxiv" for q in queries)
+    ids = {r["id"] for r in records}
+    surnames, people = queries[:20], queries[20:]
+    for q in queries:
+        assert q["relevant"] and set(q["relevant"]) <= ids
+        assert all(ord(ch) < 128 for ch in q["query"]) or q in people  # surnames typed without accents
+    # Each surname's papers name it in the records' raw author strings too (arXiv's own TeX, read
+    # independently of the parsed lists the queries came from).
+    for q in surnames:
+        raw = {r["id"] for r in records if re.search(rf"\b{re.escape(q['query'])}\b", unaccented(tex_to_unicode(r["authors"])), re.I)}
+        assert set(q["relevant"]) <= raw, q
+    assert any(" " in q["query"] and "." in q["query"] for q in people)  # "C. Balázs": initials as arXiv gives them
+    assert generated_author_queries(records, per_form=20, seed=0) == queries
+
+
+def test_index_evaluate_without_the_arxiv_records_skips_the_author_class_and_says_how(sample_papers, capsys):
+    call_command("index", "evaluate", "--split", "dev", "--json")
+    report = json.loads(capsys.readouterr().out)
+    assert "author" not in report["classes"] and "dailypapers ingest snapshot" in report["skipped"]["author"]
+    assert report["queries"] == len([q for q in relevance_set("dev") if q["class"] != "author"])
+
+
+def test_index_evaluate_prints_the_table_per_class(sample_papers, arxiv_records, capsys):
     call_command("index", "evaluate")
     out = capsys.readouterr().out
     assert out.startswith("split test: ")
@@ -147,7 +183,7 @@ def test_index_evaluate_prints_the_table_per_class(sample_papers, capsys):
     call_command("index", "evaluate", "--split", "dev", "--json")
     report = json.loads(capsys.readouterr().out)
     assert report["split"] == "dev" and report["queries"] == len(relevance_set("dev"))
-    assert set(report["classes"]) == set(CLASSES)
+    assert set(report["classes"]) == set(CLASSES) and report["skipped"] == {}
     assert set(report["modes"]) == {"hybrid", "lexical", "vector", "bm25s", "rrf"}
     # Exact titles are the easiest class: every mode and baseline finds each paper first.
     assert all(scores["hit@3"] == 1.0 for scores in report["classes"]["title"]["modes"].values())

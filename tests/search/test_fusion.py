@@ -96,3 +96,12 @@ def test_no_good_match_needs_a_weak_vector_and_no_paper_with_every_word():
     assert not fusion.no_good_match(0.20, every_keyword(True))  # an acronym the model does not know
     assert not fusion.no_good_match(0.40, every_keyword(False))  # a description in other words
     assert asked == [False, True]  # the lexical check runs only when the vector is weak
+
+
+def test_a_query_with_initials_keeps_the_keyword_ranking_first():
+    # "F. R. Ferraro": the vectors know nothing of names; their neighbours must not reorder BM25's.
+    lexical = [("ferraro", 6.0), ("other-f", 4.0), ("other-r", 3.9)]  # no standout: below a 2x gap
+    vector = [("other-f", 0.31), ("noise1", 0.30), ("other-r", 0.29)]
+    assert [pid for pid, _ in fusion.fuse(lexical, vector, 3, 0, has_initials=True)][:3] == ["ferraro", "other-f", "other-r"]
+    # Without initials the same lists are fused as a 3-keyword topic, where the vectors lead.
+    assert [pid for pid, _ in fusion.fuse(lexical, vector, 3, 0)][0] != "ferraro"

@@ -148,3 +148,48 @@ def test_totals_say_when_they_are_estimates(corpus, client):  # noqa: F811
     assert not corpus.search(SearchQuery("protein", mode="hybrid")).total_exact
     assert "of 1 (lexical)" in client.get("/search", {"q": "protein", "mode": "lexical"}).content.decode()
     assert "of about" in client.get("/search", {"q": "protein"}).content.decode()
+
+
+def named(pid, title, abstract, authors):
+    return LexicalDoc(pid, title, abstract, authors, ["hep-ph"], [], False, None)
+
+
+@pytest.fixture
+def physics(tmp_path):
+    """Shapes of the real arXiv records 0704.0001-0200: accents in names and titles, the letter "c"
+    all over titles and abstracts, a forename given only as an initial."""
+    docs = [
+        named("0704.0001", "Calculation of prompt diphoton production cross sections", "Photon pairs.",
+              ["C. Balázs", "E. L. Berger", "P. M. Nadolsky", "C. -P. Yuan"]),
+        named("godel", "Gödel's theorem for c-numbers", "We study c and c* algebras.", ["K. Gödel"]),
+        named("pavel", "Spin chains", "The c coefficient of a chain.", ["Pavel Krupa"]),
+    ] + [named(f"c{i}", f"The C algebra number {i}", "c quarks and c hadrons of charge c.", [f"C. Author{i}"]) for i in range(5)]
+    lexical = LexicalIndex(tmp_path / "lexical")
+    lexical.upsert(docs)
+    lexical.commit()
+    yield lexical
+    lexical.close()
+
+
+def test_accents_are_folded_on_both_sides(physics):
+    assert ids(physics.search(["balazs"], NO_FILTERS, 10)) == ["0704.0001"]
+    assert ids(physics.search(["balázs"], NO_FILTERS, 10)) == ["0704.0001"]
+    assert ids(physics.search(["godel"], NO_FILTERS, 10)) == ["godel"]
+    assert physics.matches_all(["bala"], NO_FILTERS)  # a half-typed name, as the suggestions box sends it
+
+
+def test_an_initial_beside_a_name_is_looked_up_in_author_names_only(physics):
+    # Summed over title, abstract and authors, "c" outranked the one paper by C. Balázs.
+    assert ids(physics.search(["c", "balazs"], NO_FILTERS, 10))[0] == "0704.0001"
+    tokens = {(field, token) for field, token, _, _ in physics.field_terms(["c", "balazs"], physics.searcher())}
+    assert ("authors", "c") in tokens and ("title", "c") not in tokens and ("abstract", "c") not in tokens
+    # Alone, a letter is searched everywhere.
+    assert {field for field, *_ in physics.field_terms(["c"], physics.searcher())} == {"title", "abstract", "authors"}
+
+
+def test_a_forename_matches_its_initial_in_a_name_query(physics):
+    # arXiv lists "P. M. Nadolsky"; a reader types "Pavel Nadolsky" (and another paper has a Pavel).
+    assert physics.matches_all(["pavel", "nadolsky"], NO_FILTERS)
+    assert not physics.matches_all(["pavel", "nadolsky", "gravity"], NO_FILTERS)
+    # Words of titles and abstracts are not names: no initial stands in for them.
+    assert not physics.matches_all(["photon", "chains"], NO_FILTERS)

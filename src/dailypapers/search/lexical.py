@@ -25,12 +25,13 @@ import tantivy
 
 from dailypapers.search.backends.base import SearchFilters
 from dailypapers.search.manifest import ManifestMixin
-from dailypapers.search.query import keywords
+from dailypapers.search.query import initials, keywords
 
 log = logging.getLogger(__name__)
 
 # Bump when the schema or the analysis changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 1
+# 2: accents folded (a reader types "Balazs" for arXiv's "C. Balázs", "Schrodinger" for "Schrödinger").
+SCHEMA_VERSION = 2
 # Titles and abstracts are scored as separate BM25 fields and summed (BM25F-like): a title is
 # short, so its length norm already makes a title match worth several abstract matches, and exact
 # titles and their first words get the phrase clause below. An extra x3 on titles (the first
@@ -80,12 +81,14 @@ class LexicalDoc:
     published: dt.date | None
 
 
-# The analysers of the schema's tokenizers ("en_stem", "default"), to turn query words into the
-# indexed terms without going through the query parser.
+# The analysers of the text fields, registered on the index under these names and applied to query
+# words too, so both sides agree without the query parser. As tantivy's "en_stem" and "default",
+# plus ASCII folding: arXiv keeps accents ("C. Balázs", "Gödel"), readers mostly type without them.
 _STEMMED = (
     tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
     .filter(tantivy.Filter.remove_long(40))
     .filter(tantivy.Filter.lowercase())
+    .filter(tantivy.Filter.ascii_fold())
     .filter(tantivy.Filter.stemmer("english"))
     .build()
 )
@@ -93,10 +96,18 @@ _PLAIN = (
     tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
     .filter(tantivy.Filter.remove_long(40))
     .filter(tantivy.Filter.lowercase())
+    .filter(tantivy.Filter.ascii_fold())
     .build()
 )
+TOKENIZERS = {"en_stem_folded": _STEMMED, "plain_folded": _PLAIN}
 # (field, analyser, boost) of the searched text fields.
 TEXT_FIELDS = (("title", _STEMMED, TITLE_BOOST), ("abstract", _STEMMED, 1.0), ("authors", _PLAIN, AUTHORS_BOOST))
+# A one-letter word beside other words is an initial ("C. Balázs", `query.initials`): it is looked
+# up in author names only. In titles and abstracts such letters are variables and labels ("T cells", "c"
+# the speed of light), common there; summed over three fields, "c" ranked the one paper by
+# C. Balázs fourth among the real arXiv records 0704.0001-0200. (A title's own letters still count
+# in the title phrase, which takes every word.)
+INITIAL_FIELDS = TEXT_FIELDS[2:]
 
 
 @dataclass(frozen=True)
@@ -109,9 +120,9 @@ class LexicalMatches:
 def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("paper_id", stored=True, tokenizer_name="raw")
-    builder.add_text_field("title", stored=False, tokenizer_name="en_stem")
-    builder.add_text_field("abstract", stored=False, tokenizer_name="en_stem")
-    builder.add_text_field("authors", stored=False, tokenizer_name="default")
+    builder.add_text_field("title", stored=False, tokenizer_name="en_stem_folded")
+    builder.add_text_field("abstract", stored=False, tokenizer_name="en_stem_folded")
+    builder.add_text_field("authors", stored=False, tokenizer_name="plain_folded")
     builder.add_text_field("category", stored=False, tokenizer_name="raw", index_option="basic")
     builder.add_text_field("organization", stored=False, tokenizer_name="raw", index_option="basic")
     builder.add_unsigned_field("has_code", indexed=True, fast=True)
@@ -136,6 +147,12 @@ class LexicalIndex(ManifestMixin):
 
     # opening ---------------------------------------------------------------------------
     def _open(self) -> tantivy.Index:
+        index = self._open_files()
+        for name, analyzer in TOKENIZERS.items():  # (not stored in the index: registered on each open)
+            index.register_tokenizer(name, analyzer)
+        return index
+
+    def _open_files(self) -> tantivy.Index:
         manifest = self.read_manifest()
         if manifest and manifest.get("schema_version") != SCHEMA_VERSION:
             log.warning("lexical index at %s has schema %s, expected %s: starting a new one",
@@ -191,8 +208,10 @@ class LexicalIndex(ManifestMixin):
         :data:`QUERY_KEYWORDS_MAX` rarest keywords."""
         by_keyword: dict[str, list[tuple[str, str, float, int]]] = {}
         seen: set[tuple[str, str]] = set()
-        for keyword in keywords(terms):
-            for field, analyzer, boost in TEXT_FIELDS:
+        words = keywords(terms)
+        name_initials = set(initials(words))
+        for keyword in words:
+            for field, analyzer, boost in INITIAL_FIELDS if keyword in name_initials else TEXT_FIELDS:
                 for token in analyzer.analyze(keyword):
                     if (field, token) not in seen:
                         seen.add((field, token))
@@ -207,6 +226,21 @@ class LexicalIndex(ManifestMixin):
         if searcher.num_docs < FREQUENT_TERM_MIN_DOCS:
             return present
         return [ft for ft in present if ft[3] <= FREQUENT_TERM_SHARE * searcher.num_docs] or present
+
+    def is_name_query(self, words: list[str], searcher: tantivy.Searcher) -> bool:
+        """Whether ``words`` (keywords) read as a person's name: some are author names, and each is an
+        initial, a word found in no paper, or one at least as common in author names as in abstracts
+        ("Pavel Nadolsky", "C. Balázs"; not "protein folding" or "Wang transformer")."""
+        found_in_authors = False
+        for word in words:
+            if len(word) == 1:
+                continue
+            in_authors = sum(searcher.doc_freq("authors", token) for token in _PLAIN.analyze(word))
+            in_abstracts = sum(searcher.doc_freq("abstract", token) for token in _STEMMED.analyze(word))
+            if in_authors < in_abstracts:
+                return False
+            found_in_authors = found_in_authors or in_authors > 0
+        return found_in_authors
 
     def title_phrase(self, terms: list[str]) -> tantivy.Query | None:
         """The query's words as a phrase in titles (see :data:`TITLE_PHRASE_BOOST`), or None."""
@@ -288,6 +322,9 @@ class LexicalIndex(ManifestMixin):
         searcher = self.searcher()
         musts = []
         words = keywords(terms)
+        # In a name, a forename also matches its initial: arXiv lists "P. M. Nadolsky", a reader
+        # types "Pavel Nadolsky" (and another paper's Pavel must not make that "no good match").
+        name_query = self.is_name_query(words, searcher)
         for i, term in enumerate(words):
             # The last word may be half typed (the suggestions box): it also counts as a prefix.
             typing = i == len(words) - 1 and term.isalnum()
@@ -296,9 +333,12 @@ class LexicalIndex(ManifestMixin):
                 for field, analyzer, _ in TEXT_FIELDS
                 for token in analyzer.analyze(term)
             ] + [
-                (tantivy.Occur.Should, tantivy.Query.regex_query(self.schema, field, re.escape(term) + ".*"))
+                (tantivy.Occur.Should, tantivy.Query.regex_query(self.schema, field, re.escape(prefix) + ".*"))
                 for field, _, _ in TEXT_FIELDS
-                if typing
+                for prefix in (_PLAIN.analyze(term) if typing else ())
+            ] + [
+                (tantivy.Occur.Should, tantivy.Query.term_query(self.schema, "authors", token[0]))
+                for token in (_PLAIN.analyze(term) if name_query and len(term) > 1 else ())
             ]
             if alternatives:
                 musts.append((tantivy.Occur.Must, tantivy.Query.boolean_query(alternatives)))

@@ -59,6 +59,12 @@ def keywords(terms: list[str]) -> list[str]:
     return [t for t in unique if t not in STOP_WORDS] or unique
 
 
+def initials(words: list[str]) -> list[str]:
+    """The one-letter words of ``words`` (keywords) when there are others beside them: a name's
+    initials ("C. Balázs", "F. R. Ferraro"), which both halves of a search treat as names."""
+    return [w for w in words if len(w) == 1 and w.isalpha()] if len(words) > 1 else []
+
+
 def _int_param(params, name: str, default: int, low: int, high: int) -> int:
     try:
         return int_param(params, name, default, low, high)
