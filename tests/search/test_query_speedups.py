@@ -25,6 +25,13 @@ def doc(pid, title, abstract="", categories=("cs.LG",)):
     return LexicalDoc(pid, title, abstract, ["Grace Hopper"], list(categories), [], False, None)
 
 
+def built_index(tmp_path, docs):
+    lexical = LexicalIndex(tmp_path / "lexical")
+    lexical.upsert(docs)
+    lexical.commit()
+    return lexical
+
+
 @pytest.fixture
 def index(tmp_path):
     docs = [doc(f"p{i:02d}", f"A model of graph networks number {i}", "We study the model on graphs.") for i in range(20)]
@@ -32,9 +39,7 @@ def index(tmp_path):
         doc("protein", "Protein folding with a model", "The structure of proteins from their sequences.", ["q-bio.BM"]),
         doc("hamlet", "To be or not to be", "A question.", ["cs.CL"]),
     ]
-    lexical = LexicalIndex(tmp_path / "lexical")
-    lexical.upsert(docs)
-    lexical.commit()
+    lexical = built_index(tmp_path, docs)
     yield lexical
     lexical.close()
 
@@ -79,9 +84,7 @@ def test_the_frequent_term_cut_is_per_field_at_a_third_of_the_papers(tmp_path, m
     docs += [doc(f"s{i}", f"Work {i}", "Protein sequences.") for i in range(2)]
     docs += [doc(f"o{i}", f"Other {i}", "Unrelated text.") for i in range(3)]
     docs += [doc("title", "Graph structure", "Nothing else.")]
-    lexical = LexicalIndex(tmp_path / "lexical")
-    lexical.upsert(docs)
-    lexical.commit()
+    lexical = built_index(tmp_path, docs)
     monkeypatch.setattr(lexical_module, "FREQUENT_TERM_MIN_DOCS", 0)
     kept = {(field, token) for field, token, _, _ in lexical.field_terms(["graph", "sequences"], lexical.searcher())}
     assert kept == {("title", "graph"), ("abstract", "sequenc")}
@@ -164,9 +167,7 @@ def physics(tmp_path):
         named("godel", "Gödel's theorem for c-numbers", "We study c and c* algebras.", ["K. Gödel"]),
         named("pavel", "Spin chains", "The c coefficient of a chain.", ["Pavel Krupa"]),
     ] + [named(f"c{i}", f"The C algebra number {i}", "c quarks and c hadrons of charge c.", [f"C. Author{i}"]) for i in range(5)]
-    lexical = LexicalIndex(tmp_path / "lexical")
-    lexical.upsert(docs)
-    lexical.commit()
+    lexical = built_index(tmp_path, docs)
     yield lexical
     lexical.close()
 
