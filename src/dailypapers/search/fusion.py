@@ -133,12 +133,13 @@ def titles_first(fused: list[tuple[str, float]], titles: dict[str, str], terms: 
 
 def hybrid(
     lexical: Sequence[tuple[str, float]], vector: Sequence[tuple[str, float]], terms: Sequence[str],
-    titles_of: Callable[[list[str]], dict[str, str]],
+    titles_of: Callable[[list[str]], dict[str, str]], person: bool = False,
 ) -> list[tuple[str, float]]:
     """What every backend's hybrid mode ranks: :func:`fuse` shaped by the query, then titles that
-    start with the query first (``titles_of`` fetches the few candidates' titles)."""
+    start with the query first (``titles_of`` fetches the few candidates' titles). ``person``: the
+    lexical half read the query as a person's name, which counts as having initials."""
     words = keywords(terms)
-    ranked = fuse(lexical, vector, len(words), sum(t in STOP_WORDS for t in terms), bool(initials(words)))
+    ranked = fuse(lexical, vector, len(words), sum(t in STOP_WORDS for t in terms), person or bool(initials(words)))
     if len(terms) >= TITLE_START_MIN_TERMS:
         ranked = titles_first(ranked, titles_of(title_start_candidates(lexical)), terms)
     return ranked

@@ -151,7 +151,7 @@ class LocalSearchBackend(SharedBackendParts, SearchBackend):
         elif mode == "vector":
             ranked, total, total_exact = vector_ranking, len(vector_ranking), False
         else:
-            ranked = fusion.hybrid(lexical.hits, vector_ranking, terms, paper_titles)
+            ranked = fusion.hybrid(lexical.hits, vector_ranking, terms, paper_titles, lexical.person)
             total, total_exact = max(lexical.total, len(ranked)), False
         page = ranked[query.offset : query.offset + query.limit]
         return SearchResults(
