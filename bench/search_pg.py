@@ -13,8 +13,8 @@ rebuild (HNSW built once at the end). The embedded backend gets the same papers 
 Timed per query, p50/p95 in ms (the query embedding, the same for both, is measured apart and
 added in ``*_with_query_embedding``):
 * lexical: the keyword half as a hybrid search runs it (top 100, total estimated) and as the
-  keyword mode runs it (with the capped exact count), and its two statements apart (document
-  frequencies, the tiered candidate ranking): where the time goes;
+  keyword mode runs it (with the capped exact count), and its first statements apart (document
+  frequencies, whether the words read as a person's name): where the time goes;
 * vector: the nearest 100 (HNSW, ``hnsw.ef_search`` as served) vs faiss;
 * hybrid: both halves + ``fusion.fuse`` as served (PostgreSQL: the embedding overlaps the keyword SQL).
 """
@@ -184,11 +184,19 @@ def main(argv=None):
         with connection.cursor() as cursor:
             backend._document_frequencies(cursor, keywords(terms), *backend._corpus_statistics(cursor))
 
+    with connection.cursor() as cursor:
+        word_frequencies = [backend._document_frequencies(cursor, keywords(t), *backend._corpus_statistics(cursor)) for t in term_lists]
+
+    def pg_name_check(i):
+        with connection.cursor() as cursor:
+            backend._reads_as_a_name(cursor, keywords(term_lists[i]), word_frequencies[i])
+
     pg_lex = timed(lambda terms: backend._lexical_ranking(terms, none, DEPTH, False), term_lists)
     report["postgres"] = {
         "lexical": summary(pg_lex),
         "lexical_mode_with_count": summary(timed(lambda terms: backend._lexical_ranking(terms, none, DEPTH, True), term_lists)),
         "lexical_document_frequencies_only": summary(timed(pg_frequencies, term_lists)),
+        "lexical_name_check_only": summary(timed(pg_name_check, range(args.queries))),
         "lexical_filtered_cs_lg": summary(timed(lambda terms: backend._lexical_ranking(terms, cs_lg, DEPTH, False), term_lists)),
         "vector": summary(timed(lambda i: backend._vector_ranking(qv[i], none, DEPTH), range(args.queries))),
         "vector_filtered_cs_lg": summary(timed(lambda i: backend._vector_ranking(qv[i], cs_lg, DEPTH), range(args.queries))),
@@ -197,11 +205,11 @@ def main(argv=None):
     def pg_hybrid(i, embed):
         terms = term_lists[i]
         future = pg._EMBEDDING.submit(embedder.embed_query, texts[i]) if embed else None
-        lex, _, _ = backend._lexical_ranking(terms, none, DEPTH, False)
+        lex, _, _, person = backend._lexical_ranking(terms, none, DEPTH, False)
         if future is not None:
             future.result()  # the synthetic vector searches: the model's cannot find synthetic papers
         ranked, _ = backend._vector_ranking(qv[i], none, DEPTH)
-        return fuse(lex, ranked, len(keywords(terms)), sum(t in STOP_WORDS for t in terms))
+        return fuse(lex, ranked, len(keywords(terms)), sum(t in STOP_WORDS for t in terms), person)
 
     report["postgres"]["hybrid"] = summary(timed(lambda i: pg_hybrid(i, False), range(args.queries)))
     report["postgres"]["hybrid_with_query_embedding"] = summary(timed(lambda i: pg_hybrid(i, True), range(args.queries)))

@@ -120,3 +120,31 @@ def test_filters_narrow_the_keyword_tiers(backend):
     hits = backend.search(SearchQuery("sparse attention", mode="lexical", filters=SearchFilters(category="cs.CV"))).hits
     assert [h.paper_id for h in hits] == ["2301.00009"]
 
+
+
+@on_postgres
+def test_a_persons_name_is_looked_up_in_author_names_whatever_the_list_length(backend):
+    # As the embedded backend (test_query_speedups): one of 61 authors counts as much as a sole
+    # author, and a surname that is also a word of abstracts ("su" of SU(2)) finds the person.
+    def paper(pid, title, abstract, authors):
+        return {"id": pid, "title": title, "authors": authors, "abstract": abstract,
+                "categories": ["hep-ph"], "primary_category": "hep-ph", "published": "2007-04-02"}  # fmt: skip
+
+    ingest([
+        paper("0704.0001", "Gamma-ray bursts seen by Swift", "Afterglows.", [f"A. Member{i}" for i in range(60)] + ["M. Capalbi"]),
+        paper("0704.0002", "X-ray flares", "Flares.", ["M. Capalbi"]),
+        paper("0704.0003", "Superconductivity in iron pnictides", "Pairing.", ["Haibin Su", "Q. Wang"]),
+        *(paper(f"0704.001{i}", f"An su model number {i}", "An SU(2) su model of su quarks.", [f"C. Author{i}"]) for i in range(5)),
+    ])  # fmt: skip
+    backend.process_pending_updates()
+    def reads_as_a_name(words):
+        with connection.cursor() as cursor:
+            return backend._reads_as_a_name(cursor, words, backend._document_frequencies(cursor, words, *backend._corpus_statistics(cursor)))
+
+    assert reads_as_a_name(["haibin", "su"]) and reads_as_a_name(["m", "capalbi"]) and reads_as_a_name(["mario", "capalbi"])
+    # Words of titles and abstracts beside a name, and one word alone, are not a person.
+    assert not reads_as_a_name(["capalbi", "flares"]) and not reads_as_a_name(["capalbi"]) and not reads_as_a_name(["su", "model"])
+    scores = dict((h.paper_id, h.score) for h in backend.search(SearchQuery("M. Capalbi", mode="lexical")).hits)
+    assert set(list(scores)[:2]) == {"0704.0001", "0704.0002"} and scores["0704.0001"] == pytest.approx(scores["0704.0002"])
+    results = backend.search(SearchQuery("Haibin Su", mode="lexical"))
+    assert [h.paper_id for h in results.hits] == ["0704.0003"] and results.total == 1

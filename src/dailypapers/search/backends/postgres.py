@@ -53,7 +53,7 @@ from dailypapers.search.backends.common import INDEX_CHUNK, SharedBackendParts, 
 from dailypapers.search.backends.local import FILTERED_OVERFETCH, FUSION_DEPTH, lexical_docs
 from dailypapers.search.embedder import get_embedder, paper_text, text_hash
 from dailypapers.search.highlight import ABSTRACT_FRAGMENT_CHARS, highlight
-from dailypapers.search.lexical import FREQUENT_TERM_MIN_DOCS, FREQUENT_TERM_SHARE, LexicalDoc
+from dailypapers.search.lexical import FREQUENT_TERM_MIN_DOCS, FREQUENT_TERM_SHARE, PERSON_MIN_KEYWORDS, LexicalDoc
 from dailypapers.search.models import PaperEmbedding, PendingIndexUpdate
 from dailypapers.search.query import keywords, query_terms
 
@@ -67,6 +67,8 @@ CANDIDATES_PER_TIER = 500
 # A word in fewer papers than this is "rare": its papers are tier 3. Words the statistics do not
 # list as frequent are counted, up to this.
 DF_COUNT_CAP = 2_000
+# Papers looked at per word to tell a person's name from other words (`_reads_as_a_name`).
+NAME_SAMPLE = 200
 # Below this many papers the corpus is counted, not estimated from the planner's statistics.
 EXACT_DOCUMENT_COUNT_MAX = 100_000
 STATISTICS_TTL_S = 300.0
@@ -160,7 +162,9 @@ class PostgresSearchBackend(SharedBackendParts, SearchBackend):
         # The whole query, stop words included: they carry meaning for the transformer.
         vector = _EMBEDDING.submit(self.query_vector, " ".join(terms)) if mode != "lexical" else None
         try:
-            lexical, total, total_exact = ([], 0, True) if mode == "vector" else self._lexical_ranking(terms, query.filters, depth, mode == "lexical")
+            lexical, total, total_exact, person = (
+                ([], 0, True, False) if mode == "vector" else self._lexical_ranking(terms, query.filters, depth, mode == "lexical")
+            )
         finally:
             query_vector = vector.result() if vector is not None else None
         vector_ranking, best_cosine = self._vector_ranking(query_vector, query.filters, depth) if query_vector is not None else ([], 0.0)
@@ -172,7 +176,7 @@ class PostgresSearchBackend(SharedBackendParts, SearchBackend):
         elif mode == "vector":
             ranked, total, total_exact = vector_ranking, len(vector_ranking), False
         else:
-            ranked = fusion.hybrid(lexical, vector_ranking, terms, paper_titles)
+            ranked = fusion.hybrid(lexical, vector_ranking, terms, paper_titles, person)
             total, total_exact = max(total, len(ranked)), False
         page = ranked[query.offset : query.offset + query.limit]
         return SearchResults(
@@ -238,58 +242,108 @@ class PostgresSearchBackend(SharedBackendParts, SearchBackend):
             frequencies = [next(counted) if df is None else df for df in frequencies]
         return frequencies
 
-    def _lexical_ranking(self, terms: list[str], filters: SearchFilters, depth: int, count: bool) -> tuple[list[tuple[str, float]], int, bool]:
-        """The ``depth`` best keyword matches passing ``filters`` as (paper id, score), and the total
-        (exact when ``count`` and it is at most :data:`TOTAL_COUNT_CAP`). See the module docstring."""
+    def _reads_as_a_name(self, cursor, words: list[str], frequencies: list[int]) -> bool:
+        """Whether ``words`` (with their document ``frequencies``) read as a person's name, by
+        ``LexicalIndex.is_name_query``'s rule: each word of two letters or more is in some author
+        name or in no paper, and one is at least as common in author names as in abstracts.
+
+        The one ``tsvector`` (and its GIN index) does not count papers per field, so each word is
+        looked at in a sample, the first :data:`NAME_SAMPLE` papers holding it, for the authors'
+        weight (B) and the abstract's (C); rarest word first, stopping at the first that is in no
+        sampled author list, so a topical query costs about one small sample. (Sampling 2,000 papers
+        per word cost 91 ms p50 at 100k papers, `bench/search_pg.py`.) A name that is a common word
+        whose sample holds no author with it is searched as words, as before this rule."""
+        if len(words) < PERSON_MIN_KEYWORDS:
+            return False
+        mostly_a_name = False
+        for df, word in sorted((df, word) for word, df in zip(words, frequencies) if len(word) > 1):
+            if not df:
+                continue  # in no paper: a forename arXiv gives as an initial
+            cursor.execute(
+                "SELECT count(*) FILTER (WHERE ts_filter(s.document, '{b}') @@ q.q), count(*) FILTER (WHERE ts_filter(s.document, '{c}') @@ q.q)"
+                f" FROM (SELECT d.document FROM {DOCUMENTS} d WHERE d.document @@ plainto_tsquery('english', %s) LIMIT %s) s,"
+                " plainto_tsquery('english', %s) q(q)",
+                [word, NAME_SAMPLE, word],
+            )
+            in_authors, in_abstracts = cursor.fetchone()
+            if not in_authors:
+                return False
+            mostly_a_name = mostly_a_name or in_authors >= in_abstracts
+        return mostly_a_name
+
+    def _lexical_ranking(
+        self, terms: list[str], filters: SearchFilters, depth: int, count: bool
+    ) -> tuple[list[tuple[str, float]], int, bool, bool]:
+        """The ``depth`` best keyword matches passing ``filters`` as (paper id, score), the total
+        (exact when ``count`` and it is at most :data:`TOTAL_COUNT_CAP`), whether that is exact, and
+        whether the query read as a person's name (:meth:`_reads_as_a_name`; then only author names
+        score, each name word its idf, as the embedded backend's person queries). See the module
+        docstring."""
         words = keywords(terms)
         with connection.cursor() as cursor:
             papers, shares = self._corpus_statistics(cursor)
             if not papers:
-                return [], 0, True
-            kept = [(w, df) for w, df in zip(words, self._document_frequencies(cursor, words, papers, shares)) if df > 0]
-            if papers >= FREQUENT_TERM_MIN_DOCS:  # as the embedded backend: such words barely move the rank
-                kept = [(w, df) for w, df in kept if df <= FREQUENT_TERM_SHARE * papers] or kept
-            if not kept:
-                return [], 0, True
-            papers = max(papers, max(df for _, df in kept))
-            idfs = [math.log(1 + (papers - df + 0.5) / (df + 0.5)) for _, df in kept]
-            rare = [i for i, (_, df) in enumerate(kept) if df < DF_COUNT_CAP]
-            word_queries = ", ".join(f"plainto_tsquery('english', %s) AS q{i}" for i in range(len(kept)))
-            all_query = " && ".join(f"q{i}" for i in range(len(kept)))
-            any_query = " || ".join(f"q{i}" for i in range(len(kept)))
-            rare_query = " || ".join(f"q{i}" for i in rare) or "NULL::tsquery"
+                return [], 0, True, False
+            frequencies = self._document_frequencies(cursor, words, papers, shares)
+            person = self._reads_as_a_name(cursor, words, frequencies)
+            ranked, total, total_exact = self._keyword_matches(cursor, terms, list(zip(words, frequencies)), papers, filters, depth, count, person)
+        return ranked, total, total_exact, person
+
+    def _keyword_matches(
+        self, cursor, terms: list[str], frequencies: list[tuple[str, int]], papers: int, filters: SearchFilters, depth: int, count: bool,
+        person: bool,
+    ) -> tuple[list[tuple[str, float]], int, bool]:
+        kept = [(w, df) for w, df in frequencies if df > 0]
+        if papers >= FREQUENT_TERM_MIN_DOCS:  # as the embedded backend: such words barely move the rank
+            kept = [(w, df) for w, df in kept if df <= FREQUENT_TERM_SHARE * papers] or kept
+        if not kept:
+            return [], 0, True
+        papers = max(papers, max(df for _, df in kept))
+        idfs = [math.log(1 + (papers - df + 0.5) / (df + 0.5)) for _, df in kept]
+        rare = [i for i, (_, df) in enumerate(kept) if df < DF_COUNT_CAP]
+        word_queries = ", ".join(f"plainto_tsquery('english', %s) AS q{i}" for i in range(len(kept)))
+        all_query = " && ".join(f"q{i}" for i in range(len(kept)))
+        any_query = " || ".join(f"q{i}" for i in range(len(kept)))
+        rare_query = " || ".join(f"q{i}" for i in rare) or "NULL::tsquery"
+        if person:
+            score = " + ".join(f"%s * (ts_filter(d.document, '{{b}}') @@ q.q{i})::int" for i in range(len(kept)))
+        else:
             score = " + ".join(f"%s * ts_rank('{RANK_WEIGHTS}', d.document, q.q{i}, {RANK_NORMALIZATION})" for i in range(len(kept)))
-            tokens = terms if 2 <= len(terms) <= TITLE_PHRASE_MAX_TERMS else []
-            phrase = "phraseto_tsquery('english', %s)" if tokens else "NULL::tsquery"
-            where, filter_params = _filter_sql(filters)
-            params = [w for w, _ in kept] + ([" ".join(tokens)] if tokens else [])
-            tiers = [f"q.all_q @@ d.title_document{where}", f"q.all_q @@ d.document{where}"]
-            if rare and len(kept) > 1:
-                tiers.append(f"q.rare_q @@ d.document{where}")
-            sql = (
-                f"WITH w AS MATERIALIZED (SELECT {word_queries}, {phrase} AS phrase_q),"
-                f" q AS MATERIALIZED (SELECT w.*, {all_query} AS all_q, {rare_query} AS rare_q FROM w),"
-                " candidates AS ("
-                + " UNION ".join(f"(SELECT d.paper_id FROM {DOCUMENTS} d, q WHERE {tier} LIMIT {CANDIDATES_PER_TIER})" for tier in tiers)
-                + ")"
-                f" SELECT d.paper_id, {score} + CASE WHEN q.phrase_q IS NOT NULL AND d.title_document @@ q.phrase_q THEN %s ELSE 0 END AS score"
-                f" FROM candidates c JOIN {DOCUMENTS} d ON d.paper_id = c.paper_id, q"
-                " ORDER BY score DESC, d.paper_id LIMIT %s"
-            )
-            cursor.execute(sql, params + filter_params * len(tiers) + idfs + [TITLE_PHRASE_BONUS * sum(idfs), depth])
-            ranked = [(pid, float(score)) for pid, score in cursor.fetchall()]
-            # Only when every word is rare and their papers fit in one tier were no matches cut.
-            every_match_ranked = len(ranked) < depth and len(rare) == len(kept) and sum(df for _, df in kept) <= CANDIDATES_PER_TIER
-            if every_match_ranked:
-                return ranked, len(ranked), True
-            if not count:
-                return ranked, max(len(ranked), max(df for _, df in kept)), False
-            cursor.execute(
-                f"WITH q AS (SELECT {any_query} AS any_q FROM (SELECT {word_queries}, NULL AS phrase_q) w)"
-                f" SELECT count(*) FROM (SELECT 1 FROM {DOCUMENTS} d, q WHERE q.any_q @@ d.document{where} LIMIT %s) s",
-                params[: len(kept)] + filter_params + [TOTAL_COUNT_CAP + 1],
-            )
-            total = cursor.fetchone()[0]
+        tokens = terms if 2 <= len(terms) <= TITLE_PHRASE_MAX_TERMS and not person else []
+        phrase = "phraseto_tsquery('english', %s)" if tokens else "NULL::tsquery"
+        where, filter_params = _filter_sql(filters)
+        params = [w for w, _ in kept] + ([" ".join(tokens)] if tokens else [])
+        tiers = [f"q.all_q @@ d.title_document{where}", f"q.all_q @@ d.document{where}"]
+        if rare and len(kept) > 1:
+            tiers.append(f"q.rare_q @@ d.document{where}")
+        sql = (
+            f"WITH w AS MATERIALIZED (SELECT {word_queries}, {phrase} AS phrase_q),"
+            f" q AS MATERIALIZED (SELECT w.*, {all_query} AS all_q, {rare_query} AS rare_q FROM w),"
+            " candidates AS ("
+            + " UNION ".join(f"(SELECT d.paper_id FROM {DOCUMENTS} d, q WHERE {tier} LIMIT {CANDIDATES_PER_TIER})" for tier in tiers)
+            + ")"
+            f" SELECT d.paper_id, {score} + CASE WHEN q.phrase_q IS NOT NULL AND d.title_document @@ q.phrase_q THEN %s ELSE 0 END AS score"
+            f" FROM candidates c JOIN {DOCUMENTS} d ON d.paper_id = c.paper_id, q"
+            " ORDER BY score DESC, d.paper_id LIMIT %s"
+        )
+        cursor.execute(sql, params + filter_params * len(tiers) + idfs + [TITLE_PHRASE_BONUS * sum(idfs), depth])
+        ranked = [(pid, float(score)) for pid, score in cursor.fetchall()]
+        if person:  # a paper holding the name's words only in its title or abstract is not by the person
+            ranked = [(pid, score) for pid, score in ranked if score > 0]
+        # Only when every word is rare and their papers fit in one tier were no matches cut.
+        every_match_ranked = len(ranked) < depth and len(rare) == len(kept) and sum(df for _, df in kept) <= CANDIDATES_PER_TIER
+        if every_match_ranked:
+            return ranked, len(ranked), True
+        if person:  # the words' papers are not all the person's: at least those ranked, estimated
+            return ranked, len(ranked), False
+        if not count:
+            return ranked, max(len(ranked), max(df for _, df in kept)), False
+        cursor.execute(
+            f"WITH q AS (SELECT {any_query} AS any_q FROM (SELECT {word_queries}, NULL AS phrase_q) w)"
+            f" SELECT count(*) FROM (SELECT 1 FROM {DOCUMENTS} d, q WHERE q.any_q @@ d.document{where} LIMIT %s) s",
+            params[: len(kept)] + filter_params + [TOTAL_COUNT_CAP + 1],
+        )
+        total = cursor.fetchone()[0]
         if total <= TOTAL_COUNT_CAP:
             return ranked, total, True
         return ranked, max(total, max(df for _, df in kept)), False
