@@ -122,14 +122,15 @@ def test_filters_narrow_the_keyword_tiers(backend):
 
 
 
+def paper(pid, title, abstract, authors):
+    return {"id": pid, "title": title, "authors": authors, "abstract": abstract,
+            "categories": ["hep-ph"], "primary_category": "hep-ph", "published": "2007-04-02"}  # fmt: skip
+
+
 @on_postgres
 def test_a_persons_name_is_looked_up_in_author_names_whatever_the_list_length(backend):
     # As the embedded backend (test_query_speedups): one of 61 authors counts as much as a sole
     # author, and a surname that is also a word of abstracts ("su" of SU(2)) finds the person.
-    def paper(pid, title, abstract, authors):
-        return {"id": pid, "title": title, "authors": authors, "abstract": abstract,
-                "categories": ["hep-ph"], "primary_category": "hep-ph", "published": "2007-04-02"}  # fmt: skip
-
     ingest([
         paper("0704.0001", "Gamma-ray bursts seen by Swift", "Afterglows.", [f"A. Member{i}" for i in range(60)] + ["M. Capalbi"]),
         paper("0704.0002", "X-ray flares", "Flares.", ["M. Capalbi"]),
@@ -148,3 +149,23 @@ def test_a_persons_name_is_looked_up_in_author_names_whatever_the_list_length(ba
     assert set(list(scores)[:2]) == {"0704.0001", "0704.0002"} and scores["0704.0001"] == pytest.approx(scores["0704.0002"])
     results = backend.search(SearchQuery("Haibin Su", mode="lexical"))
     assert [h.paper_id for h in results.hits] == ["0704.0003"] and results.total == 1
+
+
+def first_hits(backend, text):
+    return [h.paper_id for h in backend.search(SearchQuery(text, mode="lexical")).hits][:1]
+
+
+@on_postgres
+def test_documents_of_an_older_text_version_are_rebuilt(backend):
+    # Accents are folded since text version 2 (the embedded backend's side: test_backend_contract).
+    ingest([paper("0704.0001", "Calculation of prompt diphoton production cross sections", "Photon pairs.", ["C. Balázs"]),
+            paper("0704.0002", "Gödel's theorem for c-numbers", "We study c-number algebras.", ["K. Gödel"])])  # fmt: skip
+    backend.process_pending_updates()
+    assert backend.consistent()
+    with connection.cursor() as cursor:  # a row as written before accents were folded
+        cursor.execute(
+            f"UPDATE {pg.DOCUMENTS} SET text_version = 1, document = to_tsvector('english', 'C. Balázs') WHERE paper_id = '0704.0001'"
+        )
+    assert first_hits(backend, "Balazs") == [] and not backend.consistent()
+    assert backend.ensure_consistent() == "rebuilt" and backend.consistent()
+    assert first_hits(backend, "Balazs") == ["0704.0001"] and backend.matches_all(["bala"])  # a half-typed name too

@@ -17,11 +17,17 @@ from dailypapers.papers.logos import validate_logo_upload
 _NAME_PUNCTUATION = re.compile(r"[^\w\s\-']")
 
 
+def unaccented(text: str) -> str:
+    """``text`` without its accents ("Balázs" -> "Balazs"): how readers type names, and what the
+    search indexes hold so that either spelling finds the other."""
+    if text.isascii():  # ASCII has nothing to decompose (most text: this runs per author at import)
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def normalize_person_name(name: str) -> str:
     """Lower-case, accent-free, single-spaced form of a name, used to match authors across papers."""
-    if not name.isascii():  # ASCII has nothing to decompose (most names: this runs per author at import)
-        name = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
-    return " ".join(_NAME_PUNCTUATION.sub(" ", name.lower()).split())
+    return " ".join(_NAME_PUNCTUATION.sub(" ", unaccented(name).lower()).split())
 
 
 def ordered_authorships(lookup: str = "authorships", *, with_users: bool = False) -> models.Prefetch:

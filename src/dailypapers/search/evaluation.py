@@ -27,11 +27,10 @@ import json
 import logging
 import math
 import random
-import unicodedata
 from collections import defaultdict
 from importlib import resources
 
-from dailypapers.papers.models import Authorship, Paper
+from dailypapers.papers.models import Authorship, Paper, unaccented
 from dailypapers.search.backends.base import MODES, SearchQuery
 from dailypapers.search.fusion import reciprocal_rank_fusion
 
@@ -120,13 +119,8 @@ def generated_title_queries(titles: list[str], per_class: int = GENERATED_PER_CL
     return queries
 
 
-def _unaccented(text: str) -> str:
-    """Without accents: how a reader types a name ("Balazs" for "Balázs")."""
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
-
-
 def _folded(text: str) -> str:
-    return _unaccented(text).lower()
+    return unaccented(text).lower()
 
 
 def generated_author_queries(records: list[dict], per_form: int = GENERATED_PER_CLASS // 2, seed: int = GENERATION_SEED) -> list[dict]:
@@ -147,7 +141,7 @@ def generated_author_queries(records: list[dict], per_form: int = GENERATED_PER_
             if len(_folded(surname)) < 2 or not surname.replace("-", "").replace(" ", "").isalpha():
                 continue
             by_surname[_folded(surname)].add(record["id"])
-            typed.setdefault(_folded(surname), _unaccented(surname))
+            typed.setdefault(_folded(surname), unaccented(surname))
             if forenames:
                 person = (_folded(surname), _folded(forenames))
                 by_person[person].add(record["id"])

@@ -10,6 +10,7 @@ import re
 
 from django.utils.html import escape
 
+from dailypapers.papers.models import unaccented
 from dailypapers.search.query import STOP_WORDS
 
 ABSTRACT_FRAGMENT_CHARS = 320
@@ -17,8 +18,9 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def _stem_key(word: str) -> str:
-    """A crude stem: enough to mark "embeddings" for "embedding" and "learned" for "learning"."""
-    word = word.lower()
+    """A crude stem: enough to mark "embeddings" for "embedding" and "learned" for "learning"; accents
+    aside, as the indexes fold them ("Gödel" for "godel")."""
+    word = unaccented(word.lower())
     return word[: max(4, len(word) - 3)] if len(word) > 4 else word
 
 

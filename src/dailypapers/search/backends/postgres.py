@@ -21,6 +21,10 @@ whatever the corpus size; where a tier is cut, the papers it would add rank belo
 (title A 1.0, authors B 0.5, abstract C 0.33, length-normalised) weighted by the keyword's idf, with
 document frequencies counted up to :data:`DF_COUNT_CAP` (a term that common gets the cap's idf), and
 a bonus for the query as a phrase in the title (as the embedded backend's ``TITLE_PHRASE_BOOST``).
+
+Text is folded to unaccented letters on both sides (:data:`TEXT_VERSION`), as the embedded
+backend's lexical schema 2, and a query that reads as a person's name is looked up in author names
+only (:meth:`PostgresSearchBackend._reads_as_a_name`).
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ import numpy as np
 from django.db import connection, transaction
 
 from dailypapers.papers.identifiers import arxiv_id_in, paper_reference_in
-from dailypapers.papers.models import Paper
+from dailypapers.papers.models import Paper, unaccented
 from dailypapers.search import fusion, vector_files
 from dailypapers.search.backends.base import (
     EmbedProgress,
@@ -62,6 +66,9 @@ log = logging.getLogger(__name__)
 DOCUMENTS = "search_pg_document"
 VECTORS = "search_pg_vector"
 _MIGRATION = "dailypapers.search.migrations.0002_postgres_search_tables"
+# What the documents' text is: 2 folds accents on both sides (migration 0003, whose partial index
+# finds rows of an older version; a new version needs a new migration and index).
+TEXT_VERSION = 2
 
 CANDIDATES_PER_TIER = 500
 # A word in fewer papers than this is "rare": its papers are tier 3. Words the statistics do not
@@ -279,6 +286,7 @@ class PostgresSearchBackend(SharedBackendParts, SearchBackend):
         whether the query read as a person's name (:meth:`_reads_as_a_name`; then only author names
         score, each name word its idf, as the embedded backend's person queries). See the module
         docstring."""
+        terms = [unaccented(term) for term in terms]  # as the documents (TEXT_VERSION)
         words = keywords(terms)
         with connection.cursor() as cursor:
             papers, shares = self._corpus_statistics(cursor)
@@ -351,7 +359,7 @@ class PostgresSearchBackend(SharedBackendParts, SearchBackend):
     def matches_all(self, terms: list[str]) -> bool:
         """Whether some paper holds every keyword of ``terms``; the last word may be half typed (the
         suggestions box) and also counts as a prefix (as ``LexicalIndex.matches_all``)."""
-        words = keywords(terms)
+        words = keywords([unaccented(term) for term in terms])
         if not words:
             return False
         parts, params = [], []
@@ -412,16 +420,18 @@ class PostgresSearchBackend(SharedBackendParts, SearchBackend):
     @staticmethod
     def _write_documents(cursor, docs: list[LexicalDoc]) -> None:
         cursor.executemany(
-            f"INSERT INTO {DOCUMENTS} (paper_id, document, title_document, published, categories, organizations, has_code)"
+            f"INSERT INTO {DOCUMENTS} (paper_id, document, title_document, published, categories, organizations, has_code, text_version)"
             " VALUES (%s, setweight(to_tsvector('english', %s), 'A') || setweight(to_tsvector('english', %s), 'B')"
-            " || setweight(to_tsvector('english', %s), 'C'), to_tsvector('english', %s), %s, %s, %s, %s)"
+            f" || setweight(to_tsvector('english', %s), 'C'), to_tsvector('english', %s), %s, %s, %s, %s, {TEXT_VERSION})"
             " ON CONFLICT (paper_id) DO UPDATE SET document = excluded.document, title_document = excluded.title_document,"
             " published = excluded.published, categories = excluded.categories, organizations = excluded.organizations,"
-            " has_code = excluded.has_code",
+            " has_code = excluded.has_code, text_version = excluded.text_version",
             [
-                (d.paper_id, d.title, " ".join(d.authors), d.abstract, d.title, d.published, d.categories, d.organizations, d.has_code)
+                (d.paper_id, title, unaccented(" ".join(d.authors)), unaccented(d.abstract), title, d.published, d.categories,
+                 d.organizations, d.has_code)
                 for d in docs
-            ],
+                for title in [unaccented(d.title)]
+            ],  # fmt: skip
         )
 
     def index_papers(self, paper_ids: Sequence[str]) -> None:
@@ -588,14 +598,16 @@ class PostgresSearchBackend(SharedBackendParts, SearchBackend):
             return cursor.fetchone()
 
     def consistent(self) -> bool:
-        """As many documents as papers, none of them for a paper no longer there, and the vector
-        table holding every stored vector of the model (when pgvector is there)."""
+        """As many documents as papers, none of them for a paper no longer there or of an older
+        :data:`TEXT_VERSION`, and the vector table holding every stored vector of the model (when
+        pgvector is there)."""
         papers, documents, vectors, vector_rows = self._counts()
         if papers != documents or (self.vectors_available() and vectors != vector_rows):
             return False
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT NOT EXISTS (SELECT 1 FROM {DOCUMENTS} d LEFT JOIN {Paper._meta.db_table} p ON p.id = d.paper_id WHERE p.id IS NULL)"
+                f" AND NOT EXISTS (SELECT 1 FROM {DOCUMENTS} WHERE text_version < {TEXT_VERSION})"
             )
             return bool(cursor.fetchone()[0])
 
