@@ -321,7 +321,9 @@ class PostgresSearchBackend(SharedBackendParts, SearchBackend):
         phrase = "phraseto_tsquery('english', %s)" if tokens else "NULL::tsquery"
         where, filter_params = _filter_sql(filters)
         params = [w for w, _ in kept] + ([" ".join(tokens)] if tokens else [])
-        tiers = [f"q.all_q @@ d.title_document{where}", f"q.all_q @@ d.document{where}"]
+        # A person's papers have the name in their authors: the title tier would only add papers
+        # that score nothing (and are dropped below).
+        tiers = ([] if person else [f"q.all_q @@ d.title_document{where}"]) + [f"q.all_q @@ d.document{where}"]
         if rare and len(kept) > 1:
             tiers.append(f"q.rare_q @@ d.document{where}")
         sql = (
@@ -427,10 +429,9 @@ class PostgresSearchBackend(SharedBackendParts, SearchBackend):
             " published = excluded.published, categories = excluded.categories, organizations = excluded.organizations,"
             " has_code = excluded.has_code, text_version = excluded.text_version",
             [
-                (d.paper_id, title, unaccented(" ".join(d.authors)), unaccented(d.abstract), title, d.published, d.categories,
-                 d.organizations, d.has_code)
+                (d.paper_id, unaccented(d.title), unaccented(" ".join(d.authors)), unaccented(d.abstract), unaccented(d.title),
+                 d.published, d.categories, d.organizations, d.has_code)
                 for d in docs
-                for title in [unaccented(d.title)]
             ],  # fmt: skip
         )
 

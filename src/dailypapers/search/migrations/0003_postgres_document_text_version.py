@@ -9,26 +9,29 @@ a stale row without scanning the table; a later text version adds its own.
 
 from django.db import migrations
 
-SQL = [
+FORWARD = [
     "ALTER TABLE search_pg_document ADD COLUMN IF NOT EXISTS text_version smallint NOT NULL DEFAULT 1",
     "CREATE INDEX IF NOT EXISTS search_pg_document_text_before_2 ON search_pg_document (paper_id) WHERE text_version < 2",
 ]
+BACKWARD = [
+    "DROP INDEX IF EXISTS search_pg_document_text_before_2",
+    "ALTER TABLE search_pg_document DROP COLUMN IF EXISTS text_version",
+]
+
+
+def _on_postgresql(schema_editor, statements: list[str]) -> None:
+    if schema_editor.connection.vendor == "postgresql":  # the table exists there only (0002)
+        with schema_editor.connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
 
 
 def forward(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    with schema_editor.connection.cursor() as cursor:
-        for statement in SQL:
-            cursor.execute(statement)
+    _on_postgresql(schema_editor, FORWARD)
 
 
 def backward(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("DROP INDEX IF EXISTS search_pg_document_text_before_2")
-        cursor.execute("ALTER TABLE search_pg_document DROP COLUMN IF EXISTS text_version")
+    _on_postgresql(schema_editor, BACKWARD)
 
 
 class Migration(migrations.Migration):
