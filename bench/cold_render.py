@@ -47,7 +47,7 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext, setup_test_environment
 
     setup_test_environment()
-    from dailypapers.pagecache import bump_content_version
+    from dailypapers.lib.pagecache import bump_content_version
     from dailypapers.papers.models import DailyEntry, Paper, Upvote
 
     member = get_user_model().objects.filter(username="bench-cold").first() or get_user_model().objects.create_user(

@@ -75,7 +75,7 @@ def run(args, port: int) -> None:
     from dailypapers.digests.models import Subscription
     from dailypapers.digests.sending import DigestSender, build_message
     from dailypapers.papers.models import DailyEntry
-    from dailypapers.progress import progress_bar
+    from dailypapers.lib.progress import progress_bar
 
     n = args.subscribers
     t0 = time.perf_counter()

@@ -43,7 +43,7 @@ django.setup()
 
 import faiss  # noqa: E402
 
-from dailypapers.progress import progress_bar  # noqa: E402
+from dailypapers.lib.progress import progress_bar  # noqa: E402
 from dailypapers.search import lexical as lexical_module  # noqa: E402
 from dailypapers.search.backends.base import SearchFilters  # noqa: E402
 from dailypapers.search.backends.local import FUSION_DEPTH, in_parallel  # noqa: E402

@@ -7,7 +7,7 @@ def _fresh_cache():
     """Rate-limit counters live in the cache; user ids repeat across tests, so start each one clean."""
     from django.core.cache import cache
 
-    from dailypapers.pagecache import local_pages
+    from dailypapers.lib.pagecache import local_pages
     from dailypapers.papers.templatetags.paper_tags import card_cache
 
     cache.clear()

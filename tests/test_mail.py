@@ -3,7 +3,7 @@
 import email
 from email import policy
 
-from dailypapers.mail import build_mail, one_click_unsubscribe_headers
+from dailypapers.lib.mail import build_mail, one_click_unsubscribe_headers
 
 
 def parsed(message):

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from dailypapers.pagecache import CSRF_PLACEHOLDER, SLOT_MARK
+from dailypapers.lib.pagecache import CSRF_PLACEHOLDER, SLOT_MARK
 from dailypapers.papers import collections
 from dailypapers.papers.models import Paper
 from dailypapers.papers.services import set_upvote

@@ -9,11 +9,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from dailypapers.pagecache import CSRF_PLACEHOLDER, content_version
+from dailypapers.lib.pagecache import CSRF_PLACEHOLDER, content_version
 from dailypapers.papers.models import Paper
 from dailypapers.papers.services import set_upvote
 from dailypapers.papers.signals import papers_changed
-from dailypapers.sqlite_cache import SQLiteCache
+from dailypapers.lib.sqlite_cache import SQLiteCache
 from tests.papers.factories import make_paper
 
 pytestmark = pytest.mark.django_db
@@ -172,7 +172,7 @@ def test_concurrent_misses_render_a_page_once(monkeypatch):
             connection.close()
 
     threads = [threading.Thread(target=read) for _ in range(4)]
-    from dailypapers.pagecache import bump_content_version
+    from dailypapers.lib.pagecache import bump_content_version
 
     bump_content_version()
     for t in threads:
@@ -183,7 +183,7 @@ def test_concurrent_misses_render_a_page_once(monkeypatch):
 
 
 def test_a_process_keeps_its_recent_pages_only_for_their_version_and_ttl(member, monkeypatch):
-    from dailypapers import pagecache
+    from dailypapers.lib import pagecache
 
     paper = make_paper(upvotes=1, day=timezone.localdate())
     reader = Client()
@@ -202,7 +202,7 @@ def test_a_process_keeps_its_recent_pages_only_for_their_version_and_ttl(member,
 
 
 def test_local_pages_stay_under_their_byte_budget():
-    from dailypapers.pagecache import CachedPage, LocalPages
+    from dailypapers.lib.pagecache import CachedPage, LocalPages
 
     pages = LocalPages(max_bytes=250)
     for n in range(5):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dailypapers.params import BadParameter, int_param
+from dailypapers.lib.params import BadParameter, int_param
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 import io
 
-from dailypapers.progress import progress_bar
+from dailypapers.lib.progress import progress_bar
 
 
 def test_lines_show_rate_and_eta_and_never_a_negative_eta_past_an_estimated_total():

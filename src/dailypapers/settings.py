@@ -95,10 +95,10 @@ MIDDLEWARE = [
     # /readyz, /metrics) are answered before host checks and https redirects (dailypapers.ops).
     "dailypapers.ops.middleware.RequestObservationMiddleware",
     "dailypapers.ops.middleware.ProbeMiddleware",
-    "dailypapers.middleware.ApiJsonErrorsMiddleware",
-    "dailypapers.middleware.QueryStringLimitMiddleware",
-    "dailypapers.middleware.HeadAsGetMiddleware",
-    "dailypapers.middleware.ContentSecurityPolicyMiddleware",
+    "dailypapers.lib.middleware.ApiJsonErrorsMiddleware",
+    "dailypapers.lib.middleware.QueryStringLimitMiddleware",
+    "dailypapers.lib.middleware.HeadAsGetMiddleware",
+    "dailypapers.lib.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below WhiteNoise (which serves its own precompressed files). Django's gzip pads each response
@@ -112,9 +112,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "dailypapers.middleware.NulCharactersMiddleware",
+    "dailypapers.lib.middleware.NulCharactersMiddleware",
     # Last: a cache hit skips only the view; everything above still runs (CSRF cookie, headers).
-    "dailypapers.pagecache.PageCacheMiddleware",
+    "dailypapers.lib.pagecache.PageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "dailypapers.urls"
@@ -131,10 +131,10 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dailypapers.papers.context_processors.site",
-                "dailypapers.pagecache.csrf_placeholder",
+                "dailypapers.lib.pagecache.csrf_placeholder",
             ],
             # {% card_flag %} and {% member_part %}: the personal parts of cached pages.
-            "libraries": {"pagecache": "dailypapers.pagecache"},
+            "libraries": {"pagecache": "dailypapers.lib.pagecache"},
         },
     },
 ]
@@ -159,18 +159,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache is shared by every process of one site (web processes, the worker): pages, the content
 # version that invalidates them, trending rankings. Redis when DAILYPAPERS_REDIS_URL is set (needs the
-# `redis` package); else its own SQLite file in the data dir (dailypapers.sqlite_cache).
+# `redis` package); else its own SQLite file in the data dir (dailypapers.lib.sqlite_cache).
 DAILYPAPERS_REDIS_URL = os.environ.get("DAILYPAPERS_REDIS_URL", "")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": DAILYPAPERS_REDIS_URL}
     if DAILYPAPERS_REDIS_URL
     else {
-        "BACKEND": "dailypapers.sqlite_cache.SQLiteCache",
+        "BACKEND": "dailypapers.lib.sqlite_cache.SQLiteCache",
         "LOCATION": str(DATA_DIR / "cache.sqlite3"),
         "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("DAILYPAPERS_CACHE_MAX_ENTRIES", "20000"))},
     }
 }
-# Anonymous pages, read APIs and feeds are served from the cache (dailypapers.pagecache), keyed by the
+# Anonymous pages, read APIs and feeds are served from the cache (dailypapers.lib.pagecache), keyed by the
 # content version, which every vote, entry, comment and import bumps; the TTL only bounds what ages by
 # the clock alone (trending scores, which day is "today").
 DAILYPAPERS_PAGE_CACHE = env_bool("DAILYPAPERS_PAGE_CACHE", True)
@@ -261,7 +261,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DAILYPAPERS_HSTS_INCLUDE_SUBDOMAINS",
 SECURE_HSTS_PRELOAD = env_bool("DAILYPAPERS_HSTS_PRELOAD", False)
 if os.environ.get("DAILYPAPERS_PROXY_SSL_HEADER"):
     SECURE_PROXY_SSL_HEADER = (os.environ["DAILYPAPERS_PROXY_SSL_HEADER"], "https")
-# Content-Security-Policy on every response (dailypapers.middleware): scripts only from this site
+# Content-Security-Policy on every response (dailypapers.lib.middleware): scripts only from this site
 # (htmx and the API docs' Swagger UI are served from it), no plugins, no framing, forms post here.
 # Inline style attributes stay allowed (Swagger UI sets them; they run no code).
 DAILYPAPERS_CONTENT_SECURITY_POLICY = os.environ.get(

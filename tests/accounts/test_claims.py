@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 
 from dailypapers.accounts import claims
 from dailypapers.accounts.models import ApiToken, AuthorClaim
-from dailypapers.pagecache import bump_content_version
+from dailypapers.lib.pagecache import bump_content_version
 from dailypapers.papers.models import Author, Authorship
-from dailypapers.ratelimit import RateLimited
+from dailypapers.lib.ratelimit import RateLimited
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ which lists at least two papers on each path."""
 
 import pytest
 
-from dailypapers.pagecache import bump_content_version
+from dailypapers.lib.pagecache import bump_content_version
 
 LISTINGS = [
     ("/", 5),  # the latest day's page (+ the filter's organization names, cached per change)

@@ -7,7 +7,7 @@ the search endpoints all share one key per client (member, else address).
 import pytest
 
 from dailypapers.accounts.models import ApiToken
-from dailypapers.ratelimit import RateLimited, check_write_rate
+from dailypapers.lib.ratelimit import RateLimited, check_write_rate
 
 ADDRESS_KEY = "ip:127.0.0.1"  # the test client's REMOTE_ADDR
 

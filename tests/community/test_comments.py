@@ -5,7 +5,7 @@ from django.test import Client, override_settings
 
 from dailypapers.community import services
 from dailypapers.community.models import Comment, Mention, ModerationAction, Report
-from dailypapers.markdown import render_untrusted
+from dailypapers.lib.markdown import render_untrusted
 from dailypapers.papers.models import Paper
 from dailypapers.papers.services import set_upvote
 from tests.adversarial.test_xss_corpus import PAYLOADS, assert_inert_html

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from dailypapers.ingest.services import PendingSubmission, SubmissionError, submit_paper
 from dailypapers.papers.models import DailyEntry, Paper
-from dailypapers.ratelimit import RateLimited
+from dailypapers.lib.ratelimit import RateLimited
 from tests.ingest.fixture_server import ATOM, FixtureServer, atom_entry, atom_feed
 
 pytestmark = pytest.mark.django_db(transaction=True)

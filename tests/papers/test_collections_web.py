@@ -9,7 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from dailypapers import ratelimit
+from dailypapers.lib import ratelimit
 from dailypapers.accounts.models import ApiToken
 from dailypapers.papers import collections
 from dailypapers.papers.models import Collection, CollectionItem

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from dailypapers import ratelimit
+from dailypapers.lib import ratelimit
 from dailypapers.papers import organizations
 from dailypapers.papers.models import DailyEntry, OrganizationMembership
 from tests.accounts.images import png

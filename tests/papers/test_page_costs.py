@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from dailypapers.pagecache import bump_content_version
+from dailypapers.lib.pagecache import bump_content_version
 from dailypapers.papers.links import cached_reverse
 from dailypapers.papers.models import Author, Authorship, Organization, Paper
 from dailypapers.papers.services import set_upvote

@@ -1,4 +1,4 @@
-"""Members' avatars: uploaded images checked byte by byte (``dailypapers.images``, the check every
+"""Members' avatars: uploaded images checked byte by byte (``dailypapers.lib.images``, the check every
 uploaded picture passes), or one generated from the username. Stored files are served with the type
 they were validated as and ``nosniff`` (``views.avatar``).
 
@@ -13,10 +13,10 @@ import secrets
 
 from django.utils.html import escape
 
-from dailypapers.images import EXTENSIONS, MAX_IMAGE_BYTES, ImageRejected, validated_image
+from dailypapers.lib.images import EXTENSIONS, MAX_IMAGE_BYTES, ImageRejected, validated_image
 
 MAX_AVATAR_BYTES = MAX_IMAGE_BYTES
-# The avatar names of the one check (dailypapers.images) every uploaded picture passes.
+# The avatar names of the one check (dailypapers.lib.images) every uploaded picture passes.
 AvatarRejected = ImageRejected
 validated_avatar = validated_image
 

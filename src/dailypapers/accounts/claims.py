@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from dailypapers.accounts.models import AuthorClaim
 from dailypapers.papers.models import Authorship, Paper
-from dailypapers.ratelimit import check_write_rate
+from dailypapers.lib.ratelimit import check_write_rate
 
 AUTOMATIC_NOTE = "approved automatically: this author identity is already linked to the member"
 

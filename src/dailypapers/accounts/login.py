@@ -15,7 +15,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from dailypapers.ratelimit import RateLimited, too_many_requests
+from dailypapers.lib.ratelimit import RateLimited, too_many_requests
 
 # allauth's lockout window for failed logins of one account (ACCOUNT_RATE_LIMITS "login_failed": 5/5m/key).
 LOCKOUT_RETRY_AFTER_SECONDS = 300

@@ -122,7 +122,7 @@ class Profile(models.Model):
 
     @property
     def bio_html(self):
-        from dailypapers.markdown import render_untrusted
+        from dailypapers.lib.markdown import render_untrusted
 
         return render_untrusted(self.bio)
 

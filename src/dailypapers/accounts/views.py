@@ -22,7 +22,7 @@ from dailypapers.accounts.models import ApiToken, Profile
 from dailypapers.papers.context_processors import safe_return_path
 from dailypapers.papers.models import Paper
 from dailypapers.papers.services import mark_member_state
-from dailypapers.ratelimit import RateLimited, check_write_rate, too_many_requests
+from dailypapers.lib.ratelimit import RateLimited, check_write_rate, too_many_requests
 
 logger = logging.getLogger(__name__)
 

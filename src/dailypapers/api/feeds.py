@@ -27,7 +27,7 @@ from dailypapers.papers.models import DailyEntry, Organization, Paper
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.services import EntryFilters, latest_day_with_entries
 from dailypapers.papers.text import plain_text
-from dailypapers.ratelimit import RateLimited, check_search_rate, too_many_requests
+from dailypapers.lib.ratelimit import RateLimited, check_search_rate, too_many_requests
 from dailypapers.search import MAX_QUERY_CHARS, SearchFilters, find_papers
 
 FEED_ITEMS = 50

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from dailypapers import markdown as md
+from dailypapers.lib import markdown as md
 from dailypapers.accounts import claims
 from dailypapers.accounts.models import ApiToken, AuthorClaim
 from dailypapers.accounts.profiles import avatar_path
@@ -29,8 +29,8 @@ from dailypapers.papers.models import DailyEntry, Paper, ordered_authorships
 from dailypapers.papers.periods import BadPeriod, Period, parse_period
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.text import plain_text
-from dailypapers.params import BadParameter, int_param
-from dailypapers.ratelimit import RateLimited, check_search_rate, too_many_requests
+from dailypapers.lib.params import BadParameter, int_param
+from dailypapers.lib.ratelimit import RateLimited, check_search_rate, too_many_requests
 from dailypapers.search import MAX_QUERY_CHARS, search_papers
 
 MAX_DAILY_LIMIT = 100
@@ -246,7 +246,7 @@ def paper_info(request, paper_id: str):
 
 
 def paper_markdown(paper: Paper, entry: DailyEntry | None, base_url: str) -> str:
-    """The paper as markdown; every outside text escaped (``dailypapers.markdown``)."""
+    """The paper as markdown; every outside text escaped (``dailypapers.lib.markdown``)."""
     authors = ", ".join(md.escape_text(a.shown_name) for a in paper.authorships.all())
     facts = []
     if paper.published_at:

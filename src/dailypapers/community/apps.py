@@ -8,7 +8,7 @@ class CommunityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from dailypapers import pagecache
+        from dailypapers.lib import pagecache
         from dailypapers.community.models import Notification, NotificationPreference
 
         # Paper pages show the threads (edits, hiding and deletion included): cached pages must change.

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from dailypapers.community.models import Comment
-from dailypapers.pagecache import bump_content_version
+from dailypapers.lib.pagecache import bump_content_version
 from dailypapers.papers.services import recount_member_upvotes
 
 

@@ -14,7 +14,7 @@ from dailypapers.community import notifications
 from dailypapers.community.deletion import delete_member
 from dailypapers.community.models import Notification, NotificationKind
 from dailypapers.papers.models import DailyEntry
-from dailypapers.ratelimit import RateLimited, check_write_rate, too_many_requests
+from dailypapers.lib.ratelimit import RateLimited, check_write_rate, too_many_requests
 
 PAGE_SIZE = 50
 

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tasks import task
 
-from dailypapers.mail import build_mail
+from dailypapers.lib.mail import build_mail
 
 log = logging.getLogger(__name__)
 

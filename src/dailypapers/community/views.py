@@ -13,7 +13,7 @@ from dailypapers.community import services
 from dailypapers.community.models import Comment
 from dailypapers.community.thread import thread_context
 from dailypapers.papers.models import Paper
-from dailypapers.ratelimit import RateLimited, too_many_requests
+from dailypapers.lib.ratelimit import RateLimited, too_many_requests
 
 THREAD_TEMPLATE = "community/_thread.html"
 

@@ -35,7 +35,7 @@ from django.utils import timezone
 from dailypapers.digests import tokens
 from dailypapers.digests.content import IssueContent, absolute_url, fill_links
 from dailypapers.digests.models import DeliveryState, DigestDelivery, DigestIssue, Subscription
-from dailypapers.mail import build_mail, one_click_unsubscribe_headers
+from dailypapers.lib.mail import build_mail, one_click_unsubscribe_headers
 
 log = logging.getLogger(__name__)
 

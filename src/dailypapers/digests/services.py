@@ -18,7 +18,7 @@ from django.utils import timezone
 from dailypapers.digests import tokens
 from dailypapers.digests.content import absolute_url
 from dailypapers.digests.models import Frequency, Subscription
-from dailypapers.mail import build_mail
+from dailypapers.lib.mail import build_mail
 from dailypapers.papers.identifiers import is_category
 
 log = logging.getLogger(__name__)

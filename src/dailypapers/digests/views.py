@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from dailypapers.digests import services, tokens
 from dailypapers.digests.content import IssueContent, Selection, fill_links, request_base_url, subscribe_url
 from dailypapers.digests.models import DigestIssue, Frequency
-from dailypapers.ratelimit import RateLimited, check_write_rate, client_key, too_many_requests
+from dailypapers.lib.ratelimit import RateLimited, check_write_rate, client_key, too_many_requests
 
 HONEYPOT_FIELD = "website"
 

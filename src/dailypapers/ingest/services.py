@@ -12,7 +12,7 @@ from django.utils import timezone
 from dailypapers.ingest.submissions import PendingSubmission, SubmissionError, place_submission, refuse_if_on_a_page, submitting_organization
 from dailypapers.papers.identifiers import NotAnArxivId, parse_arxiv_reference
 from dailypapers.papers.models import DailyEntry, Paper
-from dailypapers.ratelimit import check_write_rate
+from dailypapers.lib.ratelimit import check_write_rate
 
 __all__ = ["PendingSubmission", "SubmissionError", "submit_paper"]  # what the web and API views use
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ def submit_paper(user, id_or_url: str, day: dt.date | None = None, organization:
     :class:`PendingSubmission` is returned. Raises :class:`SubmissionError` for anything the member
     can fix or should know (not an arXiv id, unknown to arXiv, published outside the submission window,
     already on a page, for an ``organization`` (slug) that has not approved ``user`` as a member),
-    and :class:`dailypapers.ratelimit.RateLimited` past the member's write rate.
+    and :class:`dailypapers.lib.ratelimit.RateLimited` past the member's write rate.
     Nothing is written unless the entry is created (or the worker's task is enqueued).
     """
     try:

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from dailypapers.ingest.services import PendingSubmission, SubmissionError, submit_paper
-from dailypapers.ratelimit import RateLimited, too_many_requests
+from dailypapers.lib.ratelimit import RateLimited, too_many_requests
 
 MAX_REFERENCE_CHARS = 300
 

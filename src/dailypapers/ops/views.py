@@ -17,7 +17,7 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 
 from dailypapers.ops import checks, metrics
-from dailypapers.ratelimit import client_address
+from dailypapers.lib.ratelimit import client_address
 
 
 @never_cache

@@ -7,7 +7,7 @@ class PapersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from dailypapers import pagecache
+        from dailypapers.lib import pagecache
         from dailypapers.papers.services import saved_paper_ids, voted_paper_ids
         from dailypapers.papers.signals import papers_bulk_loaded, papers_changed
 

@@ -14,7 +14,7 @@ from dailypapers.papers import collections
 from dailypapers.papers.context_processors import safe_return_path
 from dailypapers.papers.models import Paper
 from dailypapers.papers.services import mark_member_state
-from dailypapers.ratelimit import RateLimited, check_write_rate, too_many_requests
+from dailypapers.lib.ratelimit import RateLimited, check_write_rate, too_many_requests
 
 ITEM_ACTIONS = {"note", "read", "unread", "up", "down", "remove"}
 

@@ -1,6 +1,6 @@
 """Organization logos: what an upload may be, and how it is stored and served.
 
-An upload passes the one check of every uploaded picture (``dailypapers.images``: PNG, JPEG or
+An upload passes the one check of every uploaded picture (``dailypapers.lib.images``: PNG, JPEG or
 WebP by its bytes and structure, never by its name or the browser's content type, at most
 MAX_LOGO_BYTES, no markup, metadata dropped; SVG refused). With Pillow installed the image is also
 decoded and re-encoded as PNG.
@@ -15,7 +15,7 @@ import io
 
 from django.core.exceptions import ValidationError
 
-from dailypapers.images import EXTENSIONS, MAX_IMAGE_BYTES, ImageRejected, validated_image
+from dailypapers.lib.images import EXTENSIONS, MAX_IMAGE_BYTES, ImageRejected, validated_image
 
 MAX_LOGO_BYTES = MAX_IMAGE_BYTES
 # Magic bytes -> content type. WebP is "RIFF" <size> "WEBP".
@@ -44,7 +44,7 @@ def _read_all(upload) -> bytes:
 
 def checked_logo(data: bytes) -> tuple[bytes, str]:
     """(the bytes to store, their content type) for an upload, or ValidationError: the one check
-    every uploaded picture passes (``dailypapers.images``: structure, no markup, metadata dropped),
+    every uploaded picture passes (``dailypapers.lib.images``: structure, no markup, metadata dropped),
     for the admin form's validator and ``store_logo``."""
     try:
         data, _ = validated_image(data)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 
-from dailypapers.ratelimit import RateLimited, check_write_rate
+from dailypapers.lib.ratelimit import RateLimited, check_write_rate
 
 SESSION_KEY = "dailypapers:pending-upvote"
 

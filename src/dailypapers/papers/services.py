@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from dailypapers.pagecache import bump_content_version, content_version
+from dailypapers.lib.pagecache import bump_content_version, content_version
 from dailypapers.papers.collections import member_paper_ids, saved_paper_ids
 from dailypapers.papers.models import DailyEntry, Organization, Paper, Upvote
 from dailypapers.papers.periods import Period

@@ -30,7 +30,7 @@ from dailypapers.papers.services import (
     trending_entries,
     trending_ranking,
 )
-from dailypapers.ratelimit import RateLimited, check_write_rate, too_many_requests
+from dailypapers.lib.ratelimit import RateLimited, check_write_rate, too_many_requests
 
 
 def _with_votes(request, entries):

@@ -11,7 +11,7 @@ from django import template
 from django.db.models import Model
 from django.template.defaultfilters import floatformat
 
-from dailypapers import pagecache
+from dailypapers.lib import pagecache
 from dailypapers.papers.links import cached_reverse
 from dailypapers.papers.models import DailyEntry, Organization, Paper
 
@@ -126,7 +126,7 @@ def paper_card(context, paper: Paper, entry: DailyEntry | None = None, score: fl
 def untrusted_markdown(source: str) -> str:
     """``{{ text|untrusted_markdown }}``: markdown written by members or organizations, sanitized
     (``markdown.render_untrusted``)."""
-    from dailypapers.markdown import render_untrusted
+    from dailypapers.lib.markdown import render_untrusted
 
     return render_untrusted(source)
 

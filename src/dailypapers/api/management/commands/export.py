@@ -9,7 +9,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from dailypapers.api.export import export_jsonl, export_parquet, export_queryset, iter_records, write_jsonl
-from dailypapers.progress import progress_bar
+from dailypapers.lib.progress import progress_bar
 
 
 def parse_since(value: str) -> dt.date:

@@ -10,7 +10,7 @@ from dailypapers.digests.models import DigestDelivery, DigestIssue, Frequency, S
 from dailypapers.digests.sending import DigestSender, next_retry_at
 from dailypapers.digests.tasks import frequency_of
 from dailypapers.papers.periods import BadPeriod
-from dailypapers.progress import progress_bar
+from dailypapers.lib.progress import progress_bar
 
 
 class Command(BaseCommand):

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from dailypapers.ingest.pipeline import IngestPipeline, IngestReport
-from dailypapers.progress import progress_bar
+from dailypapers.lib.progress import progress_bar
 
 
 class Command(BaseCommand):

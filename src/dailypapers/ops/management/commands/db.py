@@ -7,7 +7,7 @@ from contextlib import ExitStack
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dailypapers.progress import progress_bar
+from dailypapers.lib.progress import progress_bar
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from contextlib import ExitStack
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dailypapers.progress import progress_bar
+from dailypapers.lib.progress import progress_bar
 
 
 class Command(BaseCommand):
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         from django.db import connection
 
         from dailypapers.ops.backup import INDEX_NOTE, BackupError, restore
-        from dailypapers.pagecache import bump_content_version
+        from dailypapers.lib.pagecache import bump_content_version
 
         if not yes:
             if not sys.stdin.isatty():

@@ -1,0 +1,1 @@
+"""Shared helpers below every room (as healthchecks' ``hc/lib``): they import no room, any room may import them."""
