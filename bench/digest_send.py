@@ -74,8 +74,8 @@ def run(args, port: int) -> None:
     from dailypapers.digests.content import get_or_create_issue
     from dailypapers.digests.models import Subscription
     from dailypapers.digests.sending import DigestSender, build_message
-    from dailypapers.papers.models import DailyEntry
     from dailypapers.lib.progress import progress_bar
+    from dailypapers.papers.models import DailyEntry
 
     n = args.subscribers
     t0 = time.perf_counter()

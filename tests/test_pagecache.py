@@ -10,10 +10,10 @@ from django.test import Client
 from django.utils import timezone
 
 from dailypapers.lib.pagecache import CSRF_PLACEHOLDER, content_version
+from dailypapers.lib.sqlite_cache import SQLiteCache
 from dailypapers.papers.models import Paper
 from dailypapers.papers.services import set_upvote
 from dailypapers.papers.signals import papers_changed
-from dailypapers.lib.sqlite_cache import SQLiteCache
 from tests.papers.factories import make_paper
 
 pytestmark = pytest.mark.django_db

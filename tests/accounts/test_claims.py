@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from dailypapers.accounts import claims
 from dailypapers.accounts.models import ApiToken, AuthorClaim
 from dailypapers.lib.pagecache import bump_content_version
-from dailypapers.papers.models import Author, Authorship
 from dailypapers.lib.ratelimit import RateLimited
+from dailypapers.papers.models import Author, Authorship
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.test import Client
 from django.utils import timezone
 
 from dailypapers.ingest.services import PendingSubmission, SubmissionError, submit_paper
-from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.lib.ratelimit import RateLimited
+from dailypapers.papers.models import DailyEntry, Paper
 from tests.ingest.fixture_server import ATOM, FixtureServer, atom_entry, atom_feed
 
 pytestmark = pytest.mark.django_db(transaction=True)

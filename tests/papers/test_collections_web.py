@@ -9,8 +9,8 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from dailypapers.lib import ratelimit
 from dailypapers.accounts.models import ApiToken
+from dailypapers.lib import ratelimit
 from dailypapers.papers import collections
 from dailypapers.papers.models import Collection, CollectionItem
 from tests.adversarial.test_xss_corpus import PAYLOADS, assert_inert_html

@@ -24,8 +24,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dailypapers.accounts.models import AuthorClaim
-from dailypapers.papers.models import Authorship, Paper
 from dailypapers.lib.ratelimit import check_write_rate
+from dailypapers.papers.models import Authorship, Paper
 
 AUTOMATIC_NOTE = "approved automatically: this author identity is already linked to the member"
 

@@ -19,10 +19,10 @@ from dailypapers.accounts import claims, profiles
 from dailypapers.accounts.avatars import AvatarRejected, identicon_svg
 from dailypapers.accounts.forms import ProfileForm
 from dailypapers.accounts.models import ApiToken, Profile
+from dailypapers.lib.ratelimit import RateLimited, check_write_rate, too_many_requests
 from dailypapers.papers.context_processors import safe_return_path
 from dailypapers.papers.models import Paper
 from dailypapers.papers.services import mark_member_state
-from dailypapers.lib.ratelimit import RateLimited, check_write_rate, too_many_requests
 
 logger = logging.getLogger(__name__)
 

@@ -22,12 +22,12 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from django.utils.http import urlencode
 
+from dailypapers.lib.ratelimit import RateLimited, check_search_rate, too_many_requests
 from dailypapers.papers.identifiers import is_category
 from dailypapers.papers.models import DailyEntry, Organization, Paper
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.services import EntryFilters, latest_day_with_entries
 from dailypapers.papers.text import plain_text
-from dailypapers.lib.ratelimit import RateLimited, check_search_rate, too_many_requests
 from dailypapers.search import MAX_QUERY_CHARS, SearchFilters, find_papers
 
 FEED_ITEMS = 50

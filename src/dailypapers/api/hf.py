@@ -19,18 +19,18 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from dailypapers.lib import markdown as md
 from dailypapers.accounts import claims
 from dailypapers.accounts.models import ApiToken, AuthorClaim
 from dailypapers.accounts.profiles import avatar_path
 from dailypapers.community import services as community
 from dailypapers.community.models import Comment
+from dailypapers.lib import markdown as md
+from dailypapers.lib.params import BadParameter, int_param
+from dailypapers.lib.ratelimit import RateLimited, check_search_rate, too_many_requests
 from dailypapers.papers.models import DailyEntry, Paper, ordered_authorships
 from dailypapers.papers.periods import BadPeriod, Period, parse_period
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.text import plain_text
-from dailypapers.lib.params import BadParameter, int_param
-from dailypapers.lib.ratelimit import RateLimited, check_search_rate, too_many_requests
 from dailypapers.search import MAX_QUERY_CHARS, search_papers
 
 MAX_DAILY_LIMIT = 100

@@ -25,12 +25,12 @@ from dailypapers.api import schemas as s
 from dailypapers.api.parsing import JsonObjectParser
 from dailypapers.community import services as community
 from dailypapers.community.models import Comment
+from dailypapers.lib.ratelimit import RateLimited, check_search_rate, check_write_rate, too_many_requests
 from dailypapers.papers import collections
 from dailypapers.papers.models import Collection, CollectionItem, CollectionQuotaExceeded, DailyEntry, Organization, Paper
 from dailypapers.papers.periods import BadPeriod, parse_period
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.services import EntryFilters, latest_day_with_entries, period_entries, set_upvote
-from dailypapers.lib.ratelimit import RateLimited, check_search_rate, check_write_rate, too_many_requests
 from dailypapers.search import MAX_QUERY_CHARS, SearchFilters, find_papers, similar_papers
 
 ERRORS = {400: s.ErrorOut, 404: s.ErrorOut, 422: s.ValidationErrorOut}

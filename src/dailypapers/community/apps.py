@@ -8,8 +8,8 @@ class CommunityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from dailypapers.lib import pagecache
         from dailypapers.community.models import Notification, NotificationPreference
+        from dailypapers.lib import pagecache
 
         # Paper pages show the threads (edits, hiding and deletion included): cached pages must change.
         # Notifications are private to their member and no cached (anonymous) page shows them.

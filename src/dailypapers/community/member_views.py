@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dailypapers.community import notifications
 from dailypapers.community.deletion import delete_member
 from dailypapers.community.models import Notification, NotificationKind
-from dailypapers.papers.models import DailyEntry
 from dailypapers.lib.ratelimit import RateLimited, check_write_rate, too_many_requests
+from dailypapers.papers.models import DailyEntry
 
 PAGE_SIZE = 50
 

@@ -9,14 +9,14 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from dailypapers.lib import markdown
 from dailypapers.accounts.profiles import profile_path
 from dailypapers.community.models import MAX_COMMENT_CHARS, MAX_REPORT_REASON_CHARS, Comment, Mention, ModerationAction, Report
 from dailypapers.community.notifications import comment_changed_visibility, notify_about_comment
+from dailypapers.lib import markdown
 from dailypapers.lib.pagecache import bump_content_version
+from dailypapers.lib.ratelimit import check_write_rate
 from dailypapers.papers.models import Paper
 from dailypapers.papers.services import recount_member_upvotes
-from dailypapers.lib.ratelimit import check_write_rate
 
 # Comments, edits and reports share one per-member budget, beside (not inside) the other writes'.
 RATE_SCOPE = "comment"

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET, require_POST
 from dailypapers.community import services
 from dailypapers.community.models import Comment
 from dailypapers.community.thread import thread_context
-from dailypapers.papers.models import Paper
 from dailypapers.lib.ratelimit import RateLimited, too_many_requests
+from dailypapers.papers.models import Paper
 
 THREAD_TEMPLATE = "community/_thread.html"
 

@@ -10,9 +10,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from dailypapers.ingest.submissions import PendingSubmission, SubmissionError, place_submission, refuse_if_on_a_page, submitting_organization
+from dailypapers.lib.ratelimit import check_write_rate
 from dailypapers.papers.identifiers import NotAnArxivId, parse_arxiv_reference
 from dailypapers.papers.models import DailyEntry, Paper
-from dailypapers.lib.ratelimit import check_write_rate
 
 __all__ = ["PendingSubmission", "SubmissionError", "submit_paper"]  # what the web and API views use
 log = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ from django.http import Http404, HttpResponse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 
-from dailypapers.ops import checks, metrics
 from dailypapers.lib.ratelimit import client_address
+from dailypapers.ops import checks, metrics
 
 
 @never_cache

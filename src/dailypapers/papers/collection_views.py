@@ -10,11 +10,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dailypapers.lib.ratelimit import RateLimited, check_write_rate, too_many_requests
 from dailypapers.papers import collections
 from dailypapers.papers.context_processors import safe_return_path
 from dailypapers.papers.models import Paper
 from dailypapers.papers.services import mark_member_state
-from dailypapers.lib.ratelimit import RateLimited, check_write_rate, too_many_requests
 
 ITEM_ACTIONS = {"note", "read", "unread", "up", "down", "remove"}
 

@@ -8,10 +8,10 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from dailypapers.lib.ratelimit import RateLimited, check_write_rate, too_many_requests
 from dailypapers.papers import organizations
 from dailypapers.papers.logos import MAX_LOGO_BYTES, image_type
 from dailypapers.papers.models import Organization
-from dailypapers.lib.ratelimit import RateLimited, check_write_rate, too_many_requests
 
 
 def _membership_response(request, org: Organization, error: str = "", status: int = 200):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
+from dailypapers.lib.ratelimit import RateLimited, check_write_rate, too_many_requests
 from dailypapers.papers import pending_votes
 from dailypapers.papers.context_processors import safe_return_path
 from dailypapers.papers.models import DailyEntry, Organization, Paper
@@ -30,7 +31,6 @@ from dailypapers.papers.services import (
     trending_entries,
     trending_ranking,
 )
-from dailypapers.lib.ratelimit import RateLimited, check_write_rate, too_many_requests
 
 
 def _with_votes(request, entries):

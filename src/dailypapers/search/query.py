@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from dailypapers.papers.identifiers import is_category, is_organization_slug
 from dailypapers.lib.params import BadParameter, int_param
+from dailypapers.papers.identifiers import is_category, is_organization_slug
 from dailypapers.search.backends.base import MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, MODES, SearchFilters, SearchQuery
 
 # More terms than this add nothing to ranking but cost time in every index.

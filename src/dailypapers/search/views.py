@@ -9,9 +9,9 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from dailypapers.lib.ratelimit import RateLimited, check_search_rate, too_many_requests
 from dailypapers.papers.models import Organization, Paper
 from dailypapers.papers.services import mark_member_state
-from dailypapers.lib.ratelimit import RateLimited, check_search_rate, too_many_requests
 from dailypapers.search import get_backend
 from dailypapers.search.query import InvalidSearch, query_from_params
 from dailypapers.search.services import papers_for_hits

@@ -9,8 +9,8 @@ from dailypapers.digests.content import digest_period, get_or_create_issue, rank
 from dailypapers.digests.models import DigestDelivery, DigestIssue, Frequency, Subscription
 from dailypapers.digests.sending import DigestSender, next_retry_at
 from dailypapers.digests.tasks import frequency_of
-from dailypapers.papers.periods import BadPeriod
 from dailypapers.lib.progress import progress_bar
+from dailypapers.papers.periods import BadPeriod
 
 
 class Command(BaseCommand):

@@ -21,8 +21,8 @@ class Command(BaseCommand):
         from django.core.management import call_command
         from django.db import connection
 
-        from dailypapers.ops.backup import INDEX_NOTE, BackupError, restore
         from dailypapers.lib.pagecache import bump_content_version
+        from dailypapers.ops.backup import INDEX_NOTE, BackupError, restore
 
         if not yes:
             if not sys.stdin.isatty():
