@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "dailypapers.accounts",
     "dailypapers.search",
     "dailypapers.community",
+    "dailypapers.enrichment",
     "dailypapers.digests",
     "dailypapers.api",
     "dailypapers.ops",

@@ -14,7 +14,7 @@ from dailypapers.papers.models import Organization, Paper
 # In the order of the rows paper_rows builds.
 PAPER_INSERT_COLUMNS = [
     "id", *(Paper._meta.get_field(name).column for name in PAPER_FIELDS), "member_upvotes", "num_comments",
-    "created_at", "modified_at",
+    "keywords", "created_at", "modified_at",
 ]  # fmt: skip
 
 
@@ -33,6 +33,6 @@ def paper_rows(
             # json.dumps' output: categories are plain ASCII (is_category), nothing to escape.
             '["' + '", "'.join(r.categories) + '"]' if r.categories else "[]", r.primary_category, r.doi, r.journal_ref,
             r.comments, r.license, r.report_no, adapt(r.withdrawn_at), r.github_repo, r.project_page, r.listed_author_count, r.imported_upvotes,
-            org.pk if org else None, item.content_hash, 0, 0, now, now,
+            org.pk if org else None, item.content_hash, 0, 0, "[]", now, now,  # keywords: enrichment's, later
         ))  # fmt: skip
     return rows
