@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "dailypapers.accounts",
     "dailypapers.search",
     "dailypapers.community",
+    "dailypapers.discovery",
     "dailypapers.digests",
     "dailypapers.api",
     "dailypapers.ops",
@@ -299,6 +300,8 @@ DAILYPAPERS_DIGEST_MINUTE = int(os.environ.get("DAILYPAPERS_DIGEST_MINUTE", "0")
 DAILYPAPERS_DIGEST_WEEKDAY = int(os.environ.get("DAILYPAPERS_DIGEST_WEEKDAY", "0"))
 DAILYPAPERS_DIGEST_TOP_N = int(os.environ.get("DAILYPAPERS_DIGEST_TOP_N", "10"))
 DAILYPAPERS_DIGEST_PERSONAL_N = int(os.environ.get("DAILYPAPERS_DIGEST_PERSONAL_N", "3"))
+# "For you" ranks the papers published in this many days before the newest one (discovery.ranking).
+DAILYPAPERS_FOR_YOU_DAYS = int(os.environ.get("DAILYPAPERS_FOR_YOU_DAYS", "30"))
 DAILYPAPERS_DIGEST_CONFIRM_MAX_AGE_HOURS = int(os.environ.get("DAILYPAPERS_DIGEST_CONFIRM_MAX_AGE_HOURS", "72"))
 DAILYPAPERS_DIGEST_VIEW_MAX_AGE_DAYS = int(os.environ.get("DAILYPAPERS_DIGEST_VIEW_MAX_AGE_DAYS", "30"))
 DAILYPAPERS_DIGEST_CONFIRM_RESEND_SECONDS = int(os.environ.get("DAILYPAPERS_DIGEST_CONFIRM_RESEND_SECONDS", "600"))
