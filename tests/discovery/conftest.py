@@ -4,8 +4,8 @@ from django.utils import timezone
 from dailypapers.accounts.models import ApiToken
 from dailypapers.discovery.ranking import recent_vectors
 from dailypapers.ingest.pipeline import IngestPipeline, SourceItem
-from dailypapers.search import get_backend, reset_backend
 from dailypapers.search import embedder as embedder_module
+from dailypapers.search import get_backend, reset_backend
 from tests.discovery import corpus
 from tests.search.conftest import MemoizedEmbedder
 
