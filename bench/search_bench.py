@@ -39,6 +39,9 @@ os.environ.setdefault("DAILYPAPERS_DATA_DIR", tempfile.mkdtemp(prefix="search-be
 
 import django  # noqa: E402
 
+from dailypapers.lib.datadir import prepare_data_dir  # noqa: E402
+
+prepare_data_dir()
 django.setup()
 
 import faiss  # noqa: E402

@@ -42,6 +42,9 @@ if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
 
 import django  # noqa: E402
 
+from dailypapers.lib.datadir import prepare_data_dir  # noqa: E402
+
+prepare_data_dir()
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
