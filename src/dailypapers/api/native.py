@@ -32,11 +32,12 @@ from dailypapers.discovery import services as discover
 from dailypapers.discovery.models import Follow
 from dailypapers.lib.ratelimit import RateLimited, check_search_rate, check_write_rate, too_many_requests
 from dailypapers.papers import collections
+from dailypapers.papers.identifiers import CATEGORY_PATTERN, MAX_CATEGORY_CHARS, ORGANIZATION_SLUG_PATTERN
 from dailypapers.papers.models import Collection, CollectionItem, CollectionQuotaExceeded, DailyEntry, Organization, Paper
 from dailypapers.papers.periods import BadPeriod, parse_period
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.services import EntryFilters, latest_day_with_entries, period_entries, set_upvote
-from dailypapers.search import MAX_QUERY_CHARS, SearchFilters, find_papers, similar_papers
+from dailypapers.search import MAX_OFFSET, MAX_QUERY_CHARS, NATIVE_API, InvalidSearch, find_papers, similar_papers
 
 ERRORS = {400: s.ErrorOut, 404: s.ErrorOut, 422: s.ValidationErrorOut}
 WRITE_ERRORS = {**ERRORS, 401: s.ErrorOut, 409: s.ErrorOut, 429: s.ErrorOut}
@@ -104,6 +105,13 @@ class ListingFilters(s.Schema):
 class PaperFilters(ListingFilters):
     published_from: dt.date | None = None
     published_to: dt.date | None = None
+
+
+class SearchFilterParams(PaperFilters):
+    """The search's filters, with the forms ``search.params`` accepts written into the schema."""
+
+    category: str = s.Field("", max_length=MAX_CATEGORY_CHARS, pattern=f"^(?:{CATEGORY_PATTERN})?$", description="arXiv category, e.g. cs.CL")
+    organization: str = s.Field("", pattern=f"^(?:{ORGANIZATION_SLUG_PATTERN})?$", description="organization slug")
 
 
 # --------------------------------------------------------------------------------------------
@@ -283,32 +291,26 @@ search = Router(tags=["search"])
 @search.get("/search", response={200: s.SearchOut, **ERRORS, 429: s.ErrorOut}, summary="Search papers")
 def search_papers(
     request,
-    filters: Query[PaperFilters],
+    filters: Query[SearchFilterParams],
     q: str = Query(..., min_length=1, max_length=MAX_QUERY_CHARS, description="words, a phrase, or an arXiv id/URL"),
     mode: Literal["hybrid", "lexical", "vector"] = "hybrid",
-    limit: int = Query(20, ge=1, le=100),
-    offset: int = Query(0, ge=0, le=1000),
+    limit: int = Query(NATIVE_API.default_limit, ge=1, le=NATIVE_API.max_limit),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
     """Hybrid lexical + semantic search, with the same filters as the pages."""
-    if not q.strip():
+    # The signature documents the parameters (OpenAPI) and checks their types (422); what they
+    # mean is read by the one parser every search caller uses.
+    try:
+        query = NATIVE_API.parse(request.GET)
+    except InvalidSearch as exc:
+        raise HttpError(400, str(exc)) from None
+    if not query.text:
         raise HttpError(400, "q must not be blank")
     check_search_rate(request)
-    found = find_papers(
-        q.strip(),
-        filters=SearchFilters(
-            published_from=filters.published_from,
-            published_to=filters.published_to,
-            category=filters.category,
-            organization=filters.organization,
-            has_code=filters.has_code,
-        ),
-        limit=limit,
-        offset=offset,
-        mode=mode,
-    )
+    found = find_papers(query)
     results = found.results
     return {
-        "query": q.strip(),
+        "query": query.text,
         "mode": results.mode,
         "total": results.total,
         "total_exact": results.total_exact,
