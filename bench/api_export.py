@@ -33,6 +33,9 @@ def setup_django(data_dir: str) -> None:
     sys.path.insert(0, str(ROOT / "bench"))
     import django
 
+    from dailypapers.lib.datadir import prepare_data_dir
+
+    prepare_data_dir()
     django.setup()
     from django.core.management import call_command
 

@@ -40,6 +40,9 @@ def main() -> None:
 
     import django
 
+    from dailypapers.lib.datadir import prepare_data_dir
+
+    prepare_data_dir()
     django.setup()
     from django.contrib.auth import get_user_model
     from django.db import connection, reset_queries

@@ -67,6 +67,9 @@ def main() -> None:
 def run(args, port: int) -> None:
     import django
 
+    from dailypapers.lib.datadir import prepare_data_dir
+
+    prepare_data_dir()
     django.setup()
     from django.core.management import call_command
     from django.utils import timezone

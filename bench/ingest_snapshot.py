@@ -158,7 +158,8 @@ def run_import(path: Path, *, workers: int | None = None, src: Path | None = Non
 
 def run_parse_only(path: Path) -> float:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "dailypapers.settings", "DAILYPAPERS_DATA_DIR": tempfile.mkdtemp()}
-    proc = subprocess.run([sys.executable, "-c", "import django; django.setup()\n" + PARSE_ONLY, str(path)],
+    setup = "from dailypapers.lib.datadir import prepare_data_dir; prepare_data_dir()\nimport django; django.setup()\n"
+    proc = subprocess.run([sys.executable, "-c", setup + PARSE_ONLY, str(path)],
                           env=env, capture_output=True, text=True, check=True)  # fmt: skip
     return float(proc.stdout.split()[1])
 

@@ -30,6 +30,8 @@ from synthetic import write_snapshot  # noqa: E402  (the sibling bench's generat
 _FILL = r'''
 import datetime as dt, random, sys
 import django
+from dailypapers.lib.datadir import prepare_data_dir
+prepare_data_dir()
 django.setup()
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password

@@ -21,7 +21,10 @@ import os  # noqa: E402
 
 import django  # noqa: E402
 
+from dailypapers.lib.datadir import prepare_data_dir  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
+prepare_data_dir()
 django.setup()  # evaluation imports the papers models
 
 from dailypapers.search.evaluation import arxiv_records, assign_splits, generated_author_queries, generated_title_queries  # noqa: E402

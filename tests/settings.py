@@ -3,7 +3,10 @@
 import os
 import tempfile
 
+from dailypapers.lib.datadir import prepare_data_dir
+
 os.environ.setdefault("DAILYPAPERS_DATA_DIR", tempfile.mkdtemp(prefix="dailypapers-test-"))
+prepare_data_dir()
 
 from dailypapers.settings import *  # noqa: E402,F403
 

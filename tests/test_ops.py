@@ -207,7 +207,7 @@ def test_access_log_lines_are_json_with_request_fields(client, settings):
 def test_json_log_format_setting_configures_the_console_handler(tmp_path):
     """DAILYPAPERS_LOG_FORMAT=json in a fresh process: what the root logger and Django's write is JSON."""
     code = (
-        "import django, logging; django.setup(); "
+        "from dailypapers.lib.datadir import prepare_data_dir; prepare_data_dir(); import django, logging; django.setup(); "
         "logging.getLogger('django.request').warning('from django'); "
         "logging.getLogger('dailypapers.x').warning('from us %s', 1)"
     )
@@ -380,7 +380,8 @@ def test_label_values_are_escaped():
 # -- storage settings ------------------------------------------------------------------------------------
 
 def _settings_in_subprocess(tmp_path, expression: str, **env_vars) -> str:
-    env = {**os.environ, "DAILYPAPERS_DATA_DIR": str(tmp_path), **env_vars}
+    # A configured key: importing the settings alone reads it (prepare_data_dir() would make one).
+    env = {**os.environ, "DAILYPAPERS_DATA_DIR": str(tmp_path), "DAILYPAPERS_SECRET_KEY": "k" * 50, **env_vars}
     code = f"import dailypapers.settings as s; print({expression})"
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr

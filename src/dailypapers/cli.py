@@ -14,6 +14,9 @@ import signal
 import subprocess
 import sys
 
+from dailypapers.lib.datadir import prepare_data_dir
+from dailypapers.lib.env import env_int
+
 # Management commands that must run on a database as it is (they inspect or make migrations, or need
 # no database); every other command first applies pending migrations, so that `dailypapers ingest
 # snapshot FILE` on a fresh data dir works instead of failing on a missing table.
@@ -84,17 +87,17 @@ def prepare_database(*, load_sample: bool = True, verbosity: int = 1) -> None:
     restore_deferred_indexes(building)
     if load_sample and not Paper.objects.exists():
         if verbosity:
-            print("Empty database: loading the bundled sample papers …", flush=True)
-        call_command("ingest", "sample")
+            print("Empty database: loading the bundled demo papers …", flush=True)
+        call_command("ingest", "demo")
 
 
 def default_web_workers() -> int:
     """One web process per core: a request holds the GIL while it renders, so threads alone use one
     core. The processes share the page cache (its own SQLite file, or Redis), so a vote seen by one is
     seen by all."""
-    configured = os.environ.get("DAILYPAPERS_WEB_WORKERS")
+    configured = env_int("DAILYPAPERS_WEB_WORKERS", 0)
     if configured:
-        return max(1, int(configured))
+        return max(1, configured)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return max(1, cores or 1)
 
@@ -105,7 +108,7 @@ def serve(argv: list[str]) -> int:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=default_web_workers(),
                         help="web server processes (default: one per CPU core, or DAILYPAPERS_WEB_WORKERS)")
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("DAILYPAPERS_WEB_THREADS", "8")),
+    parser.add_argument("--threads", type=int, default=env_int("DAILYPAPERS_WEB_THREADS", 8),
                         help="request threads per process (default 8)")
     parser.add_argument("--no-worker", action="store_true", help="do not start the background task worker")
     parser.add_argument("--no-sample", action="store_true", help="do not load the sample papers into an empty database")
@@ -174,6 +177,8 @@ def worker(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    # Before Django reads its settings: they name the data dir and its secret key, this makes them.
+    prepare_data_dir()
     command = argv[0] if argv else "help"
     if command == "serve":
         return serve(argv[1:])

@@ -6,58 +6,22 @@ The embedded default keeps all state in one data directory, so two instances wit
 """
 
 import os
-import secrets
 from pathlib import Path
 
 import dj_database_url
 
+from dailypapers.lib.datadir import data_dir, secret_key
+from dailypapers.lib.env import env_bool, env_float, env_int, env_list
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 
-
-def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-DATA_DIR = Path(os.environ.get("DAILYPAPERS_DATA_DIR") or Path.cwd() / "data").resolve()
-# The data dir holds the database (with live sessions), its WAL, the secret key and mailed links:
-# private to the site's user. The umask makes every file the site writes there (SQLite's WAL and
-# journal included) 0600; what an earlier version left readable is tightened at start.
-os.umask(0o077)
-DATA_DIR.mkdir(parents=True, exist_ok=True)
-DATA_DIR.chmod(0o700)
-for _path in DATA_DIR.glob("dailypapers.sqlite3*"):
-    _path.chmod(0o600)
-
-
-def _secret_key() -> str:
-    """The configured key, else one generated on first start and kept in the data dir."""
-    configured = os.environ.get("DAILYPAPERS_SECRET_KEY")
-    if configured:
-        return configured
-    key_file = DATA_DIR / "secret_key"
-    if not key_file.exists():
-        # O_EXCL: two processes starting at once agree on a single key.
-        try:
-            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_urlsafe(50))
-    return key_file.read_text().strip()
-
-
-SECRET_KEY = _secret_key()
+# Importing this module creates nothing: the data dir (private, 0700), its secret key and static dir
+# are made by dailypapers.lib.datadir.prepare_data_dir(), which cli and wsgi call before Django starts.
+DATA_DIR = data_dir()
+SECRET_KEY = secret_key(DATA_DIR)
 DEBUG = env_bool("DAILYPAPERS_DEBUG", False)
-ALLOWED_HOSTS = [
-    h.strip() for h in os.environ.get("DAILYPAPERS_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h.strip()
-]
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("DAILYPAPERS_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
+ALLOWED_HOSTS = env_list("DAILYPAPERS_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("DAILYPAPERS_CSRF_TRUSTED_ORIGINS")
 SITE_NAME = os.environ.get("DAILYPAPERS_SITE_NAME", "Daily Papers")
 SITE_ID = 1
 
@@ -83,6 +47,7 @@ INSTALLED_APPS = [
     "dailypapers.search",
     "dailypapers.community",
     "dailypapers.enrichment",
+    "dailypapers.discovery",
     "dailypapers.digests",
     "dailypapers.api",
     "dailypapers.ops",
@@ -144,7 +109,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'dailypapers.sqlite3'}",
-        conn_max_age=int(os.environ.get("DAILYPAPERS_DB_CONN_MAX_AGE", "60")),
+        conn_max_age=env_int("DAILYPAPERS_DB_CONN_MAX_AGE", 60),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -168,17 +133,17 @@ CACHES = {
     else {
         "BACKEND": "dailypapers.lib.sqlite_cache.SQLiteCache",
         "LOCATION": str(DATA_DIR / "cache.sqlite3"),
-        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("DAILYPAPERS_CACHE_MAX_ENTRIES", "20000"))},
+        "OPTIONS": {"MAX_ENTRIES": env_int("DAILYPAPERS_CACHE_MAX_ENTRIES", 20000)},
     }
 }
 # Anonymous pages, read APIs and feeds are served from the cache (dailypapers.lib.pagecache), keyed by the
 # content version, which every vote, entry, comment and import bumps; the TTL only bounds what ages by
 # the clock alone (trending scores, which day is "today").
 DAILYPAPERS_PAGE_CACHE = env_bool("DAILYPAPERS_PAGE_CACHE", True)
-DAILYPAPERS_PAGE_CACHE_SECONDS = int(os.environ.get("DAILYPAPERS_PAGE_CACHE_SECONDS", "60"))
+DAILYPAPERS_PAGE_CACHE_SECONDS = env_int("DAILYPAPERS_PAGE_CACHE_SECONDS", 60)
 # Cache-Control max-age of anonymous responses that carry no CSRF token (feeds, APIs): 0 makes shared
 # caches revalidate each time (a 304 when nothing changed), so no one sees a stale vote.
-DAILYPAPERS_PUBLIC_MAX_AGE = int(os.environ.get("DAILYPAPERS_PUBLIC_MAX_AGE", "0"))
+DAILYPAPERS_PUBLIC_MAX_AGE = env_int("DAILYPAPERS_PUBLIC_MAX_AGE", 0)
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -207,12 +172,12 @@ LOGIN_URL = "/accounts/login/"
 EMAIL_HOST = os.environ.get("DAILYPAPERS_EMAIL_HOST", "")
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_PORT = int(os.environ.get("DAILYPAPERS_EMAIL_PORT", "587"))
+    EMAIL_PORT = env_int("DAILYPAPERS_EMAIL_PORT", 587)
     EMAIL_HOST_USER = os.environ.get("DAILYPAPERS_EMAIL_USER", "")
     EMAIL_HOST_PASSWORD = os.environ.get("DAILYPAPERS_EMAIL_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("DAILYPAPERS_EMAIL_USE_TLS", EMAIL_PORT == 587)
     EMAIL_USE_SSL = env_bool("DAILYPAPERS_EMAIL_USE_SSL", EMAIL_PORT == 465)
-    EMAIL_TIMEOUT = int(os.environ.get("DAILYPAPERS_EMAIL_TIMEOUT", "30"))
+    EMAIL_TIMEOUT = env_int("DAILYPAPERS_EMAIL_TIMEOUT", 30)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = DATA_DIR / "sent-mail"
@@ -229,8 +194,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
-STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)  # `collectstatic` fills it for deployments; WhiteNoise expects it
+STATIC_ROOT = DATA_DIR / "static"  # `collectstatic` fills it for deployments (made by prepare_data_dir)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -257,7 +221,7 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DAILYPAPERS_SECURE_COOKIE
 # proxy sets to say the request came over https (e.g. HTTP_X_FORWARDED_PROTO; only when the proxy
 # overwrites it, else clients could claim https).
 SECURE_SSL_REDIRECT = env_bool("DAILYPAPERS_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = int(os.environ.get("DAILYPAPERS_HSTS_SECONDS", "0"))
+SECURE_HSTS_SECONDS = env_int("DAILYPAPERS_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DAILYPAPERS_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("DAILYPAPERS_HSTS_PRELOAD", False)
 if os.environ.get("DAILYPAPERS_PROXY_SSL_HEADER"):
@@ -274,18 +238,18 @@ DAILYPAPERS_CONTENT_SECURITY_POLICY = os.environ.get(
 
 # Papers
 # How far back a member may submit a paper to a day's page.
-DAILYPAPERS_SUBMISSION_WINDOW_DAYS = int(os.environ.get("DAILYPAPERS_SUBMISSION_WINDOW_DAYS", "14"))
+DAILYPAPERS_SUBMISSION_WINDOW_DAYS = env_int("DAILYPAPERS_SUBMISSION_WINDOW_DAYS", 14)
 # Trending: score = upvotes / (age_hours + TRENDING_AGE_OFFSET) ** TRENDING_GRAVITY over the last N days.
-DAILYPAPERS_TRENDING_GRAVITY = float(os.environ.get("DAILYPAPERS_TRENDING_GRAVITY", "1.5"))
-DAILYPAPERS_TRENDING_AGE_OFFSET_HOURS = float(os.environ.get("DAILYPAPERS_TRENDING_AGE_OFFSET_HOURS", "2"))
-DAILYPAPERS_TRENDING_WINDOW_DAYS = int(os.environ.get("DAILYPAPERS_TRENDING_WINDOW_DAYS", "14"))
+DAILYPAPERS_TRENDING_GRAVITY = env_float("DAILYPAPERS_TRENDING_GRAVITY", 1.5)
+DAILYPAPERS_TRENDING_AGE_OFFSET_HOURS = env_float("DAILYPAPERS_TRENDING_AGE_OFFSET_HOURS", 2)
+DAILYPAPERS_TRENDING_WINDOW_DAYS = env_int("DAILYPAPERS_TRENDING_WINDOW_DAYS", 14)
 # Member writes (upvotes, submissions): at most this many per minute per member.
-DAILYPAPERS_WRITE_RATE_PER_MINUTE = int(os.environ.get("DAILYPAPERS_WRITE_RATE_PER_MINUTE", "60"))
+DAILYPAPERS_WRITE_RATE_PER_MINUTE = env_int("DAILYPAPERS_WRITE_RATE_PER_MINUTE", 60)
 # Author claims and profile edits: at most this many per minute per member.
-DAILYPAPERS_CLAIM_RATE_PER_MINUTE = int(os.environ.get("DAILYPAPERS_CLAIM_RATE_PER_MINUTE", "10"))
+DAILYPAPERS_CLAIM_RATE_PER_MINUTE = env_int("DAILYPAPERS_CLAIM_RATE_PER_MINUTE", 10)
 # Collections: at most this many per member, and this many papers in one collection.
-DAILYPAPERS_MAX_COLLECTIONS = int(os.environ.get("DAILYPAPERS_MAX_COLLECTIONS", "100"))
-DAILYPAPERS_MAX_COLLECTION_ITEMS = int(os.environ.get("DAILYPAPERS_MAX_COLLECTION_ITEMS", "1000"))
+DAILYPAPERS_MAX_COLLECTIONS = env_int("DAILYPAPERS_MAX_COLLECTIONS", 100)
+DAILYPAPERS_MAX_COLLECTION_ITEMS = env_int("DAILYPAPERS_MAX_COLLECTION_ITEMS", 1000)
 
 # Absolute links in mail (and the Sites record account mails name): the address readers reach the
 # site at. `dailypapers serve` defaults it from its own --host/--port (cli.default_base_url), so the
@@ -295,21 +259,23 @@ DAILYPAPERS_BASE_URL = os.environ.get("DAILYPAPERS_BASE_URL", "http://127.0.0.1:
 # Digests (README, "Email digests"). Sent by the worker at DIGEST_HOUR:DIGEST_MINUTE (TIME_ZONE);
 # the weekly one on DIGEST_WEEKDAY (0 = Monday) for the week before.
 DAILYPAPERS_DIGEST_ENABLED = env_bool("DAILYPAPERS_DIGEST_ENABLED", True)
-DAILYPAPERS_DIGEST_HOUR = int(os.environ.get("DAILYPAPERS_DIGEST_HOUR", "7"))
-DAILYPAPERS_DIGEST_MINUTE = int(os.environ.get("DAILYPAPERS_DIGEST_MINUTE", "0"))
-DAILYPAPERS_DIGEST_WEEKDAY = int(os.environ.get("DAILYPAPERS_DIGEST_WEEKDAY", "0"))
-DAILYPAPERS_DIGEST_TOP_N = int(os.environ.get("DAILYPAPERS_DIGEST_TOP_N", "10"))
-DAILYPAPERS_DIGEST_PERSONAL_N = int(os.environ.get("DAILYPAPERS_DIGEST_PERSONAL_N", "3"))
-DAILYPAPERS_DIGEST_CONFIRM_MAX_AGE_HOURS = int(os.environ.get("DAILYPAPERS_DIGEST_CONFIRM_MAX_AGE_HOURS", "72"))
-DAILYPAPERS_DIGEST_VIEW_MAX_AGE_DAYS = int(os.environ.get("DAILYPAPERS_DIGEST_VIEW_MAX_AGE_DAYS", "30"))
-DAILYPAPERS_DIGEST_CONFIRM_RESEND_SECONDS = int(os.environ.get("DAILYPAPERS_DIGEST_CONFIRM_RESEND_SECONDS", "600"))
-DAILYPAPERS_DIGEST_SUBSCRIBE_PER_MINUTE = int(os.environ.get("DAILYPAPERS_DIGEST_SUBSCRIBE_PER_MINUTE", "5"))
-DAILYPAPERS_DIGEST_MAX_ATTEMPTS = int(os.environ.get("DAILYPAPERS_DIGEST_MAX_ATTEMPTS", "6"))
-DAILYPAPERS_DIGEST_RETRY_BASE_SECONDS = float(os.environ.get("DAILYPAPERS_DIGEST_RETRY_BASE_SECONDS", "60"))
-DAILYPAPERS_DIGEST_RETRY_MAX_SECONDS = float(os.environ.get("DAILYPAPERS_DIGEST_RETRY_MAX_SECONDS", "21600"))
+DAILYPAPERS_DIGEST_HOUR = env_int("DAILYPAPERS_DIGEST_HOUR", 7)
+DAILYPAPERS_DIGEST_MINUTE = env_int("DAILYPAPERS_DIGEST_MINUTE", 0)
+DAILYPAPERS_DIGEST_WEEKDAY = env_int("DAILYPAPERS_DIGEST_WEEKDAY", 0)
+DAILYPAPERS_DIGEST_TOP_N = env_int("DAILYPAPERS_DIGEST_TOP_N", 10)
+DAILYPAPERS_DIGEST_PERSONAL_N = env_int("DAILYPAPERS_DIGEST_PERSONAL_N", 3)
+# "For you" ranks the papers published in this many days before the newest one (discovery.ranking).
+DAILYPAPERS_FOR_YOU_DAYS = env_int("DAILYPAPERS_FOR_YOU_DAYS", 30)
+DAILYPAPERS_DIGEST_CONFIRM_MAX_AGE_HOURS = env_int("DAILYPAPERS_DIGEST_CONFIRM_MAX_AGE_HOURS", 72)
+DAILYPAPERS_DIGEST_VIEW_MAX_AGE_DAYS = env_int("DAILYPAPERS_DIGEST_VIEW_MAX_AGE_DAYS", 30)
+DAILYPAPERS_DIGEST_CONFIRM_RESEND_SECONDS = env_int("DAILYPAPERS_DIGEST_CONFIRM_RESEND_SECONDS", 600)
+DAILYPAPERS_DIGEST_SUBSCRIBE_PER_MINUTE = env_int("DAILYPAPERS_DIGEST_SUBSCRIBE_PER_MINUTE", 5)
+DAILYPAPERS_DIGEST_MAX_ATTEMPTS = env_int("DAILYPAPERS_DIGEST_MAX_ATTEMPTS", 6)
+DAILYPAPERS_DIGEST_RETRY_BASE_SECONDS = env_float("DAILYPAPERS_DIGEST_RETRY_BASE_SECONDS", 60)
+DAILYPAPERS_DIGEST_RETRY_MAX_SECONDS = env_float("DAILYPAPERS_DIGEST_RETRY_MAX_SECONDS", 21600)
 # A sender's claim on outbox rows older than this is presumed dead (claims of a sender on the same
 # host whose process is gone are taken back at once).
-DAILYPAPERS_DIGEST_CLAIM_LEASE_SECONDS = int(os.environ.get("DAILYPAPERS_DIGEST_CLAIM_LEASE_SECONDS", "900"))
+DAILYPAPERS_DIGEST_CLAIM_LEASE_SECONDS = env_int("DAILYPAPERS_DIGEST_CLAIM_LEASE_SECONDS", 900)
 DAILYPAPERS_DIGEST_MESSAGE_ID_DOMAIN = os.environ.get(
     "DAILYPAPERS_DIGEST_MESSAGE_ID_DOMAIN", DAILYPAPERS_BASE_URL.split("://", 1)[-1].split("/")[0].split(":")[0]
 )
@@ -318,37 +284,44 @@ DAILYPAPERS_DIGEST_UNSUBSCRIBE_MAILTO = os.environ.get("DAILYPAPERS_DIGEST_UNSUB
 
 # arXiv ingest (README, "Ingesting arXiv"). The daily harvest is off until sets are configured,
 # e.g. DAILYPAPERS_HARVEST_SETS=cs,stat (OAI-PMH set specs); it runs at HOUR:MINUTE in TIME_ZONE.
-DAILYPAPERS_HARVEST_SETS = [s.strip() for s in os.environ.get("DAILYPAPERS_HARVEST_SETS", "").split(",") if s.strip()]
-DAILYPAPERS_HARVEST_HOUR = int(os.environ.get("DAILYPAPERS_HARVEST_HOUR", "6"))
-DAILYPAPERS_HARVEST_MINUTE = int(os.environ.get("DAILYPAPERS_HARVEST_MINUTE", "0"))
+DAILYPAPERS_HARVEST_SETS = env_list("DAILYPAPERS_HARVEST_SETS")
+DAILYPAPERS_HARVEST_HOUR = env_int("DAILYPAPERS_HARVEST_HOUR", 6)
+DAILYPAPERS_HARVEST_MINUTE = env_int("DAILYPAPERS_HARVEST_MINUTE", 0)
 DAILYPAPERS_HARVEST_FORMAT = os.environ.get("DAILYPAPERS_HARVEST_FORMAT", "arXivRaw")
 DAILYPAPERS_ARXIV_OAI_URL = os.environ.get("DAILYPAPERS_ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
 DAILYPAPERS_ARXIV_API_URL = os.environ.get("DAILYPAPERS_ARXIV_API_URL", "https://export.arxiv.org/api/query")
 # arXiv asks harvesters for at most one request every 3 seconds, and honours Retry-After on 503.
-DAILYPAPERS_ARXIV_REQUEST_DELAY = float(os.environ.get("DAILYPAPERS_ARXIV_REQUEST_DELAY", "3"))
-DAILYPAPERS_ARXIV_MAX_RETRIES = int(os.environ.get("DAILYPAPERS_ARXIV_MAX_RETRIES", "5"))
-DAILYPAPERS_ARXIV_MAX_RETRY_AFTER = float(os.environ.get("DAILYPAPERS_ARXIV_MAX_RETRY_AFTER", "120"))
-DAILYPAPERS_ARXIV_TIMEOUT = float(os.environ.get("DAILYPAPERS_ARXIV_TIMEOUT", "30"))
+DAILYPAPERS_ARXIV_REQUEST_DELAY = env_float("DAILYPAPERS_ARXIV_REQUEST_DELAY", 3)
+DAILYPAPERS_ARXIV_MAX_RETRIES = env_int("DAILYPAPERS_ARXIV_MAX_RETRIES", 5)
+DAILYPAPERS_ARXIV_MAX_RETRY_AFTER = env_float("DAILYPAPERS_ARXIV_MAX_RETRY_AFTER", 120)
+DAILYPAPERS_ARXIV_TIMEOUT = env_float("DAILYPAPERS_ARXIV_TIMEOUT", 30)
 # Member submissions of papers the site lacks: fetched on the request thread only by this many at
 # once per process and within this timeout; otherwise (or when arXiv is slow or down) by the worker.
-DAILYPAPERS_ARXIV_SUBMIT_SLOTS = int(os.environ.get("DAILYPAPERS_ARXIV_SUBMIT_SLOTS", "2"))
-DAILYPAPERS_ARXIV_SUBMIT_TIMEOUT = float(os.environ.get("DAILYPAPERS_ARXIV_SUBMIT_TIMEOUT", "5"))
+DAILYPAPERS_ARXIV_SUBMIT_SLOTS = env_int("DAILYPAPERS_ARXIV_SUBMIT_SLOTS", 2)
+DAILYPAPERS_ARXIV_SUBMIT_TIMEOUT = env_float("DAILYPAPERS_ARXIV_SUBMIT_TIMEOUT", 5)
 DAILYPAPERS_ARXIV_USER_AGENT = os.environ.get(
     "DAILYPAPERS_ARXIV_USER_AGENT", "dailypapers/0.1 (self-hosted; https://github.com/dailypapers)"
 )
+# Thumbnails (first PDF page; README "Thumbnails"): off until the operator turns them on, since
+# each one downloads a PDF from arXiv (one request per ARXIV_REQUEST_DELAY, site-wide). The worker
+# renders those of the last THUMBNAIL_DAYS days' entries, at most THUMBNAILS_PER_RUN per run.
+DAILYPAPERS_THUMBNAILS = env_bool("DAILYPAPERS_THUMBNAILS", False)
+DAILYPAPERS_THUMBNAILS_PER_RUN = env_int("DAILYPAPERS_THUMBNAILS_PER_RUN", 200)
+DAILYPAPERS_THUMBNAIL_DAYS = env_int("DAILYPAPERS_THUMBNAIL_DAYS", 3)
+DAILYPAPERS_ARXIV_PDF_URL = os.environ.get("DAILYPAPERS_ARXIV_PDF_URL", "https://arxiv.org/pdf/{id}")
 
 # Search (README, "Search"). Index files live in DATA_DIR/search. The worker embeds at most
 # EMBED_PER_TASK papers per task (newest first) and, with EMBED_BACKLOG on, keeps going until all are.
 # The backend: "auto" (PostgreSQL full text + pgvector on PostgreSQL, the embedded tantivy + faiss
 # one otherwise), "local", "postgres", or a dotted path to a SearchBackend class.
 DAILYPAPERS_SEARCH_BACKEND = os.environ.get("DAILYPAPERS_SEARCH_BACKEND", "auto")
-DAILYPAPERS_EMBED_PER_TASK = int(os.environ.get("DAILYPAPERS_EMBED_PER_TASK", "2000"))
+DAILYPAPERS_EMBED_PER_TASK = env_int("DAILYPAPERS_EMBED_PER_TASK", 2000)
 DAILYPAPERS_EMBED_BACKLOG = env_bool("DAILYPAPERS_EMBED_BACKLOG", True)
 # Search requests (page, suggestions, API) per minute per client address.
-DAILYPAPERS_SEARCH_RATE_PER_MINUTE = int(os.environ.get("DAILYPAPERS_SEARCH_RATE_PER_MINUTE", "120"))
+DAILYPAPERS_SEARCH_RATE_PER_MINUTE = env_int("DAILYPAPERS_SEARCH_RATE_PER_MINUTE", 120)
 # Reverse proxies in front of the site (IPs or CIDR networks, comma-separated). Only a request from
 # one of them has its client taken from X-Forwarded-For (the right-most untrusted address) for limits.
-DAILYPAPERS_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("DAILYPAPERS_TRUSTED_PROXIES", "").split(",") if p.strip()]
+DAILYPAPERS_TRUSTED_PROXIES = env_list("DAILYPAPERS_TRUSTED_PROXIES")
 
 # Operations (docs/deploy.md). Logs are human-readable lines unless DAILYPAPERS_LOG_FORMAT=json: one
 # JSON object per line (dailypapers.ops.logs), with the request id. The access log (one line per
@@ -357,9 +330,7 @@ DAILYPAPERS_LOG_FORMAT = os.environ.get("DAILYPAPERS_LOG_FORMAT", "text").strip(
 DAILYPAPERS_ACCESS_LOG = env_bool("DAILYPAPERS_ACCESS_LOG", DAILYPAPERS_LOG_FORMAT == "json")
 # /metrics answers only these networks (the direct peer, or the client behind a trusted proxy), or a
 # request with `Authorization: Bearer DAILYPAPERS_METRICS_TOKEN`; anyone else gets a 404.
-DAILYPAPERS_METRICS_ALLOW = [
-    n.strip() for n in os.environ.get("DAILYPAPERS_METRICS_ALLOW", "127.0.0.0/8,::1").split(",") if n.strip()
-]
+DAILYPAPERS_METRICS_ALLOW = env_list("DAILYPAPERS_METRICS_ALLOW", "127.0.0.0/8,::1")
 DAILYPAPERS_METRICS_TOKEN = os.environ.get("DAILYPAPERS_METRICS_TOKEN", "")
 # Where this host's processes leave their request counts for the scrape to sum: local disk, per host.
 DAILYPAPERS_METRICS_DIR = Path(os.environ.get("DAILYPAPERS_METRICS_DIR") or DATA_DIR / "metrics")

@@ -66,7 +66,8 @@ CACHEABLE_PATH = re.compile(
     r"|feeds/.+"
     r")\Z"
 )
-NOT_CACHEABLE_PATH = re.compile(r"search|suggest|/submit|/upvote|^/api/v1/(?:me|collections|submissions)")
+# A member's private feeds (/feeds/me/<token>) too: revoking their links must stop them at once.
+NOT_CACHEABLE_PATH = re.compile(r"search|suggest|/submit|/upvote|^/api/v1/(?:me|collections|submissions)|^/feeds/me/")
 # The cacheable paths a member is served from the cache too (with their personal parts put in):
 # those whose only differences between readers are card flags and member parts.
 MEMBER_PATH = re.compile(

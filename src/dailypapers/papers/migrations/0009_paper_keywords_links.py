@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('papers', '0007_organization_profile_membership_and_read_items'),
+        ('papers', '0008_paper_thumbnail'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
