@@ -5,8 +5,10 @@ from django.db import connection
 from django.db.models import GeneratedField
 
 from bench.synthetic import generate_snapshot_records, snapshot_to_import
-from dailypapers.ingest import insert_rows
+from dailypapers.ingest import insert_rows, sqlite_writes
+from dailypapers.ingest.orm_writes import OrmWrites
 from dailypapers.ingest.pipeline import IngestPipeline, SourceItem
+from dailypapers.ingest.writer import row_writer_for
 from dailypapers.papers.models import Authorship, Paper
 
 pytestmark = pytest.mark.django_db
@@ -19,9 +21,7 @@ def test_insert_columns_cover_the_paper_table():
 
 def snapshot(fast: bool, records) -> list:
     Paper.objects.all().delete()
-    pipe = IngestPipeline("arxiv-snapshot", batch_size=7)
-    pipe._fast_sql = fast and connection.vendor == "sqlite"
-    pipe._copy_sql = fast and connection.vendor == "postgresql"
+    pipe = IngestPipeline("arxiv-snapshot", batch_size=7, row_writer=row_writer_for(connection.vendor) if fast else OrmWrites)
     pipe.run(SourceItem(location=str(i), data=snapshot_to_import(r)) for i, r in enumerate(records))
     return stored_rows()
 
@@ -35,6 +35,11 @@ def stored_rows() -> list:
     return [papers, authors]
 
 
+def test_each_database_has_its_fast_path():
+    assert row_writer_for(connection.vendor) is not OrmWrites
+    assert IngestPipeline("x").rows.vendor == connection.vendor
+
+
 def test_fast_path_matches_orm_path():
     records = list(generate_snapshot_records(40, seed=3))
     records[5]["organization"] = None
@@ -46,7 +51,7 @@ def test_fast_path_matches_orm_path_with_collaboration_sized_author_lists():
     # Above JSON_AUTHORS_MAX authors a paper's authorships are inserted one row each (json_extract is
     # quadratic in the list's length): the same rows, in the same order, as the ORM path.
     records = list(generate_snapshot_records(12, seed=5))
-    many = IngestPipeline.JSON_AUTHORS_MAX + 700
+    many = sqlite_writes.JSON_AUTHORS_MAX + 700
     for i in (3, 4, 9):  # two big ones in a row, small ones between
         records[i]["authors_parsed"] = [[f"Member{i}x{n}", "A.", ""] for n in range(many)]
         records[i]["authors"] = ", ".join(f"A. Member{i}x{n}" for n in range(many))

@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.db import connection
 from lxml import etree
 
+from dailypapers.ingest.orm_writes import OrmWrites
 from dailypapers.ingest.pipeline import IngestPipeline
 from dailypapers.ingest.sources.arxiv_oai import record_to_item
 from dailypapers.ingest.sources.snapshot import snapshot_items
@@ -37,8 +38,7 @@ def fast(request) -> bool:
 
 
 def ingest(items, fast: bool, source: str = "arxiv-oai"):
-    pipe = IngestPipeline(source, batch_size=3)
-    pipe._fast_sql = fast
+    pipe = IngestPipeline(source, batch_size=3, row_writer=None if fast else OrmWrites)
     return pipe.run(items)
 
 

@@ -28,6 +28,10 @@ _REFERENCE = re.compile(r"^\s*\d+(?:\s*(?:,|and|&)\s*\d+)*\s*$", re.IGNORECASE) 
 _NUMBERED_KEY = re.compile(r"^\s*\(\d+\)")  # "((1) U.L.B., (2) ECE)"
 _ET_AL = re.compile(r"^et\.?\s*al\.?$", re.IGNORECASE)
 _latex = LatexNodes2Text(math_mode="verbatim", keep_comments=True)
+# A TeX accent command written over a letter that is already accented (``G\\ábor``, as arXiv's own
+# server emits from some records): pylatexenc reads ``\\ábor`` as one unknown macro and drops it,
+# name and all ("G\\ábor Sz\\ékelyhidi" became "GSz"). The letter is what was meant: the backslash goes.
+_STRAY_BACKSLASH = re.compile(r"\\(?=[^\W\d_a-zA-Z])")
 
 
 class ParsedAuthor(NamedTuple):
@@ -39,7 +43,7 @@ class ParsedAuthor(NamedTuple):
 def tex_to_unicode(text: str) -> str:
     """TeX accents and letters (``\\'e``, ``{\\o}``, ``\\c{c}``) as Unicode; whitespace collapsed."""
     if "\\" in text or "{" in text:
-        text = _latex.latex_to_text(text)
+        text = _latex.latex_to_text(_STRAY_BACKSLASH.sub("", text))
     return " ".join(text.split())
 
 

@@ -9,8 +9,9 @@ hash matches the stored one are counted as unchanged and not written.
 
 The pipeline's parts: ``records`` (record types and their wire format between worker processes and
 the writer), ``normalize`` (validation and normalization), ``report`` (the run report), ``writer``
-(the batched upsert, ORM path) and ``sqlite_writes`` (its SQLite fast path). This module is their
-public face: sources, commands and tools import from here.
+(the batched upsert) and its row writers, one per database (``orm_writes``, ``sqlite_writes``,
+``postgres_writes``). This module is their public face for commands and tools; sources import
+``records`` (and ``normalize``) only, so reading a source never loads the writer.
 """
 
 from dailypapers.ingest.normalize import (

@@ -1,22 +1,51 @@
-"""The PostgreSQL fast path of the writer: new papers and authorships with COPY.
+"""The PostgreSQL row writer: new papers, authors and authorships with COPY and one INSERT.
 
 Through the ORM a snapshot import into PostgreSQL ran at ~600 records/s, half of it building
 ~10 Authorship instances a paper and quoting them into one huge INSERT (``bulk_create``). COPY
-streams the same rows. What is written here must equal what the ORM path writes:
-``tests/ingest/test_fast_write_path.py`` compares the two on PostgreSQL.
+streams the same rows. What is written here must equal what the ORM path (``orm_writes.OrmWrites``)
+writes: ``tests/ingest/test_fast_write_path.py`` compares the two on PostgreSQL. Stored hashes
+are read through the ORM (``OrmWrites.stored_hashes``), as they always were here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from django.db import connection
 
+from dailypapers.ingest import insert_rows
 from dailypapers.ingest.insert_rows import PAPER_INSERT_COLUMNS, paper_rows
+from dailypapers.ingest.orm_writes import OrmWrites
 from dailypapers.ingest.records import ValidatedItem
-from dailypapers.papers.models import Author, Authorship, Organization, Paper
+from dailypapers.papers.models import Author, Authorship, Paper
 
 AUTHORSHIP_COLUMNS = ["paper_id", "author_id", "position", "name"]
+
+
+class PostgresWrites(OrmWrites):
+    vendor = "postgresql"
+
+    def insert_papers(self, items: list[ValidatedItem]) -> None:
+        copy_rows(Paper._meta.db_table, PAPER_INSERT_COLUMNS, paper_rows(items, self.source, self.organization, lambda value: value))
+
+    def lookup_authors(self, normalized: list[str], known: dict[str, int]) -> None:
+        insert_rows.lookup_authors(normalized, known)
+
+    def insert_authors(self, names: dict[str, str], missing: list[str], known: dict[str, int]) -> None:
+        """New authors in one statement (unnest of the spellings and the normalized names)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {Author._meta.db_table} (name, normalized_name) SELECT * FROM unnest(%s::text[], %s::text[])"
+                " RETURNING normalized_name, id",
+                [[names[n] for n in missing], missing],
+            )
+            known.update(cursor.fetchall())
+
+    def insert_authorships(self, items: list[ValidatedItem], known: dict[str, int]) -> None:
+        copy_rows(Authorship._meta.db_table, AUTHORSHIP_COLUMNS, (
+            (item.record.id, known[key], pos, name)
+            for item in items for pos, (key, name) in enumerate(zip(item.author_keys, item.record.authors))
+        ))  # fmt: skip
 
 
 def copy_rows(table: str, columns: list[str], rows: Iterable[tuple]) -> None:
@@ -25,25 +54,3 @@ def copy_rows(table: str, columns: list[str], rows: Iterable[tuple]) -> None:
         with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-
-
-def copy_papers(
-    items: list[ValidatedItem], source: str, organization: Callable[[tuple[str, str] | None], Organization | None]
-) -> None:
-    copy_rows(Paper._meta.db_table, PAPER_INSERT_COLUMNS, paper_rows(items, source, organization, lambda value: value))
-
-
-def copy_authorships(rows: Iterable[tuple]) -> None:
-    """(paper id, author id, position, name as spelled on this paper) rows."""
-    copy_rows(Authorship._meta.db_table, AUTHORSHIP_COLUMNS, rows)
-
-
-def insert_authors(names: list[str], normalized: list[str]) -> list[tuple[str, int]]:
-    """New authors (as written, normalized) in one statement: their (normalized name, id) pairs."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {Author._meta.db_table} (name, normalized_name) SELECT * FROM unnest(%s::text[], %s::text[])"
-            " RETURNING normalized_name, id",
-            [names, normalized],
-        )
-        return cursor.fetchall()

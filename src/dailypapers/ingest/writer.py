@@ -1,7 +1,8 @@
 """The writer: :class:`IngestPipeline` upserts validated records in batches and keeps the report.
 
-The ORM path works on every database; on SQLite new papers and authorships go in through
-``sqlite_writes`` (executemany on the connection itself), which stores the same values.
+It decides what to write; one row writer per database writes it, chosen once (``row_writer_for``):
+``orm_writes`` on any database, ``sqlite_writes`` (executemany) and ``postgres_writes`` (COPY),
+which store the same values.
 """
 
 from __future__ import annotations
@@ -11,16 +12,16 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from itertools import islice
 
-import orjson
 from django.db import connection, transaction
 from django.utils import timezone
 
-from dailypapers.ingest import bulkload, postgres_writes, sqlite_writes
+from dailypapers.ingest import bulkload
 from dailypapers.ingest.models import IngestRun, QuarantinedRecord
 from dailypapers.ingest.normalize import parse_paper_id, quarantine_excerpt, validate_item
+from dailypapers.ingest.orm_writes import OrmWrites
+from dailypapers.ingest.postgres_writes import PostgresWrites
 from dailypapers.ingest.records import (
     PAPER_FIELDS,
-    RECORD_FIELDS,
     Checkpoint,
     PaperRecord,
     RecordRejected,
@@ -28,6 +29,7 @@ from dailypapers.ingest.records import (
     ValidatedItem,
 )
 from dailypapers.ingest.report import IngestReport
+from dailypapers.ingest.sqlite_writes import SqliteWrites
 from dailypapers.papers.models import (
     Author,
     Authorship,
@@ -59,6 +61,7 @@ class IngestPipeline:
         on_progress: Callable[[IngestReport], None] | None = None,
         bulk_load: bool = False,
         on_index: Callable[[str, float | None], None] | None = None,
+        row_writer: type[OrmWrites] | None = None,
     ):
         self.source = source
         self.detail = detail
@@ -70,16 +73,11 @@ class IngestPipeline:
         self._orgs: dict[str, Organization] = {}
         self._quarantine: list[QuarantinedRecord] = []
         self._deletions: list[str] = []
-        # New papers and authorships go in with executemany on SQLite: the ORM's per-object work
-        # (model instances, per-value preparation) was ~2/3 of a snapshot import's time.
-        self._fast_sql = connection.vendor == "sqlite"
-        # ...and with COPY on PostgreSQL (postgres_writes; the ORM path ran at ~600 records/s there).
-        self._copy_sql = connection.vendor == "postgresql"
+        # New papers and authorships go in with executemany on SQLite (the ORM's per-object work was
+        # ~2/3 of a snapshot import's time) and with COPY on PostgreSQL (the ORM path ran at ~600
+        # records/s there); ``row_writer`` picks one (tests compare each with the ORM's).
+        self.rows: OrmWrites = (row_writer or row_writer_for(connection.vendor))(source, self._organization)
         self._author_ids: dict[str, int] = {}  # normalized name -> Author id, bounded (see below)
-        # True while _author_ids holds every author up to _authors_max_id (SQLite path): a name
-        # missing from it is then known to be new without asking the database.
-        self._authors_complete: bool | None = None  # None: not decided yet
-        self._authors_max_id = 0
         # During a bootstrap papers_changed is not sent per batch: papers_bulk_loaded is, once,
         # at the end (see _bulk_load_mode). Counts the papers written meanwhile.
         self._bulk_loaded: int | None = None
@@ -146,7 +144,7 @@ class IngestPipeline:
                 item = _with_record(item, merged_with_stored(item.record, e.version, e.published_at, e.updated_at, e.withdrawn_at))
             by_id[item.record.id] = item
         with transaction.atomic():
-            existing = self._stored_hashes(list(by_id))
+            existing = self.rows.stored_hashes(list(by_id))
             new = [pid for pid in by_id if pid not in existing]
             for pid in new:
                 if by_id[pid].record.version is None:  # a source that does not know the version: a new paper is v1
@@ -156,14 +154,10 @@ class IngestPipeline:
                 changed = self._merge_with_stored(changed, existing, by_id)
             if changed:
                 changed = self._upgrade_legacy_hashes(changed, existing, by_id)
-            if new and self._fast_sql:
-                self._insert_papers_sql([by_id[pid] for pid in new])
-            elif new and self._copy_sql:
-                postgres_writes.copy_papers([by_id[pid] for pid in new], self.source, self._organization)
-            elif new:
-                Paper.objects.bulk_create([self._paper(by_id[pid]) for pid in new])
+            if new:
+                self.rows.insert_papers([by_id[pid] for pid in new])
             if changed:
-                papers = [self._paper(by_id[pid]) for pid in changed]
+                papers = [self.rows.paper(by_id[pid]) for pid in changed]
                 now = timezone.now()
                 for paper in papers:  # bulk_update does not apply auto_now: exports --since rely on it
                     paper.modified_at = now
@@ -207,7 +201,7 @@ class IngestPipeline:
         with ExitStack() as stack:
             if self.bulk_load:
                 stack.enter_context(bulkload.fewer_gc_passes())
-            if self._fast_sql and not connection.in_atomic_block:  # pragmas cannot change in a transaction
+            if self.rows.vendor == "sqlite" and not connection.in_atomic_block:  # pragmas cannot change in a transaction
                 if self.bulk_load:
                     stack.enter_context(bulkload.pragmas(bulkload.BULK_LOAD_PRAGMAS))
                 if self.bulk_load and bulkload.should_defer_indexes():
@@ -265,18 +259,6 @@ class IngestPipeline:
             self._orgs[slug], _ = Organization.objects.get_or_create(slug=slug, defaults={"name": name})
         return self._orgs[slug]
 
-    def _paper(self, item: ValidatedItem) -> Paper:
-        r = item.record
-        values = {name: getattr(r, name) for name in RECORD_FIELDS}
-        values["categories"] = list(r.categories)
-        return Paper(
-            id=r.id,
-            source=self.source,
-            organization=self._organization(r.organization),
-            content_hash=item.content_hash,
-            **values,
-        )
-
     # ~143 bytes an entry (measured): at most ~360 MB, which holds the distinct authors of ~3M
     # synthetic arXiv-like papers (910k at 1M papers). Past it the older half is forgotten and
     # names not in the cache are looked up in the database.
@@ -289,117 +271,21 @@ class IngestPipeline:
         if not names:
             return
         known = self._author_ids
-        if self._fast_sql:
-            self._refresh_author_cache()
+        self.rows.refresh_authors(known, self.MAX_CACHED_AUTHORS)
         if len(known) + len(names) > self.MAX_CACHED_AUTHORS:
             # Dicts keep insertion order: the names seen first go, recent and recurring ones stay.
             for key in list(islice(known, max(len(known) // 2, len(known) + len(names) - self.MAX_CACHED_AUTHORS))):
                 del known[key]
-            self._authors_complete = False
+            self.rows.authors_forgotten()
         missing = [n for n in names if n not in known]
-        if missing and not self._authors_complete:
+        if missing and not self.rows.knows_every_author():
             if self._bulk_loaded is not None:  # a bootstrap: the lookup's index may be deferred
                 bulkload.restore_deferred_indexes(self.on_index, table=Author._meta.db_table)
-            self._lookup_authors(missing, known)
+            self.rows.lookup_authors(missing, known)
             missing = [n for n in missing if n not in known]
         if missing:
-            if self._fast_sql:
-                table = Author._meta.db_table
-                with connection.cursor() as cursor:
-                    # The transaction holds SQLite's write lock: the ids after this one are ours to give.
-                    cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
-                    first = cursor.fetchone()[0] + 1
-                ids = range(first, first + len(missing))
-                sqlite_writes.executemany(
-                    f"INSERT INTO {table} (id, name, normalized_name) VALUES (?, ?, ?)",
-                    [(pk, names[n], n) for pk, n in zip(ids, missing)],
-                )
-                known.update(zip(missing, ids))
-                # Every author up to here is now known (the refresh above read the others' ones).
-                self._authors_max_id = ids[-1]
-            elif self._copy_sql:
-                known.update(postgres_writes.insert_authors([names[n] for n in missing], missing))
-            else:
-                Author.objects.bulk_create([Author(name=names[n], normalized_name=n) for n in missing])
-                self._lookup_authors(missing, known)
-        table = Authorship._meta.db_table
-        if self._fast_sql:
-            # One statement per paper, SQLite expanding its author ids (json_each: position = index) and
-            # taking each name as spelled from a second array: a fifth cheaper than one per authorship, of
-            # which a snapshot has ~6 a paper. (Two flat arrays: measured cheaper than [id, name] pairs.)
-            # json_extract finds element k by walking the array, so a collaboration paper's thousands of
-            # authors would cost quadratic time (3,000: ~9 ms against ~2 ms one row each): papers with more than
-            # JSON_AUTHORS_MAX authors get one row per authorship instead, in the same order.
-            by_paper: list[tuple] = []
-            for item in items:
-                if len(item.author_keys) <= self.JSON_AUTHORS_MAX:
-                    ids = orjson.dumps([known[key] for key in item.author_keys]).decode()
-                    by_paper.append((item.record.id, ids, orjson.dumps(item.record.authors).decode()))
-                    continue
-                self._insert_authorships(table, by_paper, [
-                    (item.record.id, known[key], pos, name) for pos, (key, name) in enumerate(zip(item.author_keys, item.record.authors))
-                ])  # fmt: skip
-                by_paper = []
-            self._insert_authorships(table, by_paper, [])
-        elif self._copy_sql:
-            postgres_writes.copy_authorships(
-                (item.record.id, known[key], pos, name)
-                for item in items for pos, (key, name) in enumerate(zip(item.author_keys, item.record.authors))
-            )  # fmt: skip
-        else:
-            # The author is the identity (one per normalized name); the authorship keeps this paper's spelling.
-            Authorship.objects.bulk_create(
-                [Authorship(paper_id=item.record.id, author_id=known[key], position=pos, name=name)
-                 for item in items for pos, (key, name) in enumerate(zip(item.author_keys, item.record.authors))]
-            )  # fmt: skip
-
-    JSON_AUTHORS_MAX = 500  # measured: below this json_each + json_extract is the cheaper a row, above it the walk costs more
-
-    @staticmethod
-    def _insert_authorships(table: str, by_paper: list[tuple], one_each: list[tuple]) -> None:
-        """SQLite path: ``by_paper`` rows (paper, author ids, names as JSON arrays), then ``one_each`` rows."""
-        if by_paper:
-            sqlite_writes.executemany(
-                f"INSERT INTO {table} (paper_id, author_id, position, name)"
-                " SELECT ?1, value, key, json_extract(?3, '$[' || key || ']') FROM json_each(?2)",
-                by_paper,
-            )
-        if one_each:
-            sqlite_writes.executemany(f"INSERT INTO {table} (paper_id, author_id, position, name) VALUES (?, ?, ?, ?)", one_each)
-
-    def _refresh_author_cache(self) -> None:
-        """SQLite path: on first use, cache every author if they fit; then pick up authors others added."""
-        if self._authors_complete is None:
-            self._authors_complete = Author.objects.count() <= self.MAX_CACHED_AUTHORS
-        if self._authors_complete:
-            with connection.cursor() as cursor:
-                self._read_authors_after(cursor, self._authors_max_id)
-
-    def _read_authors_after(self, cursor, after_id: int) -> None:
-        cursor.execute(f"SELECT id, normalized_name FROM {Author._meta.db_table} WHERE id > %s ORDER BY id", [after_id])
-        known = self._author_ids
-        for pk, norm in cursor.fetchall():
-            known.setdefault(norm, pk)  # the first author with a name wins, as in _lookup_authors
-            after_id = pk
-        self._authors_max_id = max(self._authors_max_id, after_id)
-
-    def _lookup_authors(self, normalized: list[str], known: dict[str, int]) -> None:
-        """Add the ids of existing authors with these normalized names to ``known`` (first one wins)."""
-        table = Author._meta.db_table
-        for i in range(0, len(normalized), 500):  # stay under SQLite's variable limit
-            chunk = normalized[i : i + 500]
-            if self._fast_sql or self._copy_sql:
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        f"SELECT id, normalized_name FROM {table} WHERE normalized_name IN ({', '.join(['%s'] * len(chunk))})"
-                        " ORDER BY id",
-                        chunk,
-                    )
-                    found = cursor.fetchall()
-            else:
-                found = Author.objects.filter(normalized_name__in=chunk).order_by("pk").values_list("pk", "normalized_name")
-            for pk, norm in found:
-                known.setdefault(norm, pk)
+            self.rows.insert_authors(names, missing, known)
+        self.rows.insert_authorships(items, known)
 
     def _merge_with_stored(self, changed: list[str], stored: dict[str, str], by_id: dict[str, ValidatedItem]) -> list[str]:
         """Replace each record in ``by_id`` by what is written over its stored paper (``merged_with_stored``);
@@ -426,22 +312,6 @@ class IngestPipeline:
             changed = [pid for pid in changed if pid not in legacy_ids]
         return changed
 
-    def _stored_hashes(self, ids: list[str]) -> dict[str, str]:
-        """{id: content_hash} of the papers among ``ids`` already stored."""
-        if not self._fast_sql:
-            return dict(Paper.objects.filter(pk__in=ids).values_list("pk", "content_hash"))
-        table, found = Paper._meta.db_table, {}
-        with connection.cursor() as cursor:
-            for i in range(0, len(ids), 5000):  # well under SQLite's variable limit (32,766 since 3.32)
-                chunk = ids[i : i + 5000]
-                cursor.execute(f"SELECT id, content_hash FROM {table} WHERE id IN ({', '.join(['%s'] * len(chunk))})", chunk)
-                found.update(cursor.fetchall())
-        return found
-
-    def _insert_papers_sql(self, items: list[ValidatedItem]) -> None:
-        """INSERT new papers with executemany; same values the ORM path writes (see ``_paper``)."""
-        sqlite_writes.insert_papers(items, self.source, self._organization)
-
     def _write_daily_entries(self, records: list[PaperRecord]) -> None:
         # An existing entry (a member may have submitted the paper) is never moved by an import.
         if not records:
@@ -461,6 +331,11 @@ class IngestPipeline:
             ]
         )
 
+
+
+def row_writer_for(vendor: str) -> type[OrmWrites]:
+    """The row writer for a database (``connection.vendor``): its fast path, else the ORM's."""
+    return {"sqlite": SqliteWrites, "postgresql": PostgresWrites}.get(vendor, OrmWrites)
 
 
 def merged_with_stored(

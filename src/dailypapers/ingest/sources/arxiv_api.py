@@ -13,7 +13,7 @@ import arxiv
 import requests
 from django.conf import settings
 
-from dailypapers.ingest.pipeline import SourceItem
+from dailypapers.ingest.records import SourceItem
 from dailypapers.ingest.sources.arxiv_limit import wait_for_arxiv_slot
 from dailypapers.papers.identifiers import NotAnArxivId, parse_arxiv_reference
 

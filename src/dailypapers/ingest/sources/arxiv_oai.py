@@ -1,7 +1,7 @@
 """Incremental OAI-PMH harvest of arXiv (``sickle``), checkpointed per set in ``HarvestState``.
 
 Each page of a ListRecords response becomes the records on it followed by a
-:class:`~dailypapers.ingest.pipeline.Checkpoint`; the pipeline commits the page's papers and the
+:class:`~dailypapers.ingest.records.Checkpoint`; the pipeline commits the page's papers and the
 new checkpoint (next page's resumption token, or at the end the harvested-up-to day) in one
 transaction. So a run killed or cut off by a network error resumes at the first page that was not
 committed, and a completed run's next harvest starts after the last complete day.
@@ -31,7 +31,7 @@ from sickle import Sickle
 from dailypapers.ingest.arxiv_authors import author_names, structured_author_name
 from dailypapers.ingest.arxiv_format import parse_rfc2822
 from dailypapers.ingest.models import HarvestState
-from dailypapers.ingest.pipeline import Checkpoint, SourceItem
+from dailypapers.ingest.records import Checkpoint, SourceItem
 from dailypapers.ingest.sources.arxiv_limit import wait_for_arxiv_slot
 
 log = logging.getLogger(__name__)

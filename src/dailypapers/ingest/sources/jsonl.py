@@ -10,7 +10,7 @@ from pathlib import Path
 import orjson
 from isal import igzip
 
-from dailypapers.ingest.pipeline import SourceItem
+from dailypapers.ingest.records import SourceItem
 
 MAX_LINE_BYTES = 4 * 1024 * 1024
 BLOCK_BYTES = 1024 * 1024

@@ -15,7 +15,7 @@ from importlib import resources
 
 from django.utils import timezone
 
-from dailypapers.ingest.pipeline import SourceItem
+from dailypapers.ingest.records import SourceItem
 from dailypapers.papers.identifiers import sample_paper_id
 
 DEMO_DAYS = 30

@@ -14,8 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from dailypapers.ingest.arxiv_format import snapshot_to_import
+from dailypapers.ingest.normalize import validate_record
 from dailypapers.ingest.parallel import map_in_workers
-from dailypapers.ingest.pipeline import SourceItem, ValidatedItem, validate_record
+from dailypapers.ingest.records import SourceItem, ValidatedItem
 from dailypapers.ingest.sources.jsonl import LineBlock, decoded_lines, open_maybe_gzip, raw_line_blocks, read_json_lines
 
 SOURCE = "arxiv-snapshot"
