@@ -49,7 +49,8 @@ import faiss  # noqa: E402
 from dailypapers.lib.progress import progress_bar  # noqa: E402
 from dailypapers.search import lexical as lexical_module  # noqa: E402
 from dailypapers.search.backends.base import SearchFilters  # noqa: E402
-from dailypapers.search.backends.local import FUSION_DEPTH, in_parallel  # noqa: E402
+from dailypapers.search.backends.common import FUSION_DEPTH  # noqa: E402
+from dailypapers.search.backends.local import in_parallel  # noqa: E402
 from dailypapers.search.embedder import Embedder, paper_text  # noqa: E402
 from dailypapers.search.fusion import TITLE_START_MIN_TERMS, fuse, title_start_candidates, titles_first  # noqa: E402
 from dailypapers.search.lexical import SCHEMA_VERSION, LexicalDoc, LexicalIndex  # noqa: E402

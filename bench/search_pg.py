@@ -56,7 +56,8 @@ from dailypapers.ingest.postgres_writes import copy_rows  # noqa: E402
 from dailypapers.papers.models import Paper  # noqa: E402
 from dailypapers.search.backends import postgres as pg  # noqa: E402
 from dailypapers.search.backends.base import SearchFilters  # noqa: E402
-from dailypapers.search.backends.local import FUSION_DEPTH, in_parallel  # noqa: E402
+from dailypapers.search.backends.common import FUSION_DEPTH  # noqa: E402
+from dailypapers.search.backends.local import in_parallel  # noqa: E402
 from dailypapers.search.embedder import Embedder, get_embedder  # noqa: E402
 from dailypapers.search.fusion import fuse  # noqa: E402
 from dailypapers.search.lexical import LexicalDoc, LexicalIndex  # noqa: E402
@@ -208,7 +209,8 @@ def main(argv=None):
     def pg_hybrid(i, embed):
         terms = term_lists[i]
         future = pg._EMBEDDING.submit(embedder.embed_query, texts[i]) if embed else None
-        lex, _, _, person = backend._lexical_ranking(terms, none, DEPTH, False)
+        matches = backend._lexical_ranking(terms, none, DEPTH, False)
+        lex, person = matches.hits, matches.person
         if future is not None:
             future.result()  # the synthetic vector searches: the model's cannot find synthetic papers
         ranked, _ = backend._vector_ranking(qv[i], none, DEPTH)

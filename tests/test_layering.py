@@ -6,7 +6,7 @@ Every module under ``src/dailypapers`` is parsed with ``ast``; every import coun
 The rule:
 
 - **Rooms** (Django apps with one job each), lowest first: ``papers`` < ``ingest``, ``accounts`` <
-  ``search``, ``community`` < ``api``, ``digests`` < ``ops``. A room imports itself and rooms below it, never one above it or
+  ``search``, ``community`` < ``discovery`` < ``api``, ``digests`` < ``ops``. A room imports itself and rooms below it, never one above it or
   beside it at its own level (``ingest`` and ``accounts`` do not import each other, nor do ``api``
   and ``digests``).
 - **Shared modules** sit below every room: the ``lib`` package (``progress``, ``ratelimit``, ``mail``,
@@ -30,7 +30,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = "dailypapers"
 
-ROOM_LEVEL = {"papers": 0, "ingest": 1, "accounts": 1, "search": 2, "community": 2, "api": 3, "digests": 3, "ops": 4}
+ROOM_LEVEL = {"papers": 0, "ingest": 1, "accounts": 1, "search": 2, "community": 2, "discovery": 2.5, "api": 3, "digests": 3, "ops": 4}
 SHARED = {"lib", "scheduling", "throttle"}
 WIRING = {"settings", "urls", "cli", "wsgi", "__main__", "__init__"}
 
@@ -171,6 +171,8 @@ def test_the_rule_itself():
     assert not allowed("scheduling", "ingest") and not allowed("lib", "papers")
     assert allowed("cli", "ingest") and not allowed("papers", "settings")
     assert not allowed("newroom", "papers") and not allowed("papers", "newroom")
+    assert allowed("discovery", "search") and allowed("discovery", "community") and allowed("api", "discovery")
+    assert allowed("digests", "discovery") and not allowed("discovery", "api") and not allowed("search", "discovery")
     assert allowed("ops", "digests") and allowed("ops", "search") and not allowed("digests", "ops") and not allowed("api", "ops")
 
 

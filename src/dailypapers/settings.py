@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "dailypapers.accounts",
     "dailypapers.search",
     "dailypapers.community",
+    "dailypapers.discovery",
     "dailypapers.digests",
     "dailypapers.api",
     "dailypapers.ops",
@@ -262,6 +263,8 @@ DAILYPAPERS_DIGEST_MINUTE = env_int("DAILYPAPERS_DIGEST_MINUTE", 0)
 DAILYPAPERS_DIGEST_WEEKDAY = env_int("DAILYPAPERS_DIGEST_WEEKDAY", 0)
 DAILYPAPERS_DIGEST_TOP_N = env_int("DAILYPAPERS_DIGEST_TOP_N", 10)
 DAILYPAPERS_DIGEST_PERSONAL_N = env_int("DAILYPAPERS_DIGEST_PERSONAL_N", 3)
+# "For you" ranks the papers published in this many days before the newest one (discovery.ranking).
+DAILYPAPERS_FOR_YOU_DAYS = env_int("DAILYPAPERS_FOR_YOU_DAYS", 30)
 DAILYPAPERS_DIGEST_CONFIRM_MAX_AGE_HOURS = env_int("DAILYPAPERS_DIGEST_CONFIRM_MAX_AGE_HOURS", 72)
 DAILYPAPERS_DIGEST_VIEW_MAX_AGE_DAYS = env_int("DAILYPAPERS_DIGEST_VIEW_MAX_AGE_DAYS", 30)
 DAILYPAPERS_DIGEST_CONFIRM_RESEND_SECONDS = env_int("DAILYPAPERS_DIGEST_CONFIRM_RESEND_SECONDS", 600)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("dailypapers.ingest.urls")),  # /papers/submit, before the paper-id pattern
     path("", include("dailypapers.search.urls")),
     path("", include("dailypapers.community.urls")),
+    path("", include("dailypapers.discovery.urls")),  # /for-you, /following, /follow, /authors/<id>
     path("", include("dailypapers.papers.urls")),
     path("", include("dailypapers.accounts.urls")),
     path("accounts/", include("allauth.urls")),

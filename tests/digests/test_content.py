@@ -13,11 +13,10 @@ from django.utils import timezone
 from dailypapers.digests.content import IssueContent, get_or_create_issue, rank_issue
 from dailypapers.digests.models import Subscription
 from dailypapers.digests.sending import DigestSender
-from dailypapers.papers.models import DailyEntry, Paper, Upvote
+from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.papers.periods import parse_period
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.services import period_entries
-from dailypapers.search import SearchBackend, SearchHit
 
 pytestmark = pytest.mark.django_db
 
@@ -58,50 +57,7 @@ def test_filters_pick_from_the_ranked_list(week_key):
     assert none.paper_ids == () and "No papers matched your filters" in text
 
 
-class VectorBackend(SearchBackend):
-    """A search backend answering `similar` from a fixed neighbour table (the interface the digest uses)."""
-
-    neighbours: dict[str, list[str]] = {}
-
-    def close(self):
-        pass
-
-    def similar(self, paper_id, limit=10):
-        return [SearchHit(paper_id=p, score=1.0) for p in self.neighbours.get(paper_id, [])][:limit]
-
-
-@pytest.fixture
-def search_backend(settings):
-    from dailypapers.search import reset_backend
-
-    def use(path):
-        settings.DAILYPAPERS_SEARCH_BACKEND = path
-        reset_backend()
-
-    yield use
-    reset_backend()  # the next get_backend() builds the configured one again
-
-
-def test_personal_section_uses_similar_papers_and_falls_back_without_search(week_key, member, search_backend):
-    issue = get_or_create_issue("weekly", week_key)
-    ids = issue.ranked_paper_ids
-    voted = Paper.objects.get(pk=ids[0])
-    Upvote.objects.create(user=member, paper=voted)
-    outside = Paper.objects.exclude(pk__in=ids).exclude(pk=voted.pk).first()
-    sub = Subscription(email=member.email, user=member, personal=True, categories=["zz.none"])
-
-    VectorBackend.neighbours = {voted.pk: [voted.pk, outside.pk]}
-    search_backend("tests.digests.test_content.VectorBackend")
-    content = IssueContent(issue)
-    assert content.select(sub).personal == ((outside.pk, voted.pk),)
-    html, text = content.render(content.select(sub))
-    assert outside.title in html and "Because you upvoted" in html and voted.title[:40] in text
-
-    search_backend("tests.digests.no_such_backend.Backend")  # absent search: same-category papers instead
-    picks = IssueContent(issue).select(sub).personal
-    assert len(picks) == 1 and picks[0][1] == voted.pk and picks[0][0] != voted.pk
-    if voted.primary_category:
-        assert Paper.objects.get(pk=picks[0][0]).primary_category == voted.primary_category
+# The personal and Following sections come from discovery's model: tests/discovery/test_digest_sections.py.
 
 
 def test_titles_are_escaped_and_the_browser_view_shows_the_mailed_papers(client, smtp, week_key):

@@ -30,7 +30,7 @@ from dailypapers.papers.identifiers import (
     sample_paper_id,
 )
 from dailypapers.papers.models import Organization, Paper
-from dailypapers.search.query import InvalidSearch, filters_from_params
+from dailypapers.search.params import InvalidSearch, filters_from_params
 
 ARXIV_FORMS = [
     # new style, 4- and 5-digit numbers, versions

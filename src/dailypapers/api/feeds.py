@@ -29,7 +29,7 @@ from dailypapers.papers.models import DailyEntry, Organization, Paper
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.services import EntryFilters, latest_day_with_entries
 from dailypapers.papers.text import plain_text
-from dailypapers.search import MAX_QUERY_CHARS, SearchFilters, find_papers
+from dailypapers.search import FEED, MAX_QUERY_CHARS, InvalidSearch, find_papers
 
 FEED_ITEMS = 50
 DAILY_FEED_DAYS = 7  # the daily feed carries the last week of daily pages, newest day first
@@ -39,6 +39,10 @@ AUTHORS_IN_FEED = 10
 # feed's title repeats its parameters.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
+
+
+class BadFeedParameter(ValueError):
+    """A feed parameter that cannot be used: answered 400 with the message as plain text."""
 
 
 @dataclass
@@ -87,6 +91,8 @@ class PaperFeed(Feed):
             response = super().__call__(request, *args, **kwargs)
         except RateLimited as exc:
             response = too_many_requests(exc)
+        except BadFeedParameter as exc:
+            response = HttpResponseBadRequest(f"{exc}\n", content_type="text/plain; charset=utf-8")
         response["Access-Control-Allow-Origin"] = "*"
         return response
 
@@ -249,24 +255,24 @@ class CategoryFeed(PaperFeed):
 
 
 class SearchFeed(PaperFeed):
-    """A saved search: ``?q=…`` plus the search filters; the best matches, newest first."""
+    """A saved search: ``?q=…`` plus the search page's filters and mode; the best matches, newest first."""
 
     def source(self, request) -> FeedSource:
-        q = (request.GET.get("q") or "").strip()
-        if not q or len(q) > MAX_QUERY_CHARS:
+        try:
+            query = FEED.parse(request.GET)
+        except InvalidSearch as exc:
+            if exc.parameter != "q":
+                raise BadFeedParameter(str(exc)) from None
+            query = None
+        if query is None or not query.text:
             raise Http404(f"a search feed needs q= (1 to {MAX_QUERY_CHARS} characters)")
         check_search_rate(request)
-        filters = EntryFilters.from_query(request.GET)
-        found = find_papers(
-            q,
-            filters=SearchFilters(category=filters.category, organization=filters.organization, has_code=filters.has_code),
-            limit=FEED_ITEMS,
-        )
+        found = find_papers(query)
         papers = sorted(found.papers, key=lambda p: self.item_pubdate(p), reverse=True)
         return FeedSource(
-            title=f"Search: {q}",
+            title=f"Search: {query.text}",
             link=absolute(request, "/search?" + request.GET.urlencode()),
-            description=f"The best {FEED_ITEMS} matches for “{q}”, newest first.",
+            description=f"The best {query.limit} matches for “{query.text}”, newest first.",
             feed_url=this_feed_url(request),
             papers=papers,
         )

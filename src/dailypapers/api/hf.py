@@ -32,13 +32,10 @@ from dailypapers.papers.models import DailyEntry, Paper, ordered_authorships
 from dailypapers.papers.periods import BadPeriod, Period, parse_period
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.text import plain_text
-from dailypapers.search import MAX_QUERY_CHARS, search_papers
+from dailypapers.search import HF_API, InvalidSearch, find_papers
 
 MAX_DAILY_LIMIT = 100
 DEFAULT_DAILY_LIMIT = 50
-MAX_SEARCH_LIMIT = 120
-DEFAULT_SEARCH_LIMIT = 50
-
 
 
 def hf_datetime(value: dt.datetime | None) -> str | None:
@@ -212,22 +209,19 @@ def daily_papers(request):
 @require_GET
 def papers_search(request):
     """``?q=`` through the site's search backend; without ``q``, the newest daily papers."""
-    q = (request.GET.get("q") or "").strip()
     try:
-        if len(q) > MAX_QUERY_CHARS:
-            raise BadParameter(f"q must be at most {MAX_QUERY_CHARS} characters")
-        limit = int_param(request.GET, "limit", DEFAULT_SEARCH_LIMIT, 1, MAX_SEARCH_LIMIT)
-    except BadParameter as exc:
+        query = HF_API.parse(request.GET)
+    except InvalidSearch as exc:
         return hf_error(400, str(exc))
     try:
         check_search_rate(request)
     except RateLimited as exc:
         return too_many_requests(exc, hf_error(429, str(exc)))
-    if not q:
-        params = DailyPapersParams(period=None, submitter="", sort="publishedAt", page=0, limit=limit)
+    if not query.text:
+        params = DailyPapersParams(period=None, submitter="", sort="publishedAt", page=0, limit=query.limit)
         items = [daily_item_payload(e.paper, e) for e in daily_papers_entries(params)]
         return JsonResponse(items, safe=False)
-    papers = search_papers(q, limit=limit)
+    papers = find_papers(query).papers
     return JsonResponse([daily_item_payload(p, getattr(p, "entry", None)) for p in papers], safe=False)
 
 

@@ -13,6 +13,7 @@ from typing import Literal
 
 from django.db.models import Q
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from ninja import NinjaAPI, Path, Query, Router, Status
 from ninja.errors import HttpError
@@ -21,18 +22,23 @@ from ninja.security import HttpBearer
 from dailypapers.accounts import claims
 from dailypapers.accounts.models import ApiToken
 from dailypapers.api import converters  # noqa: F401  (registers "paperid")
+from dailypapers.api import discovery_schemas as ds
 from dailypapers.api import schemas as s
 from dailypapers.api.parsing import JsonObjectParser
 from dailypapers.community import services as community
 from dailypapers.community.models import Comment
+from dailypapers.discovery import follows
+from dailypapers.discovery import services as discover
+from dailypapers.discovery.models import Follow
 from dailypapers.lib.pagecache import cached_page
 from dailypapers.lib.ratelimit import RateLimited, check_search_rate, check_write_rate, too_many_requests
 from dailypapers.papers import collections
+from dailypapers.papers.identifiers import CATEGORY_PATTERN, MAX_CATEGORY_CHARS, ORGANIZATION_SLUG_PATTERN
 from dailypapers.papers.models import Collection, CollectionItem, CollectionQuotaExceeded, DailyEntry, Organization, Paper
 from dailypapers.papers.periods import BadPeriod, parse_period
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.services import EntryFilters, latest_day_with_entries, period_entries, set_upvote
-from dailypapers.search import MAX_QUERY_CHARS, SearchFilters, find_papers, similar_papers
+from dailypapers.search import MAX_OFFSET, MAX_QUERY_CHARS, NATIVE_API, InvalidSearch, find_papers, similar_papers
 
 ERRORS = {400: s.ErrorOut, 404: s.ErrorOut, 422: s.ValidationErrorOut}
 WRITE_ERRORS = {**ERRORS, 401: s.ErrorOut, 409: s.ErrorOut, 429: s.ErrorOut}
@@ -101,6 +107,13 @@ class ListingFilters(s.Schema):
 class PaperFilters(ListingFilters):
     published_from: dt.date | None = None
     published_to: dt.date | None = None
+
+
+class SearchFilterParams(PaperFilters):
+    """The search's filters, with the forms ``search.params`` accepts written into the schema."""
+
+    category: str = s.Field("", max_length=MAX_CATEGORY_CHARS, pattern=f"^(?:{CATEGORY_PATTERN})?$", description="arXiv category, e.g. cs.CL")
+    organization: str = s.Field("", pattern=f"^(?:{ORGANIZATION_SLUG_PATTERN})?$", description="organization slug")
 
 
 # --------------------------------------------------------------------------------------------
@@ -289,32 +302,26 @@ search = Router(tags=["search"])
 @search.get("/search", response={200: s.SearchOut, **ERRORS, 429: s.ErrorOut}, summary="Search papers")
 def search_papers(
     request,
-    filters: Query[PaperFilters],
+    filters: Query[SearchFilterParams],
     q: str = Query(..., min_length=1, max_length=MAX_QUERY_CHARS, description="words, a phrase, or an arXiv id/URL"),
     mode: Literal["hybrid", "lexical", "vector"] = "hybrid",
-    limit: int = Query(20, ge=1, le=100),
-    offset: int = Query(0, ge=0, le=1000),
+    limit: int = Query(NATIVE_API.default_limit, ge=1, le=NATIVE_API.max_limit),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
     """Hybrid lexical + semantic search, with the same filters as the pages."""
-    if not q.strip():
+    # The signature documents the parameters (OpenAPI) and checks their types (422); what they
+    # mean is read by the one parser every search caller uses.
+    try:
+        query = NATIVE_API.parse(request.GET)
+    except InvalidSearch as exc:
+        raise HttpError(400, str(exc)) from None
+    if not query.text:
         raise HttpError(400, "q must not be blank")
     check_search_rate(request)
-    found = find_papers(
-        q.strip(),
-        filters=SearchFilters(
-            published_from=filters.published_from,
-            published_to=filters.published_to,
-            category=filters.category,
-            organization=filters.organization,
-            has_code=filters.has_code,
-        ),
-        limit=limit,
-        offset=offset,
-        mode=mode,
-    )
+    found = find_papers(query)
     results = found.results
     return {
-        "query": q.strip(),
+        "query": query.text,
         "mode": results.mode,
         "total": results.total,
         "total_exact": results.total_exact,
@@ -525,9 +532,79 @@ def public_collection(request, collection_id: int):
     return collection_detail_out(collection)
 
 
+
+# --------------------------------------------------------------------------------------------
+# Discovery: "for you" with reasons, feedback, follows (API token required; discovery.services)
+
+discovery = Router(tags=["discovery"], auth=TokenAuth())
+
+
+@discovery.get("/me/for-you", response={200: ds.ForYouOut, **ERRORS, 401: s.ErrorOut}, summary="Papers for you, each with its reason")
+def for_you(request, limit: int = Query(20, ge=1, le=100), cursor: str = Query("", max_length=40)):
+    """Recent papers ranked by the member's model (upvotes, saves, feedback, follows); ``reason`` says why."""
+    try:
+        page = discover.for_you(request.auth, limit=limit, cursor=cursor or None)
+    except discover.BadParameter as exc:
+        raise HttpError(400, str(exc)) from None
+    return {"items": [ds.for_you_item_out(p) for p in page.papers], "next_cursor": page.next_cursor, "cold_start": page.cold}
+
+
+def feedback_response(request, paper_id: str, signal: str) -> dict:
+    paper = get_paper(paper_id.strip())
+    write_allowed(request)
+    return {"paper_id": paper.pk, "signal": discover.set_feedback(request.auth, paper, signal)}
+
+
+@discovery.post("/me/feedback", response={200: ds.FeedbackOut, **WRITE_ERRORS}, summary="More like this / not interested")
+def post_feedback(request, body: ds.FeedbackIn):
+    """``signal`` more or less; ``none`` undoes. "less" removes the paper from the feed and pushes its neighbours down."""
+    return feedback_response(request, body.paper_id, body.signal)
+
+
+@discovery.delete("/me/feedback", response={200: ds.FeedbackOut, **WRITE_ERRORS}, summary="Undo feedback on a paper")
+def delete_feedback(request, paper_id: str = Query(..., min_length=1, max_length=80)):
+    return feedback_response(request, paper_id, "none")
+
+
+def follow_out(request, follow) -> dict:
+    token = discover.feed_token(request.auth, follow)
+    return {
+        "id": follow.pk, "kind": follow.kind, "target": follow.target, "label": follow.label, "created_at": follow.created_at,
+        "feed_rss": request.build_absolute_uri(reverse("feed_private_rss", args=[token])),
+        "feed_atom": request.build_absolute_uri(reverse("feed_private_atom", args=[token])),
+    }
+
+
+@discovery.get("/me/follows", response={200: list[ds.FollowOut], 401: s.ErrorOut}, summary="What you follow")
+def list_follows(request):
+    return [follow_out(request, f) for f in Follow.objects.filter(user=request.auth)]
+
+
+@discovery.post("/me/follows", response={200: ds.FollowOut, 201: ds.FollowOut, **WRITE_ERRORS},
+                summary="Follow an author, organization, category or search")
+def post_follow(request, body: ds.FollowIn):
+    """``target``: an author's id (``author_details`` of a paper), an organization's slug, an arXiv
+    category, or a search's text. 201 when new, 200 when already followed."""
+    write_allowed(request)
+    try:
+        follow, created = follows.follow(request.auth, body.kind, body.target)
+    except follows.FollowError as exc:
+        raise HttpError(409 if "most one member" in str(exc) else 400, str(exc)) from None
+    return Status(201 if created else 200, follow_out(request, follow))
+
+
+@discovery.delete("/me/follows", response={204: None, **WRITE_ERRORS}, summary="Unfollow")
+def delete_follow(request, kind: Literal["author", "organization", "category", "search"], target: str = Query(..., min_length=1, max_length=250)):
+    write_allowed(request)
+    if not follows.unfollow(request.auth, kind, target):
+        raise Http404(f"You do not follow {kind} {target[:100]!r}")
+    return Status(204, None)
+
+
 api.add_router("", papers)
 api.add_router("", pages)
 api.add_router("", search)
 api.add_router("", organizations)
 api.add_router("", member)
 api.add_router("", public)
+api.add_router("", discovery)

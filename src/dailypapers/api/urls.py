@@ -6,6 +6,7 @@ from django.urls import path, re_path
 from dailypapers.api import hf
 from dailypapers.api.feeds import FEEDS, atom
 from dailypapers.api.native import api
+from dailypapers.api.private_feeds import PrivateFeed
 from dailypapers.papers.identifiers import CATEGORY_PATTERN
 from dailypapers.papers.urls import ORGANIZATION_SLUG, PAPER_ID
 
@@ -37,5 +38,10 @@ for kind, prefix in feed_prefixes.items():
         re_path(rf"^{prefix}\.rss$", FEEDS[kind](), name=f"feed_{kind}_rss"),
         re_path(rf"^{prefix}\.atom$", atom(FEEDS[kind])(), name=f"feed_{kind}_atom"),
     ]
+# A member's private feeds: the signed token is the credential (api.private_feeds).
+urlpatterns += [
+    re_path(r"^feeds/me/(?P<token>[A-Za-z0-9._:\-]{1,200})\.rss$", PrivateFeed(), name="feed_private_rss"),
+    re_path(r"^feeds/me/(?P<token>[A-Za-z0-9._:\-]{1,200})\.atom$", atom(PrivateFeed)(), name="feed_private_atom"),
+]
 # Last: unknown URLs under /api/ (and ids that match no route) get JSON, not the HTML error page.
 urlpatterns.append(re_path(r"^api/", hf.api_not_found))

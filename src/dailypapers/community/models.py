@@ -139,6 +139,9 @@ class NotificationKind(models.TextChoices):
     MENTION = "mention", "mentions of me (@username)"
     CLAIM_DECISION = "claim_decision", "decisions on my authorship claims"
     JOIN_DECISION = "join_decision", "decisions on my requests to join an organization"
+    # Written by discovery's alerts (a room above this one, as accounts' claim decisions are).
+    FOLLOW = "follow", "new papers from authors, organizations, categories and searches I follow"
+    NEW_VERSION = "new_version", "new versions of papers I follow or saved"
 
 
 class NotificationQuerySet(models.QuerySet):

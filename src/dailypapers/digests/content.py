@@ -20,7 +20,9 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from dailypapers.digests.models import DigestIssue, Frequency, Subscription
-from dailypapers.papers.models import Paper, Upvote
+from dailypapers.discovery.follows import follows_in_period
+from dailypapers.discovery.ranking import recommend
+from dailypapers.papers.models import Paper
 from dailypapers.papers.periods import Period, parse_period
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.services import period_entries
@@ -91,7 +93,7 @@ class DigestItem:
     authors: str
     abstract: str
     url: str
-    because: str = ""  # personal section: title of the upvoted paper it resembles
+    because: str = ""  # personal and following sections: why the paper is there (discovery's reason)
 
 
 @dataclass
@@ -99,11 +101,12 @@ class Selection:
     """The papers one subscriber gets; equal selections share one rendering."""
 
     paper_ids: tuple[str, ...]
-    personal: tuple[tuple[str, str], ...] = field(default=())  # (paper id, id of the upvoted paper)
+    personal: tuple[tuple[str, str], ...] = field(default=())  # (paper id, reason)
+    following: tuple[tuple[str, str], ...] = field(default=())  # (paper id, the follow it matches)
 
     @property
     def key(self) -> tuple:
-        return (self.paper_ids, self.personal)
+        return (self.paper_ids, self.personal, self.following)
 
 
 def _query_terms(query: str) -> list[str]:
@@ -141,10 +144,13 @@ class IssueContent:
             matches = self._matching(sub.query)
             ids = [pid for pid in ids if pid in matches]
         main = tuple(ids[: self.top_n])
-        personal = ()
+        personal, following = (), ()
         if sub.personal and sub.user_id:
-            personal = tuple(personal_picks(sub.user_id, exclude=set(main), limit=settings.DAILYPAPERS_DIGEST_PERSONAL_N))
-        return Selection(main, personal)
+            period = digest_period(self.issue.frequency, self.issue.period_key)
+            following = tuple(following_picks(sub.user_id, period, exclude=set(main), limit=settings.DAILYPAPERS_DIGEST_PERSONAL_N))
+            personal = tuple(personal_picks(sub.user_id, exclude=set(main) | {pid for pid, _ in following},
+                                            limit=settings.DAILYPAPERS_DIGEST_PERSONAL_N))
+        return Selection(main, personal, following)
 
     def _matching(self, query: str) -> set[str]:
         """Papers of this issue matching a saved query: every word in the title or abstract."""
@@ -172,17 +178,15 @@ class IssueContent:
         cached = self._rendered.get(cache_key)
         if cached:
             return cached
-        extra = self._load([pid for pair in selection.personal for pid in pair if pid not in self.papers])
+        extra = self._load([pid for pid, _ in (*selection.personal, *selection.following) if pid not in self.papers])
         papers = {**self.papers, **extra}
         context = {
             "issue": self.issue,
             "site_name": settings.SITE_NAME,
             "site_url": absolute_url("/", self.base_url),
             "items": [self.item(papers[pid]) for pid in selection.paper_ids if pid in papers],
-            "personal": [
-                self.item(papers[pid], because=papers[because].title)
-                for pid, because in selection.personal if pid in papers and because in papers
-            ],
+            "personal": [self.item(papers[pid], because=reason) for pid, reason in selection.personal if pid in papers],
+            "following": [self.item(papers[pid], because=reason) for pid, reason in selection.following if pid in papers],
             "period_url": absolute_url(digest_period(self.issue.frequency, self.issue.period_key).url(), self.base_url),
             "trending_url": absolute_url(reverse("papers:trending"), self.base_url),
             "public": public,
@@ -218,41 +222,20 @@ def first_paragraph(text: str, max_chars: int = 600) -> str:
 
 
 def personal_picks(user_id: int, *, exclude: set[str], limit: int) -> list[tuple[str, str]]:
-    """(paper id, upvoted paper id) pairs: papers like the member's recent upvotes.
+    """(paper id, reason) pairs from discovery's per-member model: the same one "for you" ranks
+    with (one model, not two). Nothing when the member has given it nothing to go on."""
+    from django.contrib.auth import get_user_model
 
-    Similar papers come from the search backend's vectors when it has them; without a backend,
-    or when it fails, papers sharing the upvoted paper's primary category stand in.
-    """
-    recent = list(Upvote.objects.filter(user_id=user_id).order_by("-created_at")
-                  .values_list("paper_id", "paper__primary_category")[:3])
-    voted = set(Upvote.objects.filter(user_id=user_id).values_list("paper_id", flat=True))
-    seen = set(exclude) | voted
-    picks: list[tuple[str, str]] = []
-    for paper_id, category in recent:
-        for candidate in similar_paper_ids(paper_id, category, limit=limit + len(seen)):
-            if candidate not in seen:
-                seen.add(candidate)
-                picks.append((candidate, paper_id))
-                break
-        if len(picks) >= limit:
-            break
-    return picks
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return []
+    return [(pick.paper_id, pick.reason) for pick in recommend(user, limit=limit, exclude=exclude)]
 
 
-def similar_paper_ids(paper_id: str, category: str, limit: int) -> list[str]:
-    try:
-        from dailypapers.search import get_backend
-
-        hits = get_backend().similar(paper_id, limit=limit)
-        if hits:
-            return [h.paper_id for h in hits if h.paper_id != paper_id]
-    except Exception as exc:  # the search room is optional here; the digest must still go out
-        log.info("similar papers unavailable for %s (%s); using same-category papers", paper_id, exc)
-    since = timezone.now() - dt.timedelta(days=settings.DAILYPAPERS_TRENDING_WINDOW_DAYS * 2)
-    recent = Paper.objects.filter(daily_entry__date__gte=since.date()).exclude(pk=paper_id).order_by("-upvotes", "-published_at")
-    same_field = list(recent.filter(primary_category=category).values_list("pk", flat=True)[:limit]) if category else []
-    # Papers without categories (some listings carry none): the recent favourites stand in.
-    return same_field or list(recent.values_list("pk", flat=True)[:limit])
+def following_picks(user_id: int, period: Period, *, exclude: set[str], limit: int) -> list[tuple[str, str]]:
+    """(paper id, reason) pairs: the period's papers matching the member's follows, newest first."""
+    found = follows_in_period(user_id, period.start, period.end)
+    return [(pid, reason) for pid, reason in found if pid not in exclude][:limit]
 
 
 def subscribe_url(base_url: str | None = None, **params) -> str:

@@ -1,7 +1,8 @@
 """Search: lexical + semantic hybrid retrieval, similar papers and index upkeep.
 
 Other rooms import only from here: :func:`get_backend` and the :class:`SearchBackend` methods,
-the query types and limits, and the services that turn hits into papers (``search.services``).
+the query types and limits, the request-parameter readers (``search.params``) and the services
+that turn hits into papers (``search.services``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from dailypapers.search.backends.base import (  # noqa: F401  (re-exported for callers)
+    MAX_LIMIT,
+    MAX_OFFSET,
     MAX_QUERY_CHARS,
     MODES,
     PendingCounts,
@@ -26,8 +29,8 @@ from dailypapers.search.backends.base import (  # noqa: F401  (re-exported for c
 # Loaded on first use: these modules need the app registry, which is not ready yet when Django
 # imports this package to load the app.
 _LAZY = {
-    name: "dailypapers.search.services"
-    for name in ("FoundPapers", "find_papers", "papers_for_hits", "search_papers", "similar_papers")
+    **{name: "dailypapers.search.services" for name in ("FoundPapers", "find_papers", "papers_for_hits", "similar_papers")},
+    **{name: "dailypapers.search.params" for name in ("InvalidSearch", "SearchParams", "PAGE", "NATIVE_API", "HF_API", "FEED")},
 }
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.search import get_backend
-from dailypapers.search.backends.base import SearchFilters, SearchHit, SearchQuery, SearchResults
+from dailypapers.search.backends.base import SearchHit, SearchQuery, SearchResults
 
 
 @dataclass
@@ -38,15 +38,10 @@ def papers_for_hits(hits: list[SearchHit]) -> list[Paper]:
     return papers
 
 
-def find_papers(
-    text: str, *, filters: SearchFilters = SearchFilters(), limit: int = 20, offset: int = 0, mode: str = "hybrid"
-) -> FoundPapers:
-    results = get_backend().search(SearchQuery(text=text, filters=filters, limit=limit, offset=offset, mode=mode))
+def find_papers(query: SearchQuery) -> FoundPapers:
+    """The papers of one search (a query from :mod:`dailypapers.search.params`), with its results."""
+    results = get_backend().search(query)
     return FoundPapers(papers=papers_for_hits(results.hits), results=results)
-
-
-def search_papers(text: str, *, limit: int = 20) -> list[Paper]:
-    return find_papers(text, limit=limit).papers
 
 
 def similar_papers(paper_id: str, *, limit: int = 10) -> list[Paper]:

@@ -1,6 +1,6 @@
 """Search pages: results with highlights and paging, suggestions as you type, similar papers.
 
-Thin on purpose: parsing is :mod:`dailypapers.search.query`, searching is the backend.
+Thin on purpose: parameters are read by :mod:`dailypapers.search.params`, searching is the backend.
 """
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ from dailypapers.lib.ratelimit import RateLimited, check_search_rate, too_many_r
 from dailypapers.papers.models import Organization, Paper
 from dailypapers.papers.services import mark_member_state
 from dailypapers.search import get_backend
-from dailypapers.search.query import InvalidSearch, query_from_params
+from dailypapers.search.params import PAGE, SUGGESTIONS, InvalidSearch
 from dailypapers.search.services import papers_for_hits
 
-SUGGESTIONS = 6
 SIMILAR = 6
 
 
@@ -37,7 +36,7 @@ def search_page(request):
     if limited := _limited(request):
         return limited
     try:
-        query = query_from_params(request.GET)
+        query = PAGE.parse(request.GET)
     except InvalidSearch as exc:
         return _refuse(request, 400, str(exc))
     context = {"query": query, "q": query.text, "organizations": Organization.objects.order_by("name")}
@@ -68,10 +67,8 @@ def suggest(request):
     """The header box's dropdown (htmx): the best few matches for what has been typed so far."""
     if limited := _limited(request):
         return limited
-    params = request.GET.copy()
-    params["limit"] = str(SUGGESTIONS)
     try:
-        query = query_from_params(params)
+        query = SUGGESTIONS.parse(request.GET)
     except InvalidSearch as exc:
         return render(request, "search/_suggestions.html", {"error": str(exc)}, status=400)
     if len(query.text) < 2:

@@ -19,7 +19,7 @@ MAX_LIMIT = 120  # the Hugging Face papers API allows 1..120
 MAX_OFFSET = 1000  # deeper pages are not useful to people and get expensive to fuse
 # The one cap on query text, for the page, the suggestions box, both APIs and feeds. The Hugging
 # Face papers API caps q at 250 characters; pages cut longer input there rather than refusing it,
-# since people paste abstracts into search boxes (see ``search.query.clean_text``).
+# since people paste abstracts into search boxes (see ``search.params.SearchParams``).
 MAX_QUERY_CHARS = 250
 
 # Keys every backend's ``status()`` has (a backend may add its own, e.g. where its files are).

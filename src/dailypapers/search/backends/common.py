@@ -1,22 +1,69 @@
-"""What both search backends do the same way: the query-vector cache, hits with highlights, the
-index outbox and the embedding backlog (both read the database's ``PendingIndexUpdate`` and
-``PaperEmbedding`` rows), vector export. A backend mixes it in before ``SearchBackend`` and sets
-``self.embedder``, ``self._cache_lock`` and ``self._query_vectors`` (an ``OrderedDict``)."""
+"""What both search backends do the same way, as the base class both inherit: one search flow
+(an arXiv id opens its paper, both halves fused, "no good match", coverage notices), the documents
+they index, the query-vector cache, hits with highlights, the index outbox and the embedding
+backlog (both read the database's ``PendingIndexUpdate`` and ``PaperEmbedding`` rows), vector
+export. A backend supplies its two halves (:meth:`IndexedSearchBackend._halves`), its counts and
+its upkeep; it never imports the other backend."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+
 import numpy as np
 
-from dailypapers.papers.models import Paper
-from dailypapers.search import vector_files
-from dailypapers.search.backends.base import EmbedProgress, PendingCounts, SearchHit
+from dailypapers.papers.identifiers import arxiv_id_in, paper_reference_in
+from dailypapers.papers.models import Authorship, Paper
+from dailypapers.search import fusion, vector_files
+from dailypapers.search.backends.base import EmbedProgress, PendingCounts, SearchBackend, SearchHit, SearchQuery, SearchResults
+from dailypapers.search.embedder import get_embedder
 from dailypapers.search.highlight import ABSTRACT_FRAGMENT_CHARS, highlight
+from dailypapers.search.lexical import LexicalDoc, LexicalMatches
 from dailypapers.search.models import PaperEmbedding, PendingIndexUpdate
+from dailypapers.search.query import query_terms
 
 # Papers per round of index upkeep (outbox drain, rebuild): bounded memory at any corpus size.
 INDEX_CHUNK = 2_000
 # Query embeddings kept per process (search-as-you-type repeats queries).
 QUERY_VECTOR_CACHE = 2_048
+# Both halves contribute this many candidates (at least) to the fusion.
+FUSION_DEPTH = 100
+# Vector hits are filtered after the ANN search, so filtered searches fetch more of them.
+FILTERED_OVERFETCH = 8
+NO_LEXICAL_MATCHES = LexicalMatches([], 0, True)
+
+
+def lexical_docs(paper_ids: Iterable[str]) -> tuple[list[LexicalDoc], list[str]]:
+    """Index documents for the papers that exist, and the ids that no longer do."""
+    paper_ids = list(paper_ids)
+    papers = list(
+        Paper.objects.filter(pk__in=paper_ids)
+        .select_related("organization", "daily_entry__organization")
+        .only(
+            "id", "title", "abstract", "categories", "primary_category", "github_repo", "published_at",
+            "organization__slug", "daily_entry__organization__slug",
+        )
+    )  # fmt: skip
+    authors: dict[str, list[str]] = {}
+    for paper_id, name in (
+        Authorship.objects.filter(paper_id__in=[p.pk for p in papers]).order_by("position").values_list("paper_id", "author__name")
+    ):
+        authors.setdefault(paper_id, []).append(name)
+    docs = []
+    for p in papers:
+        entry = getattr(p, "daily_entry", None) if hasattr(p, "daily_entry") else None
+        orgs = {o.slug for o in (p.organization, entry.organization if entry else None) if o}
+        categories = sorted({*(p.categories or []), *([p.primary_category] if p.primary_category else [])})
+        docs.append(
+            LexicalDoc(
+                paper_id=p.pk, title=p.title, abstract=p.abstract, authors=authors.get(p.pk, []),
+                categories=categories, organizations=sorted(orgs), has_code=bool(p.github_repo),
+                published=p.published_at.date() if p.published_at else None,
+            )
+        )  # fmt: skip
+    found = {p.pk for p in papers}
+    return docs, [pid for pid in paper_ids if pid not in found]
 
 
 def paper_titles(ids: list[str]) -> dict[str, str]:
@@ -24,7 +71,88 @@ def paper_titles(ids: list[str]) -> dict[str, str]:
     return dict(Paper.objects.filter(pk__in=ids).values_list("pk", "title"))
 
 
-class SharedBackendParts:
+class IndexedSearchBackend(SearchBackend):
+    """A backend with a keyword index and a vector index over the database's papers and vectors."""
+
+    def __init__(self):
+        self.embedder = get_embedder()
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    # -- what each backend supplies ---------------------------------------------------------
+    def _halves(
+        self, terms: list[str], vector_text: str, query: SearchQuery, depth: int, mode: str
+    ) -> tuple[LexicalMatches, list[tuple[str, float]], float]:
+        """The keyword matches (none in "vector" mode), the ``depth`` nearest papers passing the
+        filters (none in "lexical" mode) and the best cosine before filtering (0.0 without vectors)."""
+        raise NotImplementedError
+
+    def _coverage_counts(self) -> tuple[int, int]:
+        """(papers with a vector the vector index serves, papers in the keyword index)."""
+        raise NotImplementedError
+
+    def matches_all(self, terms: list[str]) -> bool:
+        """Whether some paper holds every keyword of ``terms`` (the last may be half typed)."""
+        raise NotImplementedError
+
+    def _index_notices(self) -> list[str]:
+        """What searches should say about the index's state (a rebuild under way)."""
+        return []
+
+    # -- searching ---------------------------------------------------------------------------
+    def search(self, query: SearchQuery) -> SearchResults:
+        reference = paper_reference_in(query.text)
+        paper = Paper.objects.only("id", "title", "abstract").filter(pk=reference).first() if reference else None
+        if paper is not None:
+            hit = SearchHit(reference, 1.0, highlight(paper.title, []), highlight(paper.abstract, [], fragment_chars=ABSTRACT_FRAGMENT_CHARS))
+            return SearchResults(hits=[hit] if query.offset == 0 else [], total=1, mode=query.mode, exact_paper_id=reference)
+        if missing := arxiv_id_in(query.text):
+            # Its digits as words would match nothing meaningful: offer to add the paper instead.
+            return SearchResults(hits=[], total=0, mode=query.mode, missing_arxiv_id=missing)
+        terms = query_terms(query.text)
+        notices = self._index_notices()
+        if not terms:
+            return SearchResults(hits=[], total=0, mode=query.mode, notice="Type some words to search.")
+        depth = max(FUSION_DEPTH, query.offset + query.limit)
+        mode = query.mode
+        if mode in ("hybrid", "vector"):
+            vectors_ready, coverage_notice = self._vector_coverage()
+            if not vectors_ready:
+                mode = "lexical"
+                notices.append("Semantic search is not available yet (no papers embedded); showing keyword matches only.")
+            elif coverage_notice:
+                notices.append(coverage_notice)
+        # The vector half gets the whole query, stop words included: they carry meaning for the transformer.
+        lexical, vector_ranking, best_cosine = self._halves(terms, " ".join(terms), query, depth, mode)
+        # Judged on the whole corpus, not the filtered part: a filter narrows what a meaningful query shows.
+        if mode != "lexical" and fusion.no_good_match(best_cosine, lambda: self.matches_all(terms)):
+            return SearchResults(hits=[], total=0, mode=mode, notice=" ".join(notices), no_good_match=True)
+        if mode == "lexical":
+            ranked, total, total_exact = lexical.hits, lexical.total, lexical.total_exact
+        elif mode == "vector":
+            ranked, total, total_exact = vector_ranking, len(vector_ranking), False
+        else:
+            ranked = fusion.hybrid(lexical.hits, vector_ranking, terms, paper_titles, lexical.person)
+            total, total_exact = max(lexical.total, len(ranked)), False
+        page = ranked[query.offset : query.offset + query.limit]
+        return SearchResults(
+            hits=self._hits(page, terms), total=total, mode=mode, notice=" ".join(notices), total_exact=total_exact,
+            no_good_match=not ranked and not query.filters.active,  # with filters, "no papers match" says it better
+        )
+
+    def _vector_coverage(self) -> tuple[bool, str]:
+        """Whether vectors can serve (any embedded), and a notice while they cover part of the papers."""
+        embedded, papers = self._coverage_counts()
+        if embedded == 0:
+            return False, ""
+        if papers and embedded < papers:
+            share = embedded / papers
+            return True, (
+                f"Semantic matching covers {embedded:,} of {papers:,} papers so far ({share:.0%}, newest first); "
+                "keyword matching covers all."
+            )
+        return True, ""
+
     def query_vector(self, text: str) -> np.ndarray:
         """The embedding of a query, cached: search-as-you-type repeats queries a lot."""
         with self._cache_lock:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
@@ -14,24 +12,19 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 
-from dailypapers.papers.identifiers import arxiv_id_in, paper_reference_in
-from dailypapers.papers.models import Authorship, Paper
-from dailypapers.search import fusion, vector_files
-from dailypapers.search.backends.base import (
-    EmbedProgress,
-    RebuildProgress,
-    SearchBackend,
-    SearchFilters,
-    SearchHit,
-    SearchQuery,
-    SearchResults,
+from dailypapers.papers.models import Paper
+from dailypapers.search import vector_files
+from dailypapers.search.backends.base import EmbedProgress, RebuildProgress, SearchFilters, SearchHit, SearchQuery
+from dailypapers.search.backends.common import (
+    FILTERED_OVERFETCH,
+    INDEX_CHUNK,
+    NO_LEXICAL_MATCHES,
+    IndexedSearchBackend,
+    lexical_docs,
 )
-from dailypapers.search.backends.common import INDEX_CHUNK, SharedBackendParts, paper_titles
-from dailypapers.search.embedder import get_embedder, paper_text, text_hash
-from dailypapers.search.highlight import ABSTRACT_FRAGMENT_CHARS, highlight
-from dailypapers.search.lexical import LexicalDoc, LexicalIndex, LexicalMatches
+from dailypapers.search.embedder import paper_text, text_hash
+from dailypapers.search.lexical import LexicalIndex, LexicalMatches
 from dailypapers.search.models import PaperEmbedding, PendingIndexUpdate
-from dailypapers.search.query import query_terms
 from dailypapers.search.tasks import enqueue_unless_queued, update_search_index
 from dailypapers.search.vectors import VectorIndex
 
@@ -39,10 +32,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 U = TypeVar("U")
 
-# Both halves contribute this many candidates (at least) to the fusion.
-FUSION_DEPTH = 100
-# Vector hits are filtered after the ANN search, so filtered searches fetch more of them.
-FILTERED_OVERFETCH = 8
 REPAIR_REQUEST_INTERVAL_S = 60.0
 # Runs the keyword half of searches beside the semantic half (one thread per concurrent search).
 _HALVES = ThreadPoolExecutor(max_workers=8, thread_name_prefix="search-half")
@@ -62,102 +51,40 @@ def in_parallel(background: Callable[[], T], foreground: Callable[[], U]) -> tup
     return background_result, foreground_result
 
 
-def lexical_docs(paper_ids: Iterable[str]) -> tuple[list[LexicalDoc], list[str]]:
-    """Index documents for the papers that exist, and the ids that no longer do."""
-    paper_ids = list(paper_ids)
-    papers = list(
-        Paper.objects.filter(pk__in=paper_ids)
-        .select_related("organization", "daily_entry__organization")
-        .only(
-            "id", "title", "abstract", "categories", "primary_category", "github_repo", "published_at",
-            "organization__slug", "daily_entry__organization__slug",
-        )
-    )  # fmt: skip
-    authors: dict[str, list[str]] = {}
-    for paper_id, name in (
-        Authorship.objects.filter(paper_id__in=[p.pk for p in papers]).order_by("position").values_list("paper_id", "author__name")
-    ):
-        authors.setdefault(paper_id, []).append(name)
-    docs = []
-    for p in papers:
-        entry = getattr(p, "daily_entry", None) if hasattr(p, "daily_entry") else None
-        orgs = {o.slug for o in (p.organization, entry.organization if entry else None) if o}
-        categories = sorted({*(p.categories or []), *([p.primary_category] if p.primary_category else [])})
-        docs.append(
-            LexicalDoc(
-                paper_id=p.pk, title=p.title, abstract=p.abstract, authors=authors.get(p.pk, []),
-                categories=categories, organizations=sorted(orgs), has_code=bool(p.github_repo),
-                published=p.published_at.date() if p.published_at else None,
-            )
-        )  # fmt: skip
-    found = {p.pk for p in papers}
-    return docs, [pid for pid in paper_ids if pid not in found]
-
-
-class LocalSearchBackend(SharedBackendParts, SearchBackend):
+class LocalSearchBackend(IndexedSearchBackend):
     def __init__(self, root=None):
+        super().__init__()
         self.root = (root or settings.DATA_DIR / "search")
         self.lexical = LexicalIndex(self.root / "lexical")
-        self.embedder = get_embedder()
         self.vectors = VectorIndex(self.root / "vectors", self.embedder.name, self.embedder.dimensions)
-        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_lock = threading.Lock()
         self._repair_requested_at = -REPAIR_REQUEST_INTERVAL_S
 
     # -- searching ---------------------------------------------------------------------------
-    def search(self, query: SearchQuery) -> SearchResults:
-        reference = paper_reference_in(query.text)
-        paper = Paper.objects.only("id", "title", "abstract").filter(pk=reference).first() if reference else None
-        if paper is not None:
-            hit = SearchHit(reference, 1.0, highlight(paper.title, []), highlight(paper.abstract, [], fragment_chars=ABSTRACT_FRAGMENT_CHARS))
-            return SearchResults(hits=[hit] if query.offset == 0 else [], total=1, mode=query.mode, exact_paper_id=reference)
-        if missing := arxiv_id_in(query.text):
-            # Its digits as words would match nothing meaningful: offer to add the paper instead.
-            return SearchResults(hits=[], total=0, mode=query.mode, missing_arxiv_id=missing)
-        terms = query_terms(query.text)
-        notices = []
-        if not self.lexical.consistent():
-            notices.append("The search index is being rebuilt; some papers may be missing from results.")
-            self._request_repair()
-        if not terms:
-            return SearchResults(hits=[], total=0, mode=query.mode, notice="Type some words to search.")
-        depth = max(FUSION_DEPTH, query.offset + query.limit)
-        mode = query.mode
-        if mode in ("hybrid", "vector"):
-            vectors_ready, coverage_notice = self._vector_coverage()
-            if not vectors_ready:
-                mode = "lexical"
-                notices.append("Semantic search is not available yet (no papers embedded); showing keyword matches only.")
-            elif coverage_notice:
-                notices.append(coverage_notice)
+    def _index_notices(self) -> list[str]:
+        if self.lexical.consistent():
+            return []
+        self._request_repair()
+        return ["The search index is being rebuilt; some papers may be missing from results."]
+
+    def _halves(
+        self, terms: list[str], vector_text: str, query: SearchQuery, depth: int, mode: str
+    ) -> tuple[LexicalMatches, list[tuple[str, float]], float]:
         def lexical_half() -> LexicalMatches:
             return self.lexical.search(terms, query.filters, depth)
 
         def vector_half() -> tuple[list[tuple[str, float]], float]:
-            # The whole query, stop words included: they carry meaning for the transformer.
-            return self._vector_ranking(self.query_vector(" ".join(terms)), query, depth)
+            return self._vector_ranking(self.query_vector(vector_text), query, depth)
 
         if mode == "hybrid":
             lexical, (vector_ranking, best_cosine) = in_parallel(lexical_half, vector_half)
         elif mode == "vector":
-            lexical, (vector_ranking, best_cosine) = LexicalMatches([], 0, True), vector_half()
+            lexical, (vector_ranking, best_cosine) = NO_LEXICAL_MATCHES, vector_half()
         else:
             lexical, vector_ranking, best_cosine = lexical_half(), [], 0.0
-        # Judged on the whole corpus, not the filtered part: a filter narrows what a meaningful query shows.
-        if mode != "lexical" and fusion.no_good_match(best_cosine, lambda: self.lexical.matches_all(terms, SearchFilters())):
-            return SearchResults(hits=[], total=0, mode=mode, notice=" ".join(notices), no_good_match=True)
-        if mode == "lexical":
-            ranked, total, total_exact = lexical.hits, lexical.total, lexical.total_exact
-        elif mode == "vector":
-            ranked, total, total_exact = vector_ranking, len(vector_ranking), False
-        else:
-            ranked = fusion.hybrid(lexical.hits, vector_ranking, terms, paper_titles, lexical.person)
-            total, total_exact = max(lexical.total, len(ranked)), False
-        page = ranked[query.offset : query.offset + query.limit]
-        return SearchResults(
-            hits=self._hits(page, terms), total=total, mode=mode, notice=" ".join(notices), total_exact=total_exact,
-            no_good_match=not ranked and not query.filters.active,  # with filters, "no papers match" says it better
-        )
+        return lexical, vector_ranking, best_cosine
+
+    def matches_all(self, terms: list[str]) -> bool:
+        return self.lexical.matches_all(terms, SearchFilters())
 
     def _request_repair(self) -> None:
         """Ask the worker to check and rebuild the index (at most once a minute per process)."""
@@ -167,19 +94,9 @@ class LocalSearchBackend(SharedBackendParts, SearchBackend):
         self._repair_requested_at = now
         enqueue_unless_queued(update_search_index)
 
-    def _vector_coverage(self) -> tuple[bool, str]:
+    def _coverage_counts(self) -> tuple[int, int]:
         self.vectors.ensure_loaded()
-        embedded = self.vectors.ntotal
-        if embedded == 0:
-            return False, ""
-        papers = self.lexical.num_docs()
-        if papers and embedded < papers:
-            share = embedded / papers
-            return True, (
-                f"Semantic matching covers {embedded:,} of {papers:,} papers so far ({share:.0%}, newest first); "
-                "keyword matching covers all."
-            )
-        return True, ""
+        return self.vectors.ntotal, self.lexical.num_docs()
 
     def _vector_ranking(self, vector: np.ndarray, query: SearchQuery, depth: int) -> tuple[list[tuple[str, float]], float]:
         """The ``depth`` closest papers that pass the filters, and the best cosine before filtering."""

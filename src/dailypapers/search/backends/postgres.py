@@ -3,8 +3,8 @@
 Chosen automatically on a PostgreSQL database (``DAILYPAPERS_SEARCH_BACKEND=auto``): the index then
 lives in the database, so every web host and worker shares it and it is in the database's backups.
 Its tables (migration ``search.0002``) are caches of the papers table and ``search_paperembedding``
-like the embedded backend's files; fusion, filters, highlights, "no good match" and the outbox work
-the same way (``search.fusion``, ``search.highlight``, ``search.query``, ``search.tasks``).
+like the embedded backend's files; the search flow, fusion, highlights, "no good match" and the
+outbox are the embedded backend's too, through their shared base class (``backends.common``).
 
 The keyword half at millions of papers. ``ts_rank`` has to read every candidate's ``tsvector`` from
 the heap, and an OR of common words matches a large part of the corpus, so ranking all matches (one
@@ -31,9 +31,7 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from importlib import import_module
@@ -41,25 +39,26 @@ from importlib import import_module
 import numpy as np
 from django.db import connection, transaction
 
-from dailypapers.papers.identifiers import arxiv_id_in, paper_reference_in
 from dailypapers.papers.models import Paper, unaccented
-from dailypapers.search import fusion, vector_files
-from dailypapers.search.backends.base import (
-    EmbedProgress,
-    RebuildProgress,
-    SearchBackend,
-    SearchFilters,
-    SearchHit,
-    SearchQuery,
-    SearchResults,
+from dailypapers.search import vector_files
+from dailypapers.search.backends.base import EmbedProgress, RebuildProgress, SearchFilters, SearchHit, SearchQuery
+from dailypapers.search.backends.common import (
+    FILTERED_OVERFETCH,
+    INDEX_CHUNK,
+    NO_LEXICAL_MATCHES,
+    IndexedSearchBackend,
+    lexical_docs,
 )
-from dailypapers.search.backends.common import INDEX_CHUNK, SharedBackendParts, paper_titles
-from dailypapers.search.backends.local import FILTERED_OVERFETCH, FUSION_DEPTH, lexical_docs
-from dailypapers.search.embedder import get_embedder, paper_text, text_hash
-from dailypapers.search.highlight import ABSTRACT_FRAGMENT_CHARS, highlight
-from dailypapers.search.lexical import FREQUENT_TERM_MIN_DOCS, FREQUENT_TERM_SHARE, PERSON_MIN_KEYWORDS, LexicalDoc
+from dailypapers.search.embedder import paper_text, text_hash
+from dailypapers.search.lexical import (
+    FREQUENT_TERM_MIN_DOCS,
+    FREQUENT_TERM_SHARE,
+    PERSON_MIN_KEYWORDS,
+    LexicalDoc,
+    LexicalMatches,
+)
 from dailypapers.search.models import PaperEmbedding, PendingIndexUpdate
-from dailypapers.search.query import keywords, query_terms
+from dailypapers.search.query import keywords
 
 log = logging.getLogger(__name__)
 
@@ -122,11 +121,9 @@ def _filter_sql(filters: SearchFilters, alias: str = "d") -> tuple[str, list]:
     return "".join(f" AND {s}" for s in sql), params
 
 
-class PostgresSearchBackend(SharedBackendParts, SearchBackend):
+class PostgresSearchBackend(IndexedSearchBackend):
     def __init__(self):
-        self.embedder = get_embedder()
-        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_lock = threading.Lock()
+        super().__init__()
         self._has_vector_table: bool | None = None
         self._iterative_scans = False  # pgvector >= 0.8 (set by vectors_available)
         self._statistics: tuple[float, int, dict[str, float]] | None = None  # (when, papers, lexeme shares)
@@ -145,69 +142,26 @@ class PostgresSearchBackend(SharedBackendParts, SearchBackend):
         return self._has_vector_table
 
     # -- searching ---------------------------------------------------------------------------
-    def search(self, query: SearchQuery) -> SearchResults:
-        reference = paper_reference_in(query.text)
-        paper = Paper.objects.only("id", "title", "abstract").filter(pk=reference).first() if reference else None
-        if paper is not None:
-            hit = SearchHit(reference, 1.0, highlight(paper.title, []), highlight(paper.abstract, [], fragment_chars=ABSTRACT_FRAGMENT_CHARS))
-            return SearchResults(hits=[hit] if query.offset == 0 else [], total=1, mode=query.mode, exact_paper_id=reference)
-        if missing := arxiv_id_in(query.text):
-            return SearchResults(hits=[], total=0, mode=query.mode, missing_arxiv_id=missing)
-        terms = query_terms(query.text)
-        if not terms:
-            return SearchResults(hits=[], total=0, mode=query.mode, notice="Type some words to search.")
-        notices = []
-        depth = max(FUSION_DEPTH, query.offset + query.limit)
-        mode = query.mode
-        if mode in ("hybrid", "vector"):
-            vectors_ready, coverage_notice = self._vector_coverage()
-            if not vectors_ready:
-                mode = "lexical"
-                notices.append("Semantic search is not available yet (no papers embedded); showing keyword matches only.")
-            elif coverage_notice:
-                notices.append(coverage_notice)
-        # The whole query, stop words included: they carry meaning for the transformer.
-        vector = _EMBEDDING.submit(self.query_vector, " ".join(terms)) if mode != "lexical" else None
+    def _halves(
+        self, terms: list[str], vector_text: str, query: SearchQuery, depth: int, mode: str
+    ) -> tuple[LexicalMatches, list[tuple[str, float]], float]:
+        vector = _EMBEDDING.submit(self.query_vector, vector_text) if mode != "lexical" else None
         try:
-            lexical, total, total_exact, person = (
-                ([], 0, True, False) if mode == "vector" else self._lexical_ranking(terms, query.filters, depth, mode == "lexical")
-            )
+            lexical = NO_LEXICAL_MATCHES if mode == "vector" else self._lexical_ranking(terms, query.filters, depth, mode == "lexical")
         finally:
             query_vector = vector.result() if vector is not None else None
-        vector_ranking, best_cosine = self._vector_ranking(query_vector, query.filters, depth) if query_vector is not None else ([], 0.0)
-        # Judged on the whole corpus, not the filtered part: a filter narrows what a meaningful query shows.
-        if mode != "lexical" and fusion.no_good_match(best_cosine, lambda: self.matches_all(terms)):
-            return SearchResults(hits=[], total=0, mode=mode, notice=" ".join(notices), no_good_match=True)
-        if mode == "lexical":
-            ranked = lexical
-        elif mode == "vector":
-            ranked, total, total_exact = vector_ranking, len(vector_ranking), False
-        else:
-            ranked = fusion.hybrid(lexical, vector_ranking, terms, paper_titles, person)
-            total, total_exact = max(total, len(ranked)), False
-        page = ranked[query.offset : query.offset + query.limit]
-        return SearchResults(
-            hits=self._hits(page, terms), total=total, mode=mode, notice=" ".join(notices), total_exact=total_exact,
-            no_good_match=not ranked and not query.filters.active,  # with filters, "no papers match" says it better
-        )
+        if query_vector is None:
+            return lexical, [], 0.0
+        return lexical, *self._vector_ranking(query_vector, query.filters, depth)
 
-    def _vector_coverage(self) -> tuple[bool, str]:
+    def _coverage_counts(self) -> tuple[int, int]:
         if not self.vectors_available():
-            return False, ""
+            return 0, 0
         with connection.cursor() as cursor:
             # Planner estimates would do at millions, but are unset until ANALYZE; exact counts
             # cost a few ms per million rows on the primary keys.
             cursor.execute(f"SELECT (SELECT count(*) FROM {VECTORS}), (SELECT count(*) FROM {DOCUMENTS})")
-            embedded, papers = cursor.fetchone()
-        if embedded == 0:
-            return False, ""
-        if papers and embedded < papers:
-            share = embedded / papers
-            return True, (
-                f"Semantic matching covers {embedded:,} of {papers:,} papers so far ({share:.0%}, newest first); "
-                "keyword matching covers all."
-            )
-        return True, ""
+            return cursor.fetchone()
 
     def _corpus_statistics(self, cursor) -> tuple[int, dict[str, float]]:
         """(papers in the document table, share of papers holding each frequent lexeme), from the
@@ -278,9 +232,7 @@ class PostgresSearchBackend(SharedBackendParts, SearchBackend):
             mostly_a_name = mostly_a_name or in_authors >= in_abstracts
         return mostly_a_name
 
-    def _lexical_ranking(
-        self, terms: list[str], filters: SearchFilters, depth: int, count: bool
-    ) -> tuple[list[tuple[str, float]], int, bool, bool]:
+    def _lexical_ranking(self, terms: list[str], filters: SearchFilters, depth: int, count: bool) -> LexicalMatches:
         """The ``depth`` best keyword matches passing ``filters`` as (paper id, score), the total
         (exact when ``count`` and it is at most :data:`TOTAL_COUNT_CAP`), whether that is exact, and
         whether the query read as a person's name (:meth:`_reads_as_a_name`; then only author names
@@ -291,11 +243,11 @@ class PostgresSearchBackend(SharedBackendParts, SearchBackend):
         with connection.cursor() as cursor:
             papers, shares = self._corpus_statistics(cursor)
             if not papers:
-                return [], 0, True, False
+                return NO_LEXICAL_MATCHES
             frequencies = self._document_frequencies(cursor, words, papers, shares)
             person = self._reads_as_a_name(cursor, words, frequencies)
             ranked, total, total_exact = self._keyword_matches(cursor, terms, list(zip(words, frequencies)), papers, filters, depth, count, person)
-        return ranked, total, total_exact, person
+        return LexicalMatches(ranked, total, total_exact, person)
 
     def _keyword_matches(
         self, cursor, terms: list[str], frequencies: list[tuple[str, int]], papers: int, filters: SearchFilters, depth: int, count: bool,

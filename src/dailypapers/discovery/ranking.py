@@ -1,0 +1,273 @@
+"""The one per-member model: "for you", the private feed and the digest's personal section all rank
+with :func:`recommend`.
+
+The model (chosen by ``bench/recommend.py``, docs/benchmarks.md "Recommendations"): a member is one
+vector, the centroid of what they liked (upvotes, saved papers, "more like this", cold-start
+keywords embedded as queries) minus ``NEGATIVE_WEIGHT`` times the centroid of what they marked "not
+interested". A candidate scores its cosine with that vector, less ``NEIGHBOUR_PENALTY`` times its
+closeness to the nearest "not interested" paper above ``NEIGHBOUR_FLOOR`` (so one mark pushes that
+paper's neighbours down even when a member has many likes), plus ``FOLLOW_BOOST`` when it matches
+one of the member's follows.
+
+Cost: candidates are only the *recent* papers (``DAILYPAPERS_FOR_YOU_DAYS`` before the newest
+paper), whose vectors each process holds as one float32 matrix (:class:`RecentVectors`, reloaded
+when the vector table changes); a request reads the member's signals (≤ ``MAX_SIGNALS`` vectors)
+and does one matrix-vector product over the window, never the whole corpus.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Max
+
+from dailypapers.discovery import follows as follow_rules
+from dailypapers.discovery.models import Feedback, Follow, Interests
+from dailypapers.papers.models import CollectionItem, Paper, Upvote
+from dailypapers.search.embedder import get_embedder
+from dailypapers.search.models import PaperEmbedding
+from dailypapers.search.query import STOP_WORDS
+
+NEGATIVE_WEIGHT = 0.5
+NEIGHBOUR_PENALTY = 1.0
+NEIGHBOUR_FLOOR = 0.3
+FOLLOW_BOOST = 0.15
+MAX_SIGNALS = 500  # the member's most recent signals of each kind that the model reads
+MAX_NEGATIVES_FOR_NEIGHBOURS = 50  # bounds the penalty's matrix product (window x 50)
+MAX_RANKED = 500  # the feed ranks this deep; the cursor pages through it
+RELOAD_CHECK_S = 2.0
+SHARED_TERMS = 3
+_WORD = re.compile(r"[a-z][a-z0-9\-]{2,}")
+
+KIND_WORDS = {"upvoted": "you upvoted", "saved": "you saved", "more": "you asked for more like"}
+
+
+def _terms(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in STOP_WORDS}
+
+
+class RecentVectors:
+    """The recent window's paper ids and vectors, one matrix per process, reloaded when the vector
+    table's newest row or the newest paper changes (checked at most every ``RELOAD_CHECK_S``)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._state: tuple = ()
+        self.ids: list[str] = []
+        self.index: dict[str, int] = {}
+        self.matrix = np.zeros((0, 384), dtype=np.float32)
+        self._checked = 0.0
+
+    def _fingerprint(self, model: str) -> tuple:
+        newest = Paper.objects.aggregate(m=Max("published_at"))["m"]
+        last_row = PaperEmbedding.objects.filter(model=model).aggregate(m=Max("id"))["m"]
+        count = PaperEmbedding.objects.filter(model=model).count() if last_row else 0
+        return (model, newest, last_row, count, settings.DAILYPAPERS_FOR_YOU_DAYS)
+
+    def load(self) -> RecentVectors:
+        now = time.monotonic()
+        if now - self._checked < RELOAD_CHECK_S and self._state:
+            return self
+        with self._lock:
+            model = get_embedder().name
+            state = self._fingerprint(model)
+            self._checked = time.monotonic()
+            if state == self._state:
+                return self
+            newest = state[1]
+            rows = []
+            if newest is not None:
+                since = newest - dt.timedelta(days=settings.DAILYPAPERS_FOR_YOU_DAYS)
+                rows = list(
+                    PaperEmbedding.objects.filter(model=model, paper__published_at__gte=since, paper__withdrawn_at__isnull=True)
+                    .values_list("paper_id", "vector")
+                )
+            self.ids = [r[0] for r in rows]
+            self.index = {pid: i for i, pid in enumerate(self.ids)}
+            dim = get_embedder().dimensions
+            self.matrix = (
+                np.frombuffer(b"".join(bytes(r[1]) for r in rows), dtype=np.float16).reshape(len(rows), dim).astype(np.float32)
+                if rows else np.zeros((0, dim), dtype=np.float32)
+            )
+            self._state = state
+        return self
+
+    def reset(self) -> None:
+        with self._lock:
+            self._state = ()
+            self._checked = 0.0
+
+
+recent_vectors = RecentVectors()
+
+
+def vectors_of(paper_ids) -> dict[str, np.ndarray]:
+    ids = list(dict.fromkeys(paper_ids))
+    if not ids:
+        return {}
+    rows = PaperEmbedding.objects.filter(paper_id__in=ids, model=get_embedder().name).values_list("paper_id", "vector")
+    return {pid: np.frombuffer(bytes(v), dtype=np.float16).astype(np.float32) for pid, v in rows}
+
+
+def keyword_vector(keyword: str) -> np.ndarray:
+    """A cold-start keyword as the search box embeds a query; cached, since the model is slow."""
+    digest = hashlib.sha1(f"{get_embedder().name}\n{keyword.lower()}".encode()).hexdigest()
+    key = f"dailypapers:discovery:keyword:{digest}"
+    found = cache.get(key)
+    if found is None:
+        found = np.asarray(get_embedder().embed_query(keyword), dtype=np.float32)
+        cache.set(key, found.astype(np.float16).tobytes(), 86400)
+        return found
+    return np.frombuffer(found, dtype=np.float16).astype(np.float32)
+
+
+@dataclass
+class Signal:
+    paper_id: str | None  # None for a keyword
+    kind: str  # upvoted | saved | more | less | keyword
+    label: str  # the paper's title, or the keyword
+    vector: np.ndarray | None = None
+
+
+@dataclass
+class MemberModel:
+    """What one member's ranking needs; built per request from their signals."""
+
+    positives: list[Signal] = field(default_factory=list)
+    negatives: list[Signal] = field(default_factory=list)
+    follows: list[Follow] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)  # upvoted, saved and "not interested": never shown
+    vector: np.ndarray | None = None
+
+    @property
+    def has_signals(self) -> bool:
+        return bool(self.positives or self.follows)
+
+
+def build_model(user) -> MemberModel:
+    upvoted = list(Upvote.objects.filter(user=user).order_by("-created_at").values_list("paper_id", flat=True)[:MAX_SIGNALS])
+    saved = list(
+        CollectionItem.objects.filter(collection__owner=user).order_by("-added_at").values_list("paper_id", flat=True)[:MAX_SIGNALS]
+    )
+    feedback = list(Feedback.objects.filter(user=user).order_by("-created_at").values_list("paper_id", "signal")[: MAX_SIGNALS * 2])
+    interests = Interests.objects.filter(user=user).first()
+    keywords = list(interests.keywords) if interests else []
+    less = [pid for pid, s in feedback if s == Feedback.Signal.LESS]
+    more = [pid for pid, s in feedback if s == Feedback.Signal.MORE]
+    vectors = vectors_of([*upvoted, *saved, *more, *less])
+    titles = dict(Paper.objects.filter(pk__in=list(vectors)).values_list("pk", "title"))
+    model = MemberModel(follows=list(Follow.objects.filter(user=user)), seen=set(upvoted) | set(saved) | set(less))
+    taken = set()
+    for kind, ids in (("saved", saved), ("upvoted", upvoted), ("more", more)):
+        for pid in ids:
+            if pid in vectors and pid not in taken and pid not in less:
+                taken.add(pid)
+                model.positives.append(Signal(pid, kind, titles.get(pid, pid), vectors[pid]))
+    for keyword in keywords:
+        model.positives.append(Signal(None, "keyword", keyword, keyword_vector(keyword)))
+    model.negatives = [Signal(pid, "less", titles.get(pid, pid), vectors[pid]) for pid in less if pid in vectors]
+    if model.positives:
+        w = _unit(np.mean([s.vector for s in model.positives], axis=0))
+        if model.negatives:
+            w = w - NEGATIVE_WEIGHT * _unit(np.mean([s.vector for s in model.negatives], axis=0))
+        model.vector = w.astype(np.float32)
+    return model
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / max(float(np.linalg.norm(v)), 1e-12)
+
+
+@dataclass
+class Pick:
+    paper_id: str
+    score: float
+    reason: str
+    because: dict  # what the reason names, for the API: kind, paper_id / keyword / follow, shared terms
+
+
+def score_window(model: MemberModel, recent: RecentVectors) -> np.ndarray:
+    """Every recent paper's score for the member (before follows and exclusions)."""
+    matrix = recent.matrix
+    if not len(matrix):
+        return np.zeros(0, dtype=np.float32)
+    scores = matrix @ model.vector if model.vector is not None else np.zeros(len(matrix), dtype=np.float32)
+    if model.negatives:
+        negatives = np.stack([s.vector for s in model.negatives[:MAX_NEGATIVES_FOR_NEIGHBOURS]])
+        closeness = (matrix @ negatives.T).max(axis=1)
+        scores = scores - NEIGHBOUR_PENALTY * np.maximum(0.0, closeness - NEIGHBOUR_FLOOR)
+    return scores
+
+
+def recommend(user, *, limit: int = MAX_RANKED, exclude: set[str] = frozenset()) -> list[Pick]:
+    """The member's ranked recent papers, best first, each with its reason."""
+    model = build_model(user)
+    recent = recent_vectors.load()
+    if not len(recent.ids):
+        return []
+    scores = score_window(model, recent)
+    followed = follow_rules.matching_in(model.follows, recent.ids) if model.follows else {}
+    for pid in followed:
+        scores[recent.index[pid]] += FOLLOW_BOOST
+    if model.vector is None and not followed:
+        return []  # nothing to go on: the page asks for topics (cold start)
+    hidden = model.seen | set(exclude)
+    order = np.argsort(-scores, kind="stable")
+    chosen: list[tuple[str, float]] = []
+    for i in order:
+        pid = recent.ids[i]
+        if pid in hidden or (model.vector is None and pid not in followed):
+            continue
+        chosen.append((pid, float(scores[i])))
+        if len(chosen) >= min(limit, MAX_RANKED):
+            break
+    return explain(model, recent, chosen, followed)
+
+
+def explain(model: MemberModel, recent: RecentVectors, chosen: list[tuple[str, float]], followed: dict) -> list[Pick]:
+    """Each pick's reason: the follow it matches, else the liked paper (or keyword) it is closest
+    to, with the words they share."""
+    texts = dict(Paper.objects.filter(pk__in=[pid for pid, _ in chosen]).values_list("pk", "title"))
+    abstracts = dict(Paper.objects.filter(pk__in=[pid for pid, _ in chosen]).values_list("pk", "abstract"))
+    liked = [s for s in model.positives]
+    liked_matrix = np.stack([s.vector for s in liked]) if liked else None
+    liked_terms: dict[int, set[str]] = {}
+    liked_abstracts = dict(Paper.objects.filter(pk__in=[s.paper_id for s in liked if s.paper_id]).values_list("pk", "abstract"))
+    picks = []
+    for pid, score in chosen:
+        follows = followed.get(pid)
+        if follows:
+            follow = follows[0]
+            picks.append(Pick(pid, score, follow_rules.reason_for(follow), {"kind": "follow", "follow": follow.kind, "target": follow.target,
+                                                                           "label": follow.label}))
+            continue
+        if liked_matrix is None:
+            picks.append(Pick(pid, score, "", {"kind": "none"}))
+            continue
+        j = int(np.argmax(liked_matrix @ recent.matrix[recent.index[pid]]))
+        signal = liked[j]
+        if j not in liked_terms:
+            liked_terms[j] = _terms(f"{signal.label} {liked_abstracts.get(signal.paper_id, '')}")
+        candidate_title = _terms(texts.get(pid, ""))
+        candidate_all = candidate_title | _terms(abstracts.get(pid, ""))
+        # Words of the pick's title first (they say what it is about), then of its abstract.
+        shared = sorted(candidate_title & liked_terms[j]) + sorted((candidate_all - candidate_title) & liked_terms[j])
+        shared = shared[:SHARED_TERMS]
+        if signal.kind == "keyword":
+            reason = f"because you are interested in “{signal.label}”"
+        else:
+            reason = f"because {KIND_WORDS[signal.kind]} “{signal.label}”"
+        if shared:
+            reason += " · shared: " + ", ".join(shared)
+        because = {"kind": signal.kind, "paper_id": signal.paper_id, "title": signal.label if signal.paper_id else None,
+                   "keyword": signal.label if signal.kind == "keyword" else None, "shared_terms": shared}
+        picks.append(Pick(pid, score, reason, because))
+    return picks
