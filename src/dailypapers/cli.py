@@ -87,8 +87,8 @@ def prepare_database(*, load_sample: bool = True, verbosity: int = 1) -> None:
     restore_deferred_indexes(building)
     if load_sample and not Paper.objects.exists():
         if verbosity:
-            print("Empty database: loading the bundled sample papers …", flush=True)
-        call_command("ingest", "sample")
+            print("Empty database: loading the bundled demo papers …", flush=True)
+        call_command("ingest", "demo")
 
 
 def default_web_workers() -> int:

@@ -301,6 +301,13 @@ DAILYPAPERS_ARXIV_SUBMIT_TIMEOUT = env_float("DAILYPAPERS_ARXIV_SUBMIT_TIMEOUT",
 DAILYPAPERS_ARXIV_USER_AGENT = os.environ.get(
     "DAILYPAPERS_ARXIV_USER_AGENT", "dailypapers/0.1 (self-hosted; https://github.com/dailypapers)"
 )
+# Thumbnails (first PDF page; README "Thumbnails"): off until the operator turns them on, since
+# each one downloads a PDF from arXiv (one request per ARXIV_REQUEST_DELAY, site-wide). The worker
+# renders those of the last THUMBNAIL_DAYS days' entries, at most THUMBNAILS_PER_RUN per run.
+DAILYPAPERS_THUMBNAILS = env_bool("DAILYPAPERS_THUMBNAILS", False)
+DAILYPAPERS_THUMBNAILS_PER_RUN = env_int("DAILYPAPERS_THUMBNAILS_PER_RUN", 200)
+DAILYPAPERS_THUMBNAIL_DAYS = env_int("DAILYPAPERS_THUMBNAIL_DAYS", 3)
+DAILYPAPERS_ARXIV_PDF_URL = os.environ.get("DAILYPAPERS_ARXIV_PDF_URL", "https://arxiv.org/pdf/{id}")
 
 # Search (README, "Search"). Index files live in DATA_DIR/search. The worker embeds at most
 # EMBED_PER_TASK papers per task (newest first) and, with EMBED_BACKLOG on, keeps going until all are.

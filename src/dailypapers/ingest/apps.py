@@ -9,7 +9,7 @@ class IngestConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
-        from dailypapers.ingest.tasks import harvest_arxiv
+        from dailypapers.ingest.tasks import harvest_arxiv, render_thumbnails
         from dailypapers.scheduling import scheduler
 
         scheduler.register(
@@ -18,4 +18,12 @@ class IngestConfig(AppConfig):
             hour=settings.DAILYPAPERS_HARVEST_HOUR,
             minute=settings.DAILYPAPERS_HARVEST_MINUTE,
             enabled=lambda: bool(settings.DAILYPAPERS_HARVEST_SETS),
+        )
+        # After the harvest has put the day's papers in (an hour later).
+        scheduler.register(
+            "thumbnails",
+            render_thumbnails,
+            hour=(settings.DAILYPAPERS_HARVEST_HOUR + 1) % 24,
+            minute=settings.DAILYPAPERS_HARVEST_MINUTE,
+            enabled=lambda: settings.DAILYPAPERS_THUMBNAILS,
         )

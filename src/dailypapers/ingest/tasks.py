@@ -40,6 +40,16 @@ def harvest_arxiv(period_key: str) -> dict:
     return summaries
 
 
+@task()
+def render_thumbnails(period_key: str) -> str:
+    """The periodic thumbnail run (``ingest.thumbnails``; on with ``DAILYPAPERS_THUMBNAILS``)."""
+    from dailypapers.ingest.thumbnails import make_thumbnails
+
+    run = make_thumbnails(settings.DAILYPAPERS_THUMBNAIL_DAYS, settings.DAILYPAPERS_THUMBNAILS_PER_RUN)
+    log.info("thumbnails (%s): %s", period_key, run.summary())
+    return run.summary()
+
+
 # A handed-over submission whose fetch finds arXiv unreachable is tried again this often, this much later.
 SUBMISSION_ATTEMPTS = 4
 SUBMISSION_RETRY_SECONDS = 60

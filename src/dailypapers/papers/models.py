@@ -30,17 +30,18 @@ def normalize_person_name(name: str) -> str:
     return " ".join(_NAME_PUNCTUATION.sub(" ", unaccented(name).lower()).split())
 
 
-def ordered_authorships(lookup: str = "authorships", *, with_users: bool = False) -> models.Prefetch:
+def ordered_authorships(lookup: str = "authorships", *, with_users: bool = True) -> models.Prefetch:
     """A paper's authorships in byline order with their authors, reached through ``lookup``
     ("authorships" from papers, "paper__authorships" from daily entries). ``with_users`` also
-    fetches the member who claimed each author (the HF API shows them). For querysets and for
+    fetches the member who claimed each author (cards link claimed names to their profiles, the HF
+    API shows them; a join in the same query, never one more). For querysets and for
     ``prefetch_related_objects`` on lists already fetched."""
     author = "author__user" if with_users else "author"
     return models.Prefetch(lookup, queryset=Authorship.objects.select_related(author).order_by("position"))
 
 
 class PaperQuerySet(models.QuerySet):
-    def with_authors(self, *, with_users: bool = False) -> PaperQuerySet:
+    def with_authors(self, *, with_users: bool = True) -> PaperQuerySet:
         """Each paper's authorships in byline order, fetched in one more query."""
         return self.prefetch_related(ordered_authorships(with_users=with_users))
 
@@ -58,7 +59,7 @@ class DailyEntryQuerySet(models.QuerySet):
         """The entry's paper, both organizations and the submitter in the same query."""
         return self.select_related("paper__organization", "organization", "submitted_by")
 
-    def for_listing(self, *, with_users: bool = False) -> DailyEntryQuerySet:
+    def for_listing(self, *, with_users: bool = True) -> DailyEntryQuerySet:
         """What a list of entries shows: paper, organizations, submitter, the paper's ordered authors."""
         return self.with_paper().prefetch_related(ordered_authorships("paper__authorships", with_users=with_users))
 
@@ -199,6 +200,10 @@ class Paper(models.Model):
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     github_repo = models.URLField(max_length=500, blank=True)
     project_page = models.URLField(max_length=500, blank=True)
+    # The first page of the PDF as a small PNG (papers.thumbnails), when the worker rendered one;
+    # db_default: the bulk-load paths insert rows with SQL of their own.
+    thumbnail = models.FileField(upload_to="thumbnails/", blank=True, max_length=300, db_default="", default="")
+    thumbnail_failed_at = models.DateTimeField(null=True, blank=True, help_text="the last rendering that failed")
     # Some listings show how many authors a paper has but not their names.
     listed_author_count = models.PositiveIntegerField(null=True, blank=True)
     organization = models.ForeignKey(
@@ -244,6 +249,13 @@ class Paper(models.Model):
     @property
     def pdf_url(self) -> str:
         return f"https://arxiv.org/pdf/{self.id}" if self.is_arxiv else ""
+
+    @property
+    def thumbnail_url(self) -> str:
+        """The rendered first page (through ``papers:thumbnail``, never the storage's own URL), or ""."""
+        if not self.thumbnail:
+            return ""
+        return cached_reverse("papers:thumbnail", self.id) + f"?v={self.thumbnail.name.rsplit('/', 1)[-1][:-4]}"
 
     @property
     def has_code(self) -> bool:

@@ -32,5 +32,6 @@ urlpatterns = [
     path("c/<int:collection_id>", collection_views.shared_collection, name="shared_collection"),
     re_path(rf"^papers/{PAPER_ID}/save$", collection_views.save_paper, name="save_paper"),
     re_path(rf"^papers/{PAPER_ID}/upvote$", views.upvote, name="upvote"),
+    re_path(rf"^papers/{PAPER_ID}/thumbnail\.png$", views.thumbnail, name="thumbnail"),
     re_path(rf"^papers/{PAPER_ID}$", views.paper_detail, name="paper"),
 ]

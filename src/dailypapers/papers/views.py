@@ -139,6 +139,28 @@ def paper_detail(request, paper_id: str):
 
 @cached_page
 @require_GET
+def thumbnail(request, paper_id: str):
+    """The rendered first page (papers.thumbnails): PNG by its bytes, never the storage's guess.
+    The URL carries the file's name (``Paper.thumbnail_url``), so it may be cached for long."""
+    from django.core.files.storage import default_storage
+
+    from dailypapers.lib.images import MAX_IMAGE_BYTES, PNG_SIGNATURE
+
+    name = Paper.objects.filter(pk=paper_id).values_list("thumbnail", flat=True).first()
+    if not name or not default_storage.exists(name):
+        raise Http404("No thumbnail.")
+    with default_storage.open(name, "rb") as stored:
+        data = stored.read(MAX_IMAGE_BYTES + 1)
+    if not data.startswith(PNG_SIGNATURE) or len(data) > MAX_IMAGE_BYTES:
+        raise Http404("No thumbnail.")
+    response = HttpResponse(data, content_type="image/png")
+    response["Cache-Control"] = "public, max-age=604800"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
 def organization_detail(request, slug: str):
     org = get_object_or_404(Organization, slug=slug)
     papers = (

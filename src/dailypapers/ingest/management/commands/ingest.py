@@ -14,13 +14,16 @@ from dailypapers.lib.progress import progress_bar
 
 class Command(BaseCommand):
     help = (
-        "Import papers from a source: sample (bundled demo data), jsonl FILE, snapshot FILE (arXiv metadata "
+        "Import papers from a source: demo (bundled real arXiv records with the sample listings), "
+        "sample (the listings alone), jsonl FILE, snapshot FILE (arXiv metadata "
         "snapshot), arxiv-oai --set SET (OAI-PMH harvest) or arxiv-id ID... (arXiv API)."
     )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="source", required=True, metavar="SOURCE")
-        sub.add_parser("sample", help="the bundled demo dataset, placed on the last 30 days' pages")
+        sub.add_parser("demo", help="the bundled demo data (real arXiv records merged with the sample listings), "
+                       "placed on the last 30 days' pages")
+        sub.add_parser("sample", help="the bundled sample listings alone, placed on the last 30 days' pages")
         jsonl = sub.add_parser("jsonl", help="a JSON-lines file in the documented import format (.gz too)")
         jsonl.add_argument("file", type=Path)
         snapshot = sub.add_parser("snapshot", help="arXiv's metadata snapshot, JSON lines (.gz too), streamed")
@@ -40,7 +43,11 @@ class Command(BaseCommand):
         by_id.add_argument("ids", nargs="+", metavar="ID")
 
     def handle(self, *args, source, **options):
-        if source == "sample":
+        if source == "demo":
+            from dailypapers.ingest.sources.sample import demo_items
+
+            report = self.run_pipeline("demo", demo_items())
+        elif source == "sample":
             from dailypapers.ingest.sources.sample import sample_items
 
             report = self.run_pipeline("sample", sample_items())
