@@ -137,7 +137,6 @@ def paper_detail(request, paper_id: str):
     )
 
 
-@cached_page
 @require_GET
 def thumbnail(request, paper_id: str):
     """The rendered first page (papers.thumbnails): PNG by its bytes, never the storage's guess.
@@ -160,6 +159,7 @@ def thumbnail(request, paper_id: str):
     return response
 
 
+@cached_page
 @require_GET
 def organization_detail(request, slug: str):
     org = get_object_or_404(Organization, slug=slug)
