@@ -42,6 +42,7 @@ from web_server import free_port, wait_until_up, wrk  # noqa: E402
 def member_session(env: dict[str, str]) -> str:
     """A member and a logged-in session for them, made in the bench's database; the session key."""
     code = (
+        "from dailypapers.lib.datadir import prepare_data_dir; prepare_data_dir()\n"
         "import django; django.setup()\n"
         "from django.contrib.auth import get_user_model, SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY\n"
         "from django.contrib.sessions.backends.db import SessionStore\n"

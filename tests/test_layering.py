@@ -11,7 +11,7 @@ The rule:
   and ``accounts`` do not import each other, nor do ``api`` and ``digests``, nor ``enrichment``
   and ``discovery``).
 - **Shared modules** sit below every room: the ``lib`` package (``progress``, ``ratelimit``, ``mail``,
-  ``params``, ``pagecache``, ``markdown``, ``middleware``, ``images``, ``sqlite_cache``), the ``throttle`` and
+  ``params``, ``pagecache``, ``markdown``, ``middleware``, ``images``, ``sqlite_cache``, ``env``, ``datadir``), the ``throttle`` and
   ``scheduling`` apps. Any room may import them; they import no room at all, not even ``papers``,
   and other shared modules only (the scheduler learns its jobs from the rooms' ``AppConfig.ready``,
   a registry it does not import). So anything can lean on them without closing a circle.

@@ -615,7 +615,7 @@ def test_the_deploy_guide_lists_every_setting_the_code_reads():
     """Every DAILYPAPERS_* variable read anywhere is documented for operators."""
     names = set()
     for path in (REPO / "src" / "dailypapers").rglob("*.py"):
-        names |= set(re.findall(r'(?:environ(?:\.get)?[\(\[]|env_bool\()\s*"(DAILYPAPERS_[A-Z0-9_]+)"', path.read_text()))
+        names |= set(re.findall(r'(?:environ(?:\.get)?[\(\[]|env_(?:bool|int|float|list)\()\s*"(DAILYPAPERS_[A-Z0-9_]+)"', path.read_text()))
     # The README's Configuration table is the other home a setting may have.
     guide = (REPO / "docs" / "deploy.md").read_text() + (REPO / "README.md").read_text()
     assert len(names) > 60

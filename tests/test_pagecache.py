@@ -183,20 +183,20 @@ def test_concurrent_misses_render_a_page_once(monkeypatch):
 
 
 def test_a_process_keeps_its_recent_pages_only_for_their_version_and_ttl(member, monkeypatch):
-    from dailypapers.lib import pagecache
+    from dailypapers.lib.pagecache import store
 
     paper = make_paper(upvotes=1, day=timezone.localdate())
     reader = Client()
     assert count_on_page(reader.get("/").content.decode(), paper) == 1
     reads = []
-    real_get = pagecache.cache.get
-    monkeypatch.setattr(pagecache.cache, "get", lambda key, *a, **k: reads.append(key) or real_get(key, *a, **k))
+    real_get = store.cache.get
+    monkeypatch.setattr(store.cache, "get", lambda key, *a, **k: reads.append(key) or real_get(key, *a, **k))
     assert count_on_page(reader.get("/").content.decode(), paper) == 1
-    assert reads == [pagecache.VERSION_KEY]  # the page came from this process's copy
+    assert reads == [store.VERSION_KEY]  # the page came from this process's copy
     set_upvote(member, Paper.objects.get(pk=paper.pk), True)
     assert count_on_page(reader.get("/").content.decode(), paper) == 2  # a new version: not the old copy
     reads.clear()
-    monkeypatch.setattr(pagecache.time, "monotonic", lambda: time.monotonic_ns() / 1e9 + 3600)  # past the TTL
+    monkeypatch.setattr(store.time, "monotonic", lambda: time.monotonic_ns() / 1e9 + 3600)  # past the TTL
     reader.get("/")
     assert len(reads) > 1  # asked the shared cache again
 

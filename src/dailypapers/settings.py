@@ -80,7 +80,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "dailypapers.lib.middleware.NulCharactersMiddleware",
     # Last: a cache hit skips only the view; everything above still runs (CSRF cookie, headers).
-    "dailypapers.lib.pagecache.PageCacheMiddleware",
+    "dailypapers.lib.pagecache.middleware.PageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "dailypapers.urls"
@@ -97,10 +97,10 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dailypapers.papers.context_processors.site",
-                "dailypapers.lib.pagecache.csrf_placeholder",
+                "dailypapers.lib.pagecache.middleware.csrf_placeholder",
             ],
             # {% card_flag %} and {% member_part %}: the personal parts of cached pages.
-            "libraries": {"pagecache": "dailypapers.lib.pagecache"},
+            "libraries": {"pagecache": "dailypapers.lib.pagecache.tags"},
         },
     },
 ]

@@ -22,6 +22,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from django.utils.http import urlencode
 
+from dailypapers.lib.pagecache import cached_page
 from dailypapers.lib.ratelimit import RateLimited, check_search_rate, too_many_requests
 from dailypapers.papers.identifiers import is_category
 from dailypapers.papers.models import DailyEntry, Organization, Paper
@@ -168,6 +169,7 @@ def this_feed_url(request) -> str:
     return request.build_absolute_uri()
 
 
+@cached_page(members=True)  # a feed is the same for every reader
 class DailyFeed(PaperFeed):
     """The last week of daily pages, newest day first, each day's papers by upvotes.
 
@@ -194,6 +196,7 @@ class DailyFeed(PaperFeed):
         )
 
 
+@cached_page(members=True)  # a feed is the same for every reader
 class TrendingFeed(PaperFeed):
     def source(self, request) -> FeedSource:
         filters = EntryFilters.from_query(request.GET)
@@ -222,6 +225,7 @@ def newest_first(papers_qs):
     )
 
 
+@cached_page(members=True)  # a feed is the same for every reader
 class OrganizationFeed(PaperFeed):
     def source(self, request, slug: str) -> FeedSource:
         org = get_object_or_404(Organization, slug=slug)
@@ -235,6 +239,7 @@ class OrganizationFeed(PaperFeed):
         )
 
 
+@cached_page(members=True)  # a feed is the same for every reader
 class CategoryFeed(PaperFeed):
     def source(self, request, category: str) -> FeedSource:
         if not is_category(category):

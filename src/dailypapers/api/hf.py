@@ -31,6 +31,7 @@ from dailypapers.community.models import Comment
 from dailypapers.enrichment import services as enrichment
 from dailypapers.ingest import services as submissions
 from dailypapers.lib import markdown as md
+from dailypapers.lib.pagecache import cached_page
 from dailypapers.lib.params import BadParameter, int_param
 from dailypapers.lib.ratelimit import RateLimited, check_search_rate, check_write_rate, too_many_requests
 from dailypapers.papers.models import DailyEntry, Paper, ordered_authorships
@@ -213,6 +214,7 @@ def daily_papers_entries(params: DailyPapersParams, now: dt.datetime | None = No
 # Views
 
 
+@cached_page
 @require_GET
 def daily_papers(request):
     try:
@@ -251,6 +253,7 @@ def load_paper(paper_id: str) -> tuple[Paper | None, DailyEntry | None]:
     return paper, DailyEntry.objects.filter(paper=paper).select_related("organization", "submitted_by").first()
 
 
+@cached_page
 @require_GET
 def paper_info(request, paper_id: str):
     paper, entry = load_paper(paper_id)
@@ -292,6 +295,7 @@ def paper_markdown(paper: Paper, entry: DailyEntry | None, base_url: str) -> str
     return "\n".join(lines)
 
 
+@cached_page
 @require_GET
 def paper_md(request, paper_id: str):
     paper, entry = load_paper(paper_id)

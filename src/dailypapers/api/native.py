@@ -30,6 +30,7 @@ from dailypapers.community.models import Comment
 from dailypapers.discovery import follows
 from dailypapers.discovery import services as discover
 from dailypapers.discovery.models import Follow
+from dailypapers.lib.pagecache import cached_page
 from dailypapers.lib.ratelimit import RateLimited, check_search_rate, check_write_rate, too_many_requests
 from dailypapers.papers import collections
 from dailypapers.papers.identifiers import CATEGORY_PATTERN, MAX_CATEGORY_CHARS, ORGANIZATION_SLUG_PATTERN
@@ -66,6 +67,7 @@ api = NinjaAPI(
     parser=JsonObjectParser(),
     docs_url="/docs",
     openapi_url="/openapi.json",
+    docs_decorator=cached_page,  # the schema and the docs page are the same for every reader
 )
 
 
@@ -121,6 +123,7 @@ papers = Router(tags=["papers"])
 
 
 @papers.get("/papers", response={200: s.PaperPage, **ERRORS}, summary="List papers")
+@cached_page
 def list_papers(
     request,
     filters: Query[PaperFilters],
@@ -140,12 +143,14 @@ def list_papers(
 
 
 @papers.get("/papers/{paperid:paper_id}/similar", response={200: list[s.SimilarItemOut], **ERRORS}, summary="Similar papers")
+@cached_page
 def paper_similar(request, paper_id: str, limit: int = Query(10, ge=1, le=50)):
     get_paper(paper_id)
     return [{**s.paper_out(p), "score": p.hit.score} for p in similar_papers(paper_id, limit=limit)]
 
 
 @papers.get("/papers/{paperid:paper_id}/comments", response={200: list[s.CommentOut], **ERRORS}, summary="A paper's comments")
+@cached_page
 def paper_comments(request, paper_id: str):
     """Oldest first; replies name their ``parent_id``. Deleted and hidden comments keep their place with no content."""
     paper = get_paper(paper_id)
@@ -175,6 +180,7 @@ def post_comment(request, paper_id: str, body: s.CommentIn):
 
 
 @papers.get("/papers/{paperid:paper_id}", response={200: s.PaperDetailOut, **ERRORS}, summary="One paper")
+@cached_page
 def paper_detail(request, paper_id: str):
     """With ``author_details``: each author's claim status and the member who claimed them."""
     paper = get_paper(paper_id, with_users=True)
@@ -230,12 +236,14 @@ def period_response(kind: str, key: str, filters: ListingFilters) -> dict:
 
 
 @pages.get("/days/latest", response={200: s.PeriodOut, **ERRORS}, summary="The latest day with papers")
+@cached_page
 def latest_day(request, filters: Query[ListingFilters]):
     day = latest_day_with_entries() or timezone.localdate()
     return period_response("day", day.isoformat(), filters)
 
 
 @pages.get("/days/{date}", response={200: s.PeriodOut, **ERRORS}, summary="A day's page (YYYY-MM-DD)")
+@cached_page
 def day(
     request,
     filters: Query[ListingFilters],
@@ -246,6 +254,7 @@ def day(
 
 
 @pages.get("/weeks/{week}", response={200: s.PeriodOut, **ERRORS}, summary="A week's page (YYYY-Www)")
+@cached_page
 def week(
     request,
     filters: Query[ListingFilters],
@@ -255,6 +264,7 @@ def week(
 
 
 @pages.get("/months/{month}", response={200: s.PeriodOut, **ERRORS}, summary="A month's page (YYYY-MM)")
+@cached_page
 def month(
     request,
     filters: Query[ListingFilters],
@@ -264,6 +274,7 @@ def month(
 
 
 @pages.get("/trending", response={200: s.TrendingOut, **ERRORS}, summary="Trending papers")
+@cached_page
 def trending(
     request,
     filters: Query[ListingFilters],
@@ -337,12 +348,14 @@ organizations = Router(tags=["organizations"])
 
 
 @organizations.get("/organizations", response={200: s.OrganizationPage, **ERRORS}, summary="Organizations")
+@cached_page
 def list_organizations(request, limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0, le=1_000_000)):
     qs = Organization.objects.order_by("name", "slug")
     return {"count": qs.count(), "items": [s.organization_out(o) for o in qs[offset : offset + limit]]}
 
 
 @organizations.get("/organizations/{slug}", response={200: s.OrganizationOut, **ERRORS}, summary="One organization")
+@cached_page
 def organization_detail(request, slug: str):
     org = Organization.objects.filter(slug=slug).first()
     if org is None:
@@ -351,6 +364,7 @@ def organization_detail(request, slug: str):
 
 
 @organizations.get("/organizations/{slug}/papers", response={200: s.PaperPage, **ERRORS}, summary="An organization's papers")
+@cached_page
 def organization_papers(request, slug: str, limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0, le=1_000_000)):
     """Most upvoted first."""
     org = Organization.objects.filter(slug=slug).first()
@@ -510,6 +524,7 @@ public = Router(tags=["collections"])
 
 
 @public.get("/public-collections/{int:collection_id}", response={200: s.CollectionDetailOut, **ERRORS}, summary="A public collection")
+@cached_page
 def public_collection(request, collection_id: int):
     collection = Collection.objects.select_related("owner").filter(pk=collection_id, is_public=True).first()
     if collection is None:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
+from dailypapers.lib.pagecache import cached_page
 from dailypapers.lib.ratelimit import RateLimited, check_write_rate, too_many_requests
 from dailypapers.papers import pending_votes
 from dailypapers.papers.context_processors import safe_return_path
@@ -71,6 +72,7 @@ def _period_page(request, period: Period, *, is_home: bool = False):
     return render(request, "papers/period.html", context)
 
 
+@cached_page(members=True)
 @require_GET
 def home(request):
     """Today's page, or the latest day that has papers (arXiv has no papers on weekends)."""
@@ -79,6 +81,7 @@ def home(request):
     return _period_page(request, period_containing("day", day), is_home=True)
 
 
+@cached_page(members=True)
 @require_GET
 def period_page(request, kind: str, key: str):
     try:
@@ -101,6 +104,7 @@ def date_picker(request):
     return redirect(period.url())
 
 
+@cached_page(members=True)
 @require_GET
 def trending(request):
     """Ranked once per change (``trending_ranking``); a page of it is one listing query."""
@@ -120,6 +124,7 @@ def trending(request):
     return render(request, "papers/trending.html", context)
 
 
+@cached_page
 @require_GET
 def paper_detail(request, paper_id: str):
     paper = get_object_or_404(Paper.objects.select_related("organization"), pk=paper_id)
@@ -154,6 +159,7 @@ def thumbnail(request, paper_id: str):
     return response
 
 
+@cached_page
 @require_GET
 def organization_detail(request, slug: str):
     org = get_object_or_404(Organization, slug=slug)
@@ -170,6 +176,7 @@ def organization_detail(request, slug: str):
     return render(request, "papers/organization.html", context)
 
 
+@cached_page(members=True)
 @require_GET
 def about_ranking(request):
     ranker = TrendingRanker.from_settings()
