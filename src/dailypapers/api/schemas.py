@@ -46,6 +46,7 @@ class PaperOut(Schema):
     withdrawn_at: dt.datetime | None = Field(description="When arXiv marked the paper withdrawn; null if it is not")
     github_repo: str
     project_page: str
+    keywords: list[str] = Field(description="Keyphrases of title and abstract, extracted offline (YAKE); [] until the worker got to it")
     url: str = Field(description="The paper's page on this site")
     arxiv_url: str
     pdf_url: str
@@ -265,6 +266,7 @@ def paper_out(paper: Paper, entry: DailyEntry | None = None) -> dict:
         "withdrawn_at": paper.withdrawn_at,
         "github_repo": paper.github_repo,
         "project_page": paper.project_page,
+        "keywords": list(paper.keywords or []),
         "url": paper.get_absolute_url(),
         "arxiv_url": paper.arxiv_url,
         "pdf_url": paper.pdf_url,
