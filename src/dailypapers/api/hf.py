@@ -222,7 +222,7 @@ def papers_search(request):
         items = [daily_item_payload(e.paper, e) for e in daily_papers_entries(params)]
         return JsonResponse(items, safe=False)
     papers = find_papers(query).papers
-    return JsonResponse([daily_item_payload(p, getattr(p, "entry", None)) for p in papers], safe=False)
+    return JsonResponse([daily_item_payload(p, p.entry) for p in papers], safe=False)
 
 
 def load_paper(paper_id: str) -> tuple[Paper | None, DailyEntry | None]:
