@@ -6,9 +6,10 @@ Every module under ``src/dailypapers`` is parsed with ``ast``; every import coun
 The rule:
 
 - **Rooms** (Django apps with one job each), lowest first: ``papers`` < ``ingest``, ``accounts`` <
-  ``search``, ``community`` < ``discovery`` < ``api``, ``digests`` < ``ops``. A room imports itself and rooms below it, never one above it or
-  beside it at its own level (``ingest`` and ``accounts`` do not import each other, nor do ``api``
-  and ``digests``).
+  ``search``, ``community`` < ``enrichment``, ``discovery`` < ``api``, ``digests`` < ``ops``. A room
+  imports itself and rooms below it, never one above it or beside it at its own level (``ingest``
+  and ``accounts`` do not import each other, nor do ``api`` and ``digests``, nor ``enrichment``
+  and ``discovery``).
 - **Shared modules** sit below every room: the ``lib`` package (``progress``, ``ratelimit``, ``mail``,
   ``params``, ``pagecache``, ``markdown``, ``middleware``, ``images``, ``sqlite_cache``, ``env``, ``datadir``), the ``throttle`` and
   ``scheduling`` apps. Any room may import them; they import no room at all, not even ``papers``,
@@ -30,7 +31,10 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = "dailypapers"
 
-ROOM_LEVEL = {"papers": 0, "ingest": 1, "accounts": 1, "search": 2, "community": 2, "discovery": 2.5, "api": 3, "digests": 3, "ops": 4}
+ROOM_LEVEL = {
+    "papers": 0, "ingest": 1, "accounts": 1, "search": 2, "community": 2, "enrichment": 2.5, "discovery": 2.5,
+    "api": 3, "digests": 3, "ops": 4,
+}  # fmt: skip
 SHARED = {"lib", "scheduling", "throttle"}
 WIRING = {"settings", "urls", "cli", "wsgi", "__main__", "__init__"}
 
@@ -167,6 +171,9 @@ def test_the_rule_itself():
     assert allowed("search", "papers") and allowed("api", "search") and allowed("digests", "ingest")
     assert not allowed("papers", "ingest") and not allowed("ingest", "search") and not allowed("search", "api")
     assert not allowed("api", "digests") and not allowed("ingest", "accounts")
+    assert allowed("enrichment", "community") and allowed("enrichment", "search") and allowed("api", "enrichment")
+    assert not allowed("community", "enrichment") and not allowed("search", "enrichment") and not allowed("enrichment", "api")
+    assert not allowed("enrichment", "discovery") and not allowed("discovery", "enrichment")
     assert allowed("papers", "lib") and allowed("digests", "scheduling")
     assert not allowed("scheduling", "ingest") and not allowed("lib", "papers")
     assert allowed("cli", "ingest") and not allowed("papers", "settings")

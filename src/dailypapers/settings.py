@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "dailypapers.accounts",
     "dailypapers.search",
     "dailypapers.community",
+    "dailypapers.enrichment",
     "dailypapers.discovery",
     "dailypapers.digests",
     "dailypapers.api",

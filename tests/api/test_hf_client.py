@@ -166,7 +166,7 @@ def test_the_client_reads_claim_status_and_user_of_authors(hf, catalog, django_u
     authors = hf.paper_info("1706.03762").authors
     assert authors[1].name == "Noam Shazeer" and authors[1].status == "claimed_verified"
     assert isinstance(authors[1].user, User) and authors[1].user.username == "grace" and authors[1].user.fullname == "Grace Hopper"
-    assert authors[1].user.avatar_url == "/u/grace/avatar"
+    assert authors[1].user.avatar_url == f"{hf.endpoint}/u/grace/avatar"  # absolute, as the Hub's
     assert [a.status for a in authors if a is not authors[1]] == [None] * (len(authors) - 1)
     daily = next(p for p in hf.list_daily_papers(date=catalog.isoformat()) if p.id == "1706.03762")
     assert daily.authors[1].user.username == "grace"

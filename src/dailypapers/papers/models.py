@@ -199,8 +199,14 @@ class Paper(models.Model):
     report_no = models.CharField(max_length=300, blank=True, db_default="", default="")
     # Set when arXiv marks the paper withdrawn (kept, never deleted; out of trending and digests).
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # The shown code repository and project page: a source's own value, else the best of the
+    # paper's ``links`` (enrichment.links picks it; a member's correction wins).
     github_repo = models.URLField(max_length=500, blank=True)
     project_page = models.URLField(max_length=500, blank=True)
+    # Keyphrases of title and abstract (enrichment.keywords), served as ``ai_keywords``. Never written
+    # by an import (not in ingest's PAPER_FIELDS); db_default: the fast import paths write rows with
+    # SQL of their own.
+    keywords = models.JSONField(default=list, blank=True, db_default=models.Value("[]"))
     # The first page of the PDF as a small PNG (papers.thumbnails), when the worker rendered one;
     # db_default: the bulk-load paths insert rows with SQL of their own.
     thumbnail = models.FileField(upload_to="thumbnails/", blank=True, max_length=300, db_default="", default="")
@@ -272,6 +278,23 @@ class Paper(models.Model):
     def has_code(self) -> bool:
         return bool(self.github_repo)
 
+    def links_editable_by(self, user) -> bool:
+        """Who may add or correct the paper's code and project links (``POST /api/papers/{id}/links``,
+        and whose comments' links count): staff, the member who put it on a daily page, a member
+        whose claim of one of its authors was approved, an admin of its organization. The Hub lets
+        authors and submitters do it; nobody else vouches for a link."""
+        if not user.is_authenticated or not user.is_active:
+            return False
+        if user.is_staff:
+            return True
+        if DailyEntry.objects.filter(paper=self, submitted_by=user).exists():
+            return True
+        if self.authorships.filter(author__user=user).exists():
+            return True
+        entry = DailyEntry.objects.filter(paper=self).select_related("organization").first()
+        organizations = {o for o in (self.organization, entry.organization if entry else None) if o is not None}
+        return any(o.is_admin(user) for o in organizations)
+
     def ordered_authors(self) -> list[Author]:
         return [a.author for a in self.authorships_in_order()]
 
@@ -283,6 +306,45 @@ class Paper(models.Model):
         """The organization pages, feeds and APIs show for the paper: the one it was submitted for
         on its daily ``entry``, else the one it came with. (Templates: ``paper|shown_organization:entry``.)"""
         return (entry.organization if entry is not None and entry.organization_id else None) or self.organization
+
+
+class PaperLink(models.Model):
+    """A code repository, Hugging Face model/dataset/Space or project page of a paper: found in its
+    text (abstract, arXiv's comments field, a comment by a member who may edit its links), given by
+    its source, or set by a member (:meth:`Paper.links_editable_by`). ``rejected`` marks a found
+    link a member said is wrong, so that finding it again does not bring it back."""
+
+    class Kind(models.TextChoices):
+        CODE = "code"
+        MODEL = "model"
+        DATASET = "dataset"
+        SPACE = "space"
+        PROJECT = "project"
+
+    class Origin(models.TextChoices):
+        ABSTRACT = "abstract"
+        COMMENTS = "comments"  # arXiv's comments field
+        COMMENT = "comment"  # a member's comment on the site
+        SOURCE = "source"  # the record's own github_repo / project_page
+        MEMBER = "member"  # set through the links endpoint
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="links")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    url = models.URLField(max_length=500)
+    # "owner/name" for repositories, models, datasets and Spaces; "" for project pages.
+    repo_id = models.CharField(max_length=200, blank=True)
+    origin = models.CharField(max_length=10, choices=Origin.choices)
+    rejected = models.BooleanField(default=False)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["paper", "kind", "created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["paper", "kind", "url"], name="unique_link_per_paper")]
+        indexes = [models.Index(fields=["kind", "repo_id"], name="paperlink_repo_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.paper_id} {self.kind}: {self.url}"
 
 
 class RowIdField(models.BigAutoField):
