@@ -34,13 +34,6 @@ def visible_member(username: str):
     return get_user_model().objects.filter(username=username, is_active=True).first()
 
 
-def entry_of(paper: Paper) -> DailyEntry | None:
-    try:
-        return paper.daily_entry
-    except DailyEntry.DoesNotExist:
-        return None
-
-
 @dataclass
 class ProfilePage:
     """Everything the profile page shows, fetched with a fixed number of queries."""
@@ -72,7 +65,7 @@ def profile_page(member, viewer) -> ProfilePage:
     collections = list(Collection.objects.filter(owner=member, is_public=True).annotate(num_papers=Count("items")).order_by("-updated_at", "-pk"))
     # Until memberships exist: the organizations of the papers they authored and submitted.
     organizations = {}
-    for paper, entry in [(p, entry_of(p)) for p in claimed] + [(e.paper, e) for e in submitted]:
+    for paper, entry in [(p, p.entry) for p in claimed] + [(e.paper, e) for e in submitted]:
         org = paper.shown_organization(entry)
         if org is not None:
             organizations.setdefault(org.pk, org)

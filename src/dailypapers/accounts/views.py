@@ -87,8 +87,8 @@ def profile(request, username: str):
         "member": member,
         "page": page,
         "profile": page.profile,
-        "claimed": [(p, profiles.entry_of(p)) for p in page.claimed],
-        "upvoted": None if page.upvoted is None else [(p, profiles.entry_of(p)) for p in page.upvoted],
+        "claimed": [(p, p.entry) for p in page.claimed],
+        "upvoted": None if page.upvoted is None else [(p, p.entry) for p in page.upvoted],
         "is_own": request.user.is_authenticated and request.user.pk == member.pk,
     }
     return render(request, "accounts/profile.html", context)

@@ -61,24 +61,12 @@ def absolute(request, path: str) -> str:
 
 
 def papers_of_entries(entries) -> list[Paper]:
-    papers = []
-    for entry in entries:
-        entry.paper.entry = entry
-        papers.append(entry.paper)
-    return papers
-
-
-def attach_entries(papers: list[Paper]) -> list[Paper]:
-    entries = {
-        e.paper_id: e for e in DailyEntry.objects.filter(paper_id__in=[p.pk for p in papers]).select_related("organization")
-    }
-    for paper in papers:
-        paper.entry = entries.get(paper.pk)
-    return papers
+    """The entries' papers (``paper.entry`` is the entry: Django keeps the one-to-one's other side)."""
+    return [entry.paper for entry in entries]
 
 
 class PaperFeed(Feed):
-    """Items are papers (with ``.entry`` and ``.feed_link`` attached)."""
+    """Items are papers (their entries loaded, for ``paper.entry``; ``.feed_link`` attached)."""
 
     feed_type = Rss201rev2Feed
 
@@ -150,7 +138,7 @@ class PaperFeed(Feed):
         return ", ".join(names[:AUTHORS_IN_FEED]) + (" et al." if len(names) > AUTHORS_IN_FEED else "")
 
     def item_pubdate(self, paper: Paper) -> dt.datetime:
-        entry = getattr(paper, "entry", None)
+        entry = paper.entry
         return (entry.submitted_at if entry else None) or paper.published_at or paper.created_at
 
     def item_updateddate(self, paper: Paper) -> dt.datetime:
@@ -220,7 +208,7 @@ def newest_first(papers_qs):
     return (
         papers_qs.annotate(feed_date=Coalesce("daily_entry__submitted_at", "published_at", "created_at"))
         .order_by("-feed_date", "id")
-        .select_related("organization")
+        .with_entry()
         .with_authors()
     )
 
@@ -235,7 +223,7 @@ class OrganizationFeed(PaperFeed):
             link=absolute(request, org.get_absolute_url()),
             description=f"New papers submitted for {org.name}, newest first.",
             feed_url=this_feed_url(request),
-            papers=attach_entries(list(papers[:FEED_ITEMS])),
+            papers=list(papers[:FEED_ITEMS]),
         )
 
 
@@ -250,7 +238,7 @@ class CategoryFeed(PaperFeed):
             link=absolute(request, reverse("papers:papers") + "?" + urlencode({"category": category})),
             description=f"New papers in the arXiv category {category}, newest first.",
             feed_url=this_feed_url(request),
-            papers=attach_entries(list(papers[:FEED_ITEMS])),
+            papers=list(papers[:FEED_ITEMS]),
         )
 
 

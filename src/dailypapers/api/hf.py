@@ -242,15 +242,15 @@ def papers_search(request):
         items = [daily_item_payload(e.paper, e, site_base(request)) for e in daily_papers_entries(params)]
         return JsonResponse(items, safe=False)
     papers = find_papers(query).papers
-    return JsonResponse([daily_item_payload(p, getattr(p, "entry", None), site_base(request)) for p in papers], safe=False)
+    return JsonResponse([daily_item_payload(p, p.entry, site_base(request)) for p in papers], safe=False)
 
 
 def load_paper(paper_id: str) -> tuple[Paper | None, DailyEntry | None]:
     """The paper with its authors and its daily entry (if any); (None, None) when unknown."""
-    paper = Paper.objects.select_related("organization").with_authors(with_users=True).filter(pk=paper_id).first()
+    paper = Paper.objects.with_entry().with_authors(with_users=True).filter(pk=paper_id).first()
     if paper is None:
         return None, None
-    return paper, DailyEntry.objects.filter(paper=paper).select_related("organization", "submitted_by").first()
+    return paper, paper.entry
 
 
 @cached_page

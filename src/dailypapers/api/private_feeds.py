@@ -8,7 +8,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.html import escape
 
-from dailypapers.api.feeds import FEED_ITEMS, FeedSource, PaperFeed, absolute, attach_entries, this_feed_url
+from dailypapers.api.feeds import FEED_ITEMS, FeedSource, PaperFeed, absolute, this_feed_url
 from dailypapers.discovery import follows as follow_rules
 from dailypapers.discovery import services as discover
 from dailypapers.discovery.ranking import recommend
@@ -32,7 +32,7 @@ class PrivateFeed(PaperFeed):
             title, link = f"Following {follow.label}", reverse("discovery:following")
             description = f"New papers {follow_rules.reason_for(follow)}, newest first."
         return FeedSource(title=title, link=absolute(request, link), description=description,
-                          feed_url=this_feed_url(request), papers=attach_entries(papers))
+                          feed_url=this_feed_url(request), papers=papers)  # both lists come by for_listing(): entries loaded
 
     def item_description(self, paper) -> str:
         """The reason first, escaped as everything else the generator writes (``PaperFeed``)."""

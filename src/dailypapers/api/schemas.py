@@ -232,20 +232,10 @@ def organization_out(org: Organization) -> dict:
     }
 
 
-def entry_of(paper: Paper) -> DailyEntry | None:
-    """The paper's daily entry: attached by the caller as ``.entry``, or loaded via ``daily_entry``."""
-    if hasattr(paper, "entry"):
-        return paper.entry
-    try:
-        return paper.daily_entry
-    except DailyEntry.DoesNotExist:
-        return None
-
-
 def paper_out(paper: Paper, entry: DailyEntry | None = None) -> dict:
     """A paper as the native API shows it. Authors come from a prefetch of ``authorships``."""
     if entry is None:
-        entry = entry_of(paper)
+        entry = paper.entry
     organization = paper.shown_organization(entry)
     return {
         "id": paper.id,

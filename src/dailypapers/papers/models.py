@@ -46,7 +46,8 @@ class PaperQuerySet(models.QuerySet):
         return self.prefetch_related(ordered_authorships(with_users=with_users))
 
     def with_entry(self) -> PaperQuerySet:
-        """The paper's organization and its daily entry (with its organization and submitter) in the same query."""
+        """The paper's organization and its daily entry (with its organization and submitter) in the same
+        query: ``paper.entry`` then costs none."""
         return self.select_related("organization", "daily_entry__organization", "daily_entry__submitted_by")
 
     def for_listing(self) -> PaperQuerySet:
@@ -239,6 +240,16 @@ class Paper(models.Model):
 
     def get_absolute_url(self) -> str:
         return cached_reverse("papers:paper", self.id)
+
+    @property
+    def entry(self) -> DailyEntry | None:
+        """The paper's daily entry, or None (``daily_entry`` raises when there is none). Loaded with the
+        paper by ``with_entry()`` / ``for_listing()``, and cached when reached from the entry
+        (``entry.paper.entry``); else one query."""
+        try:
+            return self.daily_entry
+        except DailyEntry.DoesNotExist:
+            return None
 
     @property
     def upvote_url(self) -> str:

@@ -4,36 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dailypapers.papers.models import DailyEntry, Paper
+from dailypapers.papers.models import Paper
 from dailypapers.search import get_backend
 from dailypapers.search.backends.base import SearchHit, SearchQuery, SearchResults
 
 
 @dataclass
 class FoundPapers:
-    papers: list[Paper]  # in rank order; each has ``.entry`` (DailyEntry or None) and ``.hit``
+    papers: list[Paper]  # in rank order; each with its entry loaded (``paper.entry``) and ``.hit``
     results: SearchResults | None
 
 
 def papers_for_hits(hits: list[SearchHit]) -> list[Paper]:
     """Load the papers of ``hits`` in hit order (ids the database no longer has are dropped)."""
     ids = [h.paper_id for h in hits]
-    rows = (
-        Paper.objects.filter(pk__in=ids)
-        .select_related("organization")
-        .with_authors(with_users=True)
-    )
-    by_id = {p.pk: p for p in rows}
-    entries = {
-        e.paper_id: e
-        for e in DailyEntry.objects.filter(paper_id__in=ids).select_related("organization", "submitted_by")
-    }
+    by_id = {p.pk: p for p in Paper.objects.filter(pk__in=ids).with_entry().with_authors(with_users=True)}
     papers = []
     for hit in hits:
         paper = by_id.get(hit.paper_id)
         if paper is not None:
             paper.hit = hit
-            paper.entry = entries.get(paper.pk)
             papers.append(paper)
     return papers
 
