@@ -12,7 +12,7 @@ import pytest
 from django.db import connection, connections
 from django.test import RequestFactory
 
-from dailypapers.lib.ratelimit import RateLimited, check_write_rate, client_key
+from dailypapers.lib.ratelimit import RateLimited, client_key, count_per_minute
 from dailypapers.throttle.models import RateCounter
 
 
@@ -43,17 +43,17 @@ def test_a_limit_holds_across_two_processes():
     minute = 29_000_000  # a minute in 2025
     script = (
         "import django; django.setup()\n"
-        "from dailypapers.lib.ratelimit import check_write_rate\n"
+        "from dailypapers.lib.ratelimit import count_per_minute\n"
         f"import time; time.time = lambda: {minute} * 60 + 1\n"
-        "for _ in range(6): check_write_rate('member:42', scope='write', per_minute=10)\n"
+        "for _ in range(6): count_per_minute('member:42', scope='write', per_minute=10)\n"
     )
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_name}", "DJANGO_SETTINGS_MODULE": "tests.settings"}
     subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=120, cwd=Path(__file__).resolve().parent.parent)
     with mock.patch("dailypapers.lib.ratelimit.time.time", return_value=minute * 60 + 2):
         for _ in range(4):
-            check_write_rate("member:42", scope="write", per_minute=10)
+            count_per_minute("member:42", scope="write", per_minute=10)
         with pytest.raises(RateLimited):
-            check_write_rate("member:42", scope="write", per_minute=10)
+            count_per_minute("member:42", scope="write", per_minute=10)
     assert RateCounter.objects.get(bucket_key="write:member:42", minute=minute).hits == 11
 
 
@@ -107,7 +107,7 @@ def test_an_hourly_window_counts_across_its_minutes_and_survives_their_pruning()
     hour_start = 29_000_040 * 60  # a whole hour (minute 29,000,040 = 483,334 h)
     for minute in range(0, 60, 12):  # five hits, in five different minutes of the hour
         with mock.patch("dailypapers.lib.ratelimit.time.time", return_value=hour_start + minute * 60 + 5):
-            check_write_rate("member:1", per_minute=100)  # another limit's hit prunes old minutes
+            count_per_minute("member:1", per_minute=100)  # another limit's hit prunes old minutes
             check_rate("notify:member:1", 5, 3600)
     with mock.patch("dailypapers.lib.ratelimit.time.time", return_value=hour_start + 59 * 60):
         with pytest.raises(RateLimited) as caught:

@@ -31,7 +31,7 @@ from dailypapers.discovery import follows
 from dailypapers.discovery import services as discover
 from dailypapers.discovery.models import Follow
 from dailypapers.lib.pagecache import cached_page
-from dailypapers.lib.ratelimit import RateLimited, check_search_rate, check_write_rate, too_many_requests
+from dailypapers.lib.ratelimit import RateLimited, check_search_rate, count_per_minute, too_many_requests
 from dailypapers.papers import collections
 from dailypapers.papers.identifiers import CATEGORY_PATTERN, MAX_CATEGORY_CHARS, ORGANIZATION_SLUG_PATTERN
 from dailypapers.papers.models import Collection, CollectionItem, CollectionQuotaExceeded, DailyEntry, Organization, Paper
@@ -83,7 +83,7 @@ def not_found(request, exc: Http404):
 
 def write_allowed(request) -> None:
     """Count one write for the member; raises RateLimited (answered with 429) past the limit."""
-    check_write_rate(request.user.pk)  # the same bucket as the web pages' writes (one documented limit)
+    count_per_minute(request.user.pk)  # the same bucket as the web pages' writes (one documented limit)
 
 
 def get_paper(paper_id: str, *, with_users: bool = False) -> Paper:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dailypapers.community import notifications
 from dailypapers.community.deletion import delete_member
 from dailypapers.community.models import Notification, NotificationKind
-from dailypapers.lib.ratelimit import RateLimited, check_write_rate, too_many_requests
+from dailypapers.lib.ratelimit import RateLimited, count_per_minute, too_many_requests
 from dailypapers.papers.models import DailyEntry
 
 PAGE_SIZE = 50
@@ -95,7 +95,7 @@ def delete_account(request):
     error = ""
     if request.method == "POST":
         try:
-            check_write_rate(request.user.pk, scope="delete-account")
+            count_per_minute(request.user.pk, scope="delete-account")
         except RateLimited as exc:
             return too_many_requests(exc)
         if request.POST.get("confirm") != "delete":

@@ -15,7 +15,7 @@ from dailypapers.community.models import MAX_COMMENT_CHARS, MAX_REPORT_REASON_CH
 from dailypapers.community.notifications import comment_changed_visibility, notify_about_comment
 from dailypapers.lib import markdown
 from dailypapers.lib.pagecache import bump_content_version
-from dailypapers.lib.ratelimit import check_write_rate
+from dailypapers.lib.ratelimit import count_per_minute
 from dailypapers.papers.models import Paper
 from dailypapers.papers.services import recount_member_upvotes
 
@@ -73,7 +73,7 @@ def post_comment(user, paper: Paper, source: str, parent: Comment | None = None)
     source = clean_source(source)
     if parent is not None and (parent.paper_id != paper.pk or parent.is_deleted or parent.hidden_at is not None):
         raise CommentError("That comment cannot be replied to.")
-    check_write_rate(user.pk, scope=RATE_SCOPE)
+    count_per_minute(user.pk, scope=RATE_SCOPE)
     html, members = render(source)
     with transaction.atomic():
         comment = Comment.objects.create(paper=paper, author=user, parent=parent, source=source, html=html)
@@ -83,19 +83,11 @@ def post_comment(user, paper: Paper, source: str, parent: Comment | None = None)
     return comment
 
 
-def own_comment(user, comment_id: int) -> Comment:
-    """The member's own live comment with this id; ``NotAllowed`` for anyone else's, or a deleted one."""
-    comment = Comment.objects.select_related("author", "paper").filter(pk=comment_id).first()
-    if comment is None or comment.author_id != user.pk or comment.is_deleted:
-        raise NotAllowed("not your comment")
-    return comment
-
-
 def edit_comment(user, comment: Comment, source: str) -> Comment:
     if comment.author_id != user.pk or comment.is_deleted:
         raise NotAllowed("not your comment")
     source = clean_source(source)
-    check_write_rate(user.pk, scope=RATE_SCOPE)
+    count_per_minute(user.pk, scope=RATE_SCOPE)
     if source == comment.source:
         return comment
     comment.html, members = render(source)
@@ -130,7 +122,7 @@ def report_comment(user, comment: Comment, reason: str) -> Report:
         raise CommentError(f"A reason is at most {MAX_REPORT_REASON_CHARS} characters.")
     if comment.author_id == user.pk:
         raise CommentError("You cannot report your own comment.")
-    check_write_rate(user.pk, scope=RATE_SCOPE)
+    count_per_minute(user.pk, scope=RATE_SCOPE)
     report, _created = Report.objects.update_or_create(
         comment=comment, reporter=user, defaults={"reason": reason, "resolved_at": None, "resolved_by": None}
     )

@@ -90,10 +90,6 @@ def set_feedback(user, paper: Paper, signal: str) -> str:
     return signal
 
 
-def feedback_of(user, paper_ids) -> dict[str, str]:
-    return dict(Feedback.objects.filter(user=user, paper_id__in=list(paper_ids)).values_list("paper_id", "signal"))
-
-
 # -- cold start -----------------------------------------------------------------------------
 def start(user, *, categories=(), keywords=(), paper_ids=()) -> None:
     """A new member's picks: categories become follows, keywords the model's interests, papers

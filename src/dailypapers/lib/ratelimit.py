@@ -36,8 +36,9 @@ def check_rate(key: str, limit: int, window_seconds: int = 60) -> None:
         raise RateLimited(retry_after=max(1, int((last_minute + 1) * 60 - now)))
 
 
-def check_write_rate(user_key: str | int, scope: str = "write", per_minute: int | None = None) -> None:
-    """Count one write for ``user_key`` in the current minute; raise RateLimited past the limit."""
+def count_per_minute(user_key: str | int, scope: str = "write", per_minute: int | None = None) -> None:
+    """Count one action of ``user_key`` in ``scope`` for the current minute (writes, sends, deletions:
+    whatever the caller counts); raise RateLimited past ``per_minute`` (the site's write rate unless given)."""
     check_rate(f"{scope}:{user_key}", per_minute or settings.DAILYPAPERS_WRITE_RATE_PER_MINUTE)
 
 
@@ -90,7 +91,7 @@ def _is_trusted(address: str, proxies) -> bool:
 
 def check_search_rate(request) -> None:
     """Searches cost more than page views: limit them per client (raises RateLimited)."""
-    check_write_rate(client_key(request), scope="search", per_minute=settings.DAILYPAPERS_SEARCH_RATE_PER_MINUTE)
+    count_per_minute(client_key(request), scope="search", per_minute=settings.DAILYPAPERS_SEARCH_RATE_PER_MINUTE)
 
 
 def too_many_requests(exc: RateLimited, response: HttpResponse | None = None) -> HttpResponse:
