@@ -246,6 +246,11 @@ DAILYPAPERS_TRENDING_AGE_OFFSET_HOURS = env_float("DAILYPAPERS_TRENDING_AGE_OFFS
 DAILYPAPERS_TRENDING_WINDOW_DAYS = env_int("DAILYPAPERS_TRENDING_WINDOW_DAYS", 14)
 # Member writes (upvotes, submissions): at most this many per minute per member.
 DAILYPAPERS_WRITE_RATE_PER_MINUTE = env_int("DAILYPAPERS_WRITE_RATE_PER_MINUTE", 60)
+# Mentions: the first this many distinct @names of a comment link (and notify) when they are
+# members; later ones stay text. Replies and mentions one member can cause: at most this many an hour
+# (past it, comments still post; nobody more is notified until the hour ends).
+DAILYPAPERS_MENTIONS_PER_COMMENT = env_int("DAILYPAPERS_MENTIONS_PER_COMMENT", 10)
+DAILYPAPERS_NOTIFICATIONS_PER_HOUR = env_int("DAILYPAPERS_NOTIFICATIONS_PER_HOUR", 60)
 # Author claims and profile edits: at most this many per minute per member.
 DAILYPAPERS_CLAIM_RATE_PER_MINUTE = env_int("DAILYPAPERS_CLAIM_RATE_PER_MINUTE", 10)
 # Collections: at most this many per member, and this many papers in one collection.
