@@ -14,7 +14,7 @@ from dailypapers.accounts.addresses import verified_address
 from dailypapers.community import notifications
 from dailypapers.community.deletion import delete_member
 from dailypapers.community.models import Notification, NotificationKind
-from dailypapers.lib.ratelimit import RateLimited, check_write_rate, too_many_requests
+from dailypapers.lib.ratelimit import RateLimited, count_per_minute, too_many_requests
 from dailypapers.papers.models import DailyEntry
 
 PAGE_SIZE = 50
@@ -94,7 +94,7 @@ def delete_account(request):
     error = ""
     if request.method == "POST":
         try:
-            check_write_rate(request.user.pk, scope="delete-account")
+            count_per_minute(request.user.pk, scope="delete-account")
         except RateLimited as exc:
             return too_many_requests(exc)
         if request.POST.get("confirm") != "delete":

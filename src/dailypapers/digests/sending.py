@@ -1,6 +1,6 @@
 """Sending a digest issue through the outbox, exactly once per subscriber as far as SMTP allows.
 
-1. ``prepare``: one ``DigestDelivery`` row per receiving subscription (unique per issue, so
+1. ``prepare_deliveries``: one ``DigestDelivery`` row per receiving subscription (unique per issue, so
    re-runs and concurrent senders add nothing twice).
 2. ``claim``: a batch of due ``pending`` rows becomes ``sending`` with one conditional UPDATE
    (``WHERE state='pending'``), which only one sender can win on SQLite and PostgreSQL alike.
