@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from dailypapers.lib.datadir import data_dir, secret_key
 from dailypapers.lib.env import env_bool, env_float, env_int, env_list
@@ -295,6 +296,14 @@ DAILYPAPERS_HARVEST_SETS = env_list("DAILYPAPERS_HARVEST_SETS")
 DAILYPAPERS_HARVEST_HOUR = env_int("DAILYPAPERS_HARVEST_HOUR", 6)
 DAILYPAPERS_HARVEST_MINUTE = env_int("DAILYPAPERS_HARVEST_MINUTE", 0)
 DAILYPAPERS_HARVEST_FORMAT = os.environ.get("DAILYPAPERS_HARVEST_FORMAT", "arXivRaw")
+# Which daily source the harvest uses: "oai" (OAI-PMH, complete and resumable) or "rss" (arXiv's
+# announcement feeds: one request a day, but only that day's announcements; README "Ingesting arXiv").
+# The feeds read are DAILYPAPERS_RSS_FEEDS (e.g. cs.CL+cs.LG,stat.ML), else one per harvest set.
+DAILYPAPERS_HARVEST_SOURCE = os.environ.get("DAILYPAPERS_HARVEST_SOURCE", "oai").strip().lower() or "oai"
+if DAILYPAPERS_HARVEST_SOURCE not in ("oai", "rss"):
+    raise ImproperlyConfigured(f"DAILYPAPERS_HARVEST_SOURCE={DAILYPAPERS_HARVEST_SOURCE!r} is not one of: oai, rss")
+DAILYPAPERS_RSS_FEEDS = env_list("DAILYPAPERS_RSS_FEEDS")
+DAILYPAPERS_ARXIV_RSS_URL = os.environ.get("DAILYPAPERS_ARXIV_RSS_URL", "https://rss.arxiv.org/rss")
 DAILYPAPERS_ARXIV_OAI_URL = os.environ.get("DAILYPAPERS_ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
 DAILYPAPERS_ARXIV_API_URL = os.environ.get("DAILYPAPERS_ARXIV_API_URL", "https://export.arxiv.org/api/query")
 # arXiv asks harvesters for at most one request every 3 seconds, and honours Retry-After on 503.
