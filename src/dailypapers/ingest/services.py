@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from dailypapers.ingest.submissions import PendingSubmission, SubmissionError, place_submission, refuse_if_on_a_page, submitting_organization
-from dailypapers.lib.ratelimit import check_write_rate
+from dailypapers.lib.ratelimit import count_per_minute
 from dailypapers.papers.identifiers import NotAnArxivId, parse_arxiv_reference
 from dailypapers.papers.models import DailyEntry, Paper
 
@@ -46,7 +46,7 @@ def submit_paper(user, id_or_url: str, day: dt.date | None = None, organization:
     if day > today:
         raise SubmissionError("Papers can only be submitted to today's or an earlier page.")
     submitted_for = submitting_organization(user, organization)
-    check_write_rate(user.pk)  # one bucket for all member writes, web and API
+    count_per_minute(user.pk)  # one bucket for all member writes, web and API
 
     refuse_if_on_a_page(paper_id)
     paper = Paper.objects.filter(pk=paper_id).first()

@@ -23,6 +23,8 @@ def harvest_arxiv(period_key: str) -> dict:
     from dailypapers.ingest.pipeline import IngestPipeline
     from dailypapers.ingest.sources.arxiv_oai import SOURCE, HarvestError, OaiHarvest
 
+    if settings.DAILYPAPERS_HARVEST_SOURCE == "rss":
+        return harvest_feeds(period_key)
     summaries = {}
     for set_spec in settings.DAILYPAPERS_HARVEST_SETS:
         try:
@@ -37,6 +39,28 @@ def harvest_arxiv(period_key: str) -> dict:
         except HarvestError as exc:  # one set failing must not stop the others; its checkpoint is kept
             summaries[set_spec] = f"failed: {exc}"
             log.error("harvest %s (%s) failed: %s", set_spec, period_key, exc)
+    return summaries
+
+
+def rss_feeds() -> list[str]:
+    """The announcement feeds the daily run reads: DAILYPAPERS_RSS_FEEDS, else one per harvest set."""
+    from dailypapers.ingest.sources.arxiv_rss import feed_name_for
+
+    return settings.DAILYPAPERS_RSS_FEEDS or list(dict.fromkeys(map(feed_name_for, settings.DAILYPAPERS_HARVEST_SETS)))
+
+
+def harvest_feeds(period_key: str) -> dict:
+    """The daily run with DAILYPAPERS_HARVEST_SOURCE=rss: today's announcement feed of each feed."""
+    from dailypapers.ingest.sources.arxiv_rss import FeedError, harvest_feed
+
+    summaries = {}
+    for name in rss_feeds():
+        try:
+            summaries[name] = harvest_feed(name)
+            log.info("arXiv feed %s (%s): %s", name, period_key, summaries[name])
+        except FeedError as exc:  # one feed failing must not stop the others
+            summaries[name] = f"failed: {exc}"
+            log.error("arXiv feed %s (%s) failed: %s", name, period_key, exc)
     return summaries
 
 
