@@ -165,6 +165,8 @@ ACCOUNT_EMAIL_VERIFICATION = os.environ.get("DAILYPAPERS_EMAIL_VERIFICATION", "o
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key", "signup": "20/h/ip"}
+# Its limits count the client by the site's own address rule (DAILYPAPERS_TRUSTED_PROXIES), not the proxy's.
+ACCOUNT_ADAPTER = "dailypapers.accounts.adapter.AccountAdapter"
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 LOGIN_URL = "/accounts/login/"
