@@ -248,6 +248,7 @@ def svg(trends: Trends) -> str:
         ".axis-label{font:12px sans-serif;fill:#374151}.panel-title{font:bold 13px sans-serif;fill:#111827}"
         ".legend{font:12px sans-serif;fill:#111827}</style>",
     ]
+    parts.append(f'<rect width="{WIDTH}" height="{height}" fill="#fff"/>')  # drawn on white in dark mode too
     parts += _panel(trends, "papers", "Papers per month", "papers", 0)
     parts += _panel(trends, "upvotes", "Upvotes per month (of the papers first published that month)", "upvotes", PANEL_HEIGHT)
     x = LEFT

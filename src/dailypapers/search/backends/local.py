@@ -115,7 +115,7 @@ class LocalSearchBackend(IndexedSearchBackend):
         return self.lexical.count_by_month(words, filters, month_spans())
 
     def _upvotes_by_month(self, words: list[str], filters: SearchFilters) -> dict[str, int]:
-        # Few papers have votes (those that reached a daily page): the -upvotes index finds them.
+        # Few papers have votes (those that reached a daily page): a covering index (search 0005) finds them.
         upvoted = list(Paper.objects.filter(upvotes__gt=0).values_list("pk", "upvotes"))
         return self.lexical.sum_by_month(words, filters, upvoted, month_spans())
 
