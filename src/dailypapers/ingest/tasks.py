@@ -74,6 +74,16 @@ def render_thumbnails(period_key: str) -> str:
     return run.summary()
 
 
+@task()
+def fetch_full_texts(period_key: str) -> str:
+    """The periodic full-text run (``ingest.fulltext``; on with ``DAILYPAPERS_FULL_TEXT``)."""
+    from dailypapers.ingest.fulltext import fetch_recent_full_texts
+
+    run = fetch_recent_full_texts(settings.DAILYPAPERS_FULL_TEXT_DAYS, settings.DAILYPAPERS_FULL_TEXT_PER_RUN)
+    log.info("full text (%s): %s", period_key, run.summary())
+    return run.summary()
+
+
 # A handed-over submission whose fetch finds arXiv unreachable is tried again this often, this much later.
 SUBMISSION_ATTEMPTS = 4
 SUBMISSION_RETRY_SECONDS = 60
