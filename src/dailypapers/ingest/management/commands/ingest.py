@@ -81,7 +81,8 @@ class Command(BaseCommand):
             except HarvestError as exc:
                 raise CommandError(f"{exc} (the checkpoint is kept: run the same command again to resume)") from exc
         elif source == "arxiv-rss":
-            from dailypapers.ingest.sources.arxiv_rss import SOURCE, FeedError, feed_items, harvest_feed
+            from dailypapers.ingest.sources.arxiv_rss import SOURCE, FeedError, feed_items
+            from dailypapers.ingest.tasks import harvest_feed
 
             try:
                 if options["file"] is None:
