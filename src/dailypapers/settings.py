@@ -126,10 +126,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache is shared by every process of one site (web processes, the worker): pages, the content
 # version that invalidates them, trending rankings. Redis when DAILYPAPERS_REDIS_URL is set (needs the
-# `redis` package); else its own SQLite file in the data dir (dailypapers.lib.sqlite_cache).
+# `redis` package); else its own SQLite file in the data dir (dailypapers.lib.sqlite_cache). Either fails
+# soft: a store error (a full disk, Redis gone) is a miss, reported by /healthz (lib.tolerant_cache).
 DAILYPAPERS_REDIS_URL = os.environ.get("DAILYPAPERS_REDIS_URL", "")
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": DAILYPAPERS_REDIS_URL}
+    "default": {"BACKEND": "dailypapers.lib.tolerant_cache.TolerantRedisCache", "LOCATION": DAILYPAPERS_REDIS_URL}
     if DAILYPAPERS_REDIS_URL
     else {
         "BACKEND": "dailypapers.lib.sqlite_cache.SQLiteCache",
