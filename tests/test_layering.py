@@ -21,11 +21,20 @@ The rule:
 
 And module-level imports (those run when a module is first imported) form no circle between modules:
 Python could load a circle only in a lucky order.
+
+**Templates** follow the same rule: a template belongs to the room whose ``templates/<room>/`` folder
+holds it (``allauth/`` overrides are the accounts room's); ``base.html`` and the site-wide partials at
+the root (the member menu, the settings menu, the error page) are wiring. ``{% extends %}`` and
+``{% include %}`` name a template, ``{% load %}`` a tag library (a room's ``templatetags``, or
+``pagecache`` in lib): each is a dependency of the template's room, checked by ``allowed``. The
+deliberate page compositions — a lower room's page showing a higher room's part in a slot made for
+it — are named in ``TEMPLATE_COMPOSITIONS``, each with its reason.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -159,6 +168,115 @@ def import_cycles(module_level_only: bool) -> set[frozenset[str]]:
     return cycles
 
 
+# Templates: the room of a template's top folder under any templates/ directory.
+TEMPLATE_ROOM_ALIASES = {"allauth": "accounts"}
+# member_part (lib.pagecache.tags) is an include rendered per request inside a cached page.
+TEMPLATE_TAG = re.compile(r"{%-?\s*(extends|include|member_part|load)\s+(.+?)\s*-?%}")
+TEMPLATE_NAME = re.compile(r"""^(["'])([^"']+)\1""")
+TEMPLATE_COMMENT = re.compile(r"{%\s*comment\s*%}.*?{%\s*endcomment\s*%}|{#.*?#}", re.S)
+BUILTIN_TAG_LIBRARIES = {"static", "i18n", "l10n", "tz", "cache", "humanize", "django_htmx", "account", "socialaccount", "allauth"}
+
+# (template, what it includes/loads): the page compositions the issue names, each a slot one room's
+# page leaves for a higher room's part. Anything else against the room order fails the test.
+TEMPLATE_COMPOSITIONS: dict[tuple[str, str], str] = {
+    # paper page → comment thread, by the community room's tag
+    ("papers/paper_detail.html", "community"): "the comment thread under the abstract",
+    # card and paper page → profile badges (claimed authors link to their profiles)
+    ("papers/paper_detail.html", "profiles"): "the byline links claimed authors to their profiles",
+    ("papers/_paper_card.html", "accounts/_author_participating.html"): "the 'author participating' badge",
+    # day page → submit form
+    ("papers/period.html", "ingest/_submit_form.html"): "today's page carries the submit box",
+    # what enrichment and discovery add to every card and paper page
+    ("papers/_paper_card.html", "enrichment/_keywords.html"): "keyword chips on the card",
+    ("papers/paper_detail.html", "enrichment/_keywords.html"): "keyword chips on the paper page",
+    ("papers/paper_detail.html", "enrichment/_hub_links.html"): "models, datasets and Spaces citing the paper",
+    ("papers/_paper_card.html", "discovery/_feedback.html"): "'more like this' / 'not interested' on every card",
+    ("papers/paper_detail.html", "discovery/_author_links.html"): "authors link to their author pages (follow)",
+    ("search/search.html", "discovery/_follow_button.html"): "follow this search",
+    ("papers/organization.html", "discovery/_follow_button.html"): "follow this organization",
+    ("papers/period.html", "discovery/_follow_button.html"): "follow this category (the category's pages)",
+}
+
+
+def template_files() -> dict[str, Path]:
+    """Template name (as the loader sees it) → file, for every templates/ directory of the package."""
+    found = {}
+    for path in sorted((SRC / PACKAGE).rglob("templates/**/*")):
+        if path.is_file() and path.suffix in (".html", ".txt", ".xml"):
+            root = next(p for p in path.parents if p.name == "templates")
+            found[str(path.relative_to(root))] = path
+    return found
+
+
+LAYOUT = "layout"  # base.html and the site-wide partials at the templates root
+
+
+def template_part(name: str) -> str:
+    """The room a template belongs to (its top folder), or the layout at the root."""
+    top, _, rest = name.partition("/")
+    if not rest:
+        return LAYOUT
+    return TEMPLATE_ROOM_ALIASES.get(top, top)
+
+
+def template_allowed(importer: str, imported: str) -> bool:
+    """``allowed`` for templates: the layout is the frame every room's page extends, and it may
+    show any room's part (the member menu's bell, the header's search box), as wiring may import."""
+    return LAYOUT in (importer, imported) or allowed(importer, imported)
+
+
+def tag_library_part(library: str) -> str | None:
+    """The part a ``{% load %}`` library lives in; None for Django's and third parties' own."""
+    if library in BUILTIN_TAG_LIBRARIES:
+        return None
+    if library == "pagecache":
+        return "lib"
+    hits = [p for p in (SRC / PACKAGE).glob(f"*/templatetags/{library}.py")]
+    assert hits, f"{{% load {library} %}}: no tag library of that name (add it to BUILTIN_TAG_LIBRARIES if it is Django's)"
+    return hits[0].parent.parent.name
+
+
+def template_dependencies() -> list[tuple[str, str, str]]:
+    """(template, dependency as written, the dependency's part) for every extends/include/load."""
+    found = []
+    for name, path in template_files().items():
+        for kind, argument in TEMPLATE_TAG.findall(TEMPLATE_COMMENT.sub("", path.read_text())):
+            if kind == "load":
+                libraries = argument.split(" from ")[-1].split() if " from " in argument else argument.split()
+                for library in libraries:
+                    part = tag_library_part(library)
+                    if part:
+                        found.append((name, library, part))
+            else:
+                literal = TEMPLATE_NAME.match(argument)
+                assert literal, f"{name}: {{% {kind} {argument} %}} names no template literally (the check reads names)"
+                found.append((name, literal.group(2), template_part(literal.group(2))))
+    return found
+
+
+def template_violations() -> set[tuple[str, str]]:
+    return {(name, target) for name, target, part in template_dependencies() if not template_allowed(template_part(name), part)}
+
+
+def test_templates_follow_the_room_order():
+    found = template_violations()
+    assert found - set(TEMPLATE_COMPOSITIONS) == set(), "templates against the room order (see this module's docstring)"
+    assert set(TEMPLATE_COMPOSITIONS) - found == set(), "no longer a violation: delete these from TEMPLATE_COMPOSITIONS"
+
+
+def test_the_template_check_reads_every_kind_of_dependency():
+    deps = {(name, target) for name, target, _part in template_dependencies()}
+    assert len(template_files()) > 50
+    assert any(target == "base.html" for _n, target in deps)  # extends
+    assert any(target == "paper_tags" for _n, target in deps)  # load
+    assert any(target.startswith("papers/_") for _n, target in deps)  # include
+    assert template_part("papers/paper_detail.html") == "papers" and template_part("allauth/layouts/base.html") == "accounts"
+    assert template_part("base.html") == LAYOUT and tag_library_part("community") == "community"
+    assert ("papers/period.html", "ingest/_submit_form.html") in deps  # member_part
+    assert not template_allowed("papers", "community") and template_allowed("community", "papers")
+    assert template_allowed("papers", LAYOUT) and template_allowed(LAYOUT, "discovery")
+
+
 def test_the_parser_sees_imports_inside_functions():
     """The checks below are only as good as the import list: a deferred import must be in it."""
     modules, edges = graph()
@@ -207,3 +325,5 @@ if __name__ == "__main__":  # python tests/test_layering.py: list what the tests
         print("module-level cycle:", sorted(c))
     for c in import_cycles(module_level_only=False):
         print("cycle:", sorted(c))
+    for v in sorted(template_violations()):
+        print("template:", v)

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from dailypapers.lib.datadir import data_dir, secret_key
 from dailypapers.lib.env import env_bool, env_float, env_int, env_list
@@ -164,6 +165,8 @@ ACCOUNT_EMAIL_VERIFICATION = os.environ.get("DAILYPAPERS_EMAIL_VERIFICATION", "o
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key", "signup": "20/h/ip"}
+# Its limits count the client by the site's own address rule (DAILYPAPERS_TRUSTED_PROXIES), not the proxy's.
+ACCOUNT_ADAPTER = "dailypapers.accounts.adapter.AccountAdapter"
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 LOGIN_URL = "/accounts/login/"
@@ -245,6 +248,11 @@ DAILYPAPERS_TRENDING_AGE_OFFSET_HOURS = env_float("DAILYPAPERS_TRENDING_AGE_OFFS
 DAILYPAPERS_TRENDING_WINDOW_DAYS = env_int("DAILYPAPERS_TRENDING_WINDOW_DAYS", 14)
 # Member writes (upvotes, submissions): at most this many per minute per member.
 DAILYPAPERS_WRITE_RATE_PER_MINUTE = env_int("DAILYPAPERS_WRITE_RATE_PER_MINUTE", 60)
+# Mentions: the first this many distinct @names of a comment link (and notify) when they are
+# members; later ones stay text. Replies and mentions one member can cause: at most this many an hour
+# (past it, comments still post; nobody more is notified until the hour ends).
+DAILYPAPERS_MENTIONS_PER_COMMENT = env_int("DAILYPAPERS_MENTIONS_PER_COMMENT", 10)
+DAILYPAPERS_NOTIFICATIONS_PER_HOUR = env_int("DAILYPAPERS_NOTIFICATIONS_PER_HOUR", 60)
 # Author claims and profile edits: at most this many per minute per member.
 DAILYPAPERS_CLAIM_RATE_PER_MINUTE = env_int("DAILYPAPERS_CLAIM_RATE_PER_MINUTE", 10)
 # Collections: at most this many per member, and this many papers in one collection.
@@ -288,6 +296,14 @@ DAILYPAPERS_HARVEST_SETS = env_list("DAILYPAPERS_HARVEST_SETS")
 DAILYPAPERS_HARVEST_HOUR = env_int("DAILYPAPERS_HARVEST_HOUR", 6)
 DAILYPAPERS_HARVEST_MINUTE = env_int("DAILYPAPERS_HARVEST_MINUTE", 0)
 DAILYPAPERS_HARVEST_FORMAT = os.environ.get("DAILYPAPERS_HARVEST_FORMAT", "arXivRaw")
+# Which daily source the harvest uses: "oai" (OAI-PMH, complete and resumable) or "rss" (arXiv's
+# announcement feeds: one request a day, but only that day's announcements; README "Ingesting arXiv").
+# The feeds read are DAILYPAPERS_RSS_FEEDS (e.g. cs.CL+cs.LG,stat.ML), else one per harvest set.
+DAILYPAPERS_HARVEST_SOURCE = os.environ.get("DAILYPAPERS_HARVEST_SOURCE", "oai").strip().lower() or "oai"
+if DAILYPAPERS_HARVEST_SOURCE not in ("oai", "rss"):
+    raise ImproperlyConfigured(f"DAILYPAPERS_HARVEST_SOURCE={DAILYPAPERS_HARVEST_SOURCE!r} is not one of: oai, rss")
+DAILYPAPERS_RSS_FEEDS = env_list("DAILYPAPERS_RSS_FEEDS")
+DAILYPAPERS_ARXIV_RSS_URL = os.environ.get("DAILYPAPERS_ARXIV_RSS_URL", "https://rss.arxiv.org/rss")
 DAILYPAPERS_ARXIV_OAI_URL = os.environ.get("DAILYPAPERS_ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
 DAILYPAPERS_ARXIV_API_URL = os.environ.get("DAILYPAPERS_ARXIV_API_URL", "https://export.arxiv.org/api/query")
 # arXiv asks harvesters for at most one request every 3 seconds, and honours Retry-After on 503.

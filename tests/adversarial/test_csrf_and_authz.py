@@ -49,7 +49,7 @@ def test_every_route_becomes_a_concrete_url(routes):
         resolve(route.url)  # a URL built from a pattern must reach some view (an earlier one may win)
 
 
-HF_TOKEN_WRITES = {"hf_paper_comment", "hf_paper_comment_reply", "hf_claim_paper_author"}
+HF_TOKEN_WRITES = {"hf_paper_comment", "hf_paper_comment_reply", "hf_claim_paper_author", "hf_papers_index", "hf_paper_links"}
 
 
 def test_forged_writes_from_a_member_session_never_succeed(routes, browser_session, samples):

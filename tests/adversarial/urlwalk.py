@@ -40,6 +40,7 @@ def sample_values(paper_id: str, today, org_slug: str, token_id: int, collection
         "comment_id": str(comment_id),  # the member's own comment on paper_id
         "username": "ada",  # the member's profile (tests' ``member``)
         "position": "0",  # an author slot of paper_id (author claims)
+        "author_id": "1",  # an author page (discovery: follow an author)
         # Digest links: a token that does not verify (a valid one is a credential by design).
         "token": "not-a-signed-token",
         "frequency": "daily",

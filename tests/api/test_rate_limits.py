@@ -7,7 +7,7 @@ the search endpoints all share one key per client (member, else address).
 import pytest
 
 from dailypapers.accounts.models import ApiToken
-from dailypapers.lib.ratelimit import RateLimited, check_write_rate
+from dailypapers.lib.ratelimit import RateLimited, count_per_minute
 
 ADDRESS_KEY = "ip:127.0.0.1"  # the test client's REMOTE_ADDR
 
@@ -15,7 +15,7 @@ ADDRESS_KEY = "ip:127.0.0.1"  # the test client's REMOTE_ADDR
 def exhaust(key, scope: str, per_minute: int = 1) -> None:
     with pytest.raises(RateLimited):
         for _ in range(per_minute + 1):
-            check_write_rate(key, scope=scope, per_minute=per_minute)
+            count_per_minute(key, scope=scope, per_minute=per_minute)
 
 
 def assert_429(response) -> None:

@@ -44,12 +44,10 @@ def test_for_you_pages_with_a_cursor_and_says_why(client, topics, member, token)
 
 def test_for_you_refuses_bad_parameters_with_json(client, topics, member, token):
     assert client.get("/api/v1/me/for-you").status_code == 401
-    for query in ("limit=0", "limit=101", "limit=abc", "cursor=" + "x" * 41):
+    # A cursor is the schema's pattern (digits) or schema-invalid: 422 like any other parameter.
+    for query in ("limit=0", "limit=101", "limit=abc", "cursor=" + "1" * 41, "cursor=!!!", "cursor=b2FiYw", "cursor=%25%C3%A5"):
         response = client.get(f"/api/v1/me/for-you?{query}", **auth(token))
         assert response.status_code == 422 and response.json()["detail"], query
-    for cursor in ("!!!", "bm90IG9ucw", "b2FiYw"):  # not base64, not ours, "oabc"
-        response = client.get(f"/api/v1/me/for-you?cursor={cursor}", **auth(token))
-        assert response.status_code == 400 and "cursor" in response.json()["detail"]
 
 
 def test_cold_start_is_said(client, topics, token):
@@ -107,12 +105,13 @@ def test_follows_are_listed_made_and_removed(client, topics, token):
 
 @pytest.mark.parametrize("body, status, words", [
     ({"kind": "person", "target": "x"}, 422, None),
-    ({"kind": "author", "target": "999999"}, 400, "No author"),
-    ({"kind": "author", "target": "ada"}, 400, "No author"),
-    ({"kind": "organization", "target": "no-such-org"}, 400, "No organization"),
-    ({"kind": "organization", "target": "bad slug!"}, 400, "No organization"),
-    ({"kind": "category", "target": "cs..CL"}, 400, "not an arXiv category"),
-    ({"kind": "search", "target": "   "}, 400, "target is required"),
+    # Each kind's target format is in the schema (422 off it); a well-formed unknown one is a 404.
+    ({"kind": "author", "target": "999999"}, 404, "No author"),
+    ({"kind": "author", "target": "ada"}, 422, None),
+    ({"kind": "organization", "target": "no-such-org"}, 404, "No organization"),
+    ({"kind": "organization", "target": "bad slug!"}, 422, None),
+    ({"kind": "category", "target": "cs..CL"}, 422, None),
+    ({"kind": "search", "target": "   "}, 422, None),
     ({"kind": "search", "target": "x" * 251}, 422, None),
     ({"kind": "search"}, 422, None),
     ({"kind": "search", "target": "the of and"}, 201, None),  # only stop words still searches (as the search box)

@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dailypapers.accounts.models import AuthorClaim
-from dailypapers.lib.ratelimit import check_write_rate
+from dailypapers.lib.ratelimit import count_per_minute
 from dailypapers.papers.models import Authorship, Paper
 
 AUTOMATIC_NOTE = "approved automatically: this author identity is already linked to the member"
@@ -50,7 +50,7 @@ def claim_authorship(user, authorship: Authorship) -> AuthorClaim:
     ClaimError when the claim cannot be made (see the module's rules)."""
     if not user.is_authenticated or not user.is_active:
         raise ClaimError("Sign in to claim authorship.")
-    check_write_rate(user.pk, scope="claim", per_minute=settings.DAILYPAPERS_CLAIM_RATE_PER_MINUTE)
+    count_per_minute(user.pk, scope="claim", per_minute=settings.DAILYPAPERS_CLAIM_RATE_PER_MINUTE)
     author = authorship.author
     if author.user_id and author.user_id != user.pk:
         raise ClaimError("Another member has claimed this author; write to the site's admins if this is you.")

@@ -46,11 +46,6 @@ class ProfilePage:
     collections: list[Collection]
     organizations: list = field(default_factory=list)
 
-    @property
-    def is_empty(self) -> bool:
-        return not (self.submitted or self.claimed or self.upvoted or self.collections)
-
-
 def profile_page(member, viewer) -> ProfilePage:
     profile = Profile.objects.of(member)
     submitted = list(DailyEntry.objects.filter(submitted_by=member).for_listing().order_by("-submitted_at", "paper_id")[:SECTION_SIZE])

@@ -19,7 +19,7 @@ from dailypapers.accounts import claims, profiles
 from dailypapers.accounts.avatars import AvatarRejected, identicon_svg
 from dailypapers.accounts.forms import ProfileForm
 from dailypapers.accounts.models import ApiToken, Profile
-from dailypapers.lib.ratelimit import RateLimited, check_write_rate, too_many_requests
+from dailypapers.lib.ratelimit import RateLimited, count_per_minute, too_many_requests
 from dailypapers.papers.context_processors import safe_return_path
 from dailypapers.papers.models import Paper
 from dailypapers.papers.services import mark_member_state
@@ -44,7 +44,7 @@ def api_tokens(request):
     if request.method == "POST":
         name = (request.POST.get("name") or "").strip()
         try:
-            check_write_rate(request.user.pk, scope="api-token")
+            count_per_minute(request.user.pk, scope="api-token")
         except RateLimited as exc:
             return too_many_requests(exc)
         if not name:
@@ -127,7 +127,7 @@ def profile_settings(request):
     status = 200
     if request.method == "POST":
         try:
-            check_write_rate(request.user.pk, scope="profile", per_minute=settings.DAILYPAPERS_CLAIM_RATE_PER_MINUTE)
+            count_per_minute(request.user.pk, scope="profile", per_minute=settings.DAILYPAPERS_CLAIM_RATE_PER_MINUTE)
         except RateLimited as exc:
             return too_many_requests(exc)
         form = ProfileForm(request.POST, request.FILES, instance=profile)

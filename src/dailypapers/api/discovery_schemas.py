@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Schema
 from pydantic import Field
 
 from dailypapers.api.schemas import InputSchema, PaperOut, paper_out
+from dailypapers.discovery.models import MAX_SEARCH_CHARS
+from dailypapers.papers.identifiers import CATEGORY_PATTERN, MAX_CATEGORY_CHARS, MAX_ORGANIZATION_SLUG_CHARS, ORGANIZATION_SLUG_PATTERN
 
 
 class BecauseOut(Schema):
@@ -44,9 +46,32 @@ class FeedbackOut(Schema):
     signal: str
 
 
-class FollowIn(InputSchema):
-    kind: Literal["author", "organization", "category", "search"]
-    target: str = Field(min_length=1, max_length=250, description="author id, organization slug, category, or search text")
+# A follow's body, one shape per kind, so the schema states each kind's target format (an author's
+# id, an organization's slug, a category, a search with a word in it): every schema-valid target
+# is one the API takes or answers 404 for (no such author or organization).
+class AuthorFollowIn(InputSchema):
+    kind: Literal["author"]
+    target: str = Field(min_length=1, max_length=18, pattern=r"^[0-9]{1,18}$", description="an author's id (a paper's author_details)")
+
+
+class OrganizationFollowIn(InputSchema):
+    kind: Literal["organization"]
+    target: str = Field(min_length=1, max_length=MAX_ORGANIZATION_SLUG_CHARS, pattern=f"^{ORGANIZATION_SLUG_PATTERN}$",
+                        description="an organization's slug")
+
+
+class CategoryFollowIn(InputSchema):
+    kind: Literal["category"]
+    target: str = Field(min_length=1, max_length=MAX_CATEGORY_CHARS, pattern=f"^{CATEGORY_PATTERN}$", description="an arXiv category, e.g. cs.CL")
+
+
+class SearchFollowIn(InputSchema):
+    kind: Literal["search"]
+    target: str = Field(min_length=1, max_length=MAX_SEARCH_CHARS, pattern="[0-9A-Za-z]",
+                        description="a search's text, with at least one letter or digit")
+
+
+FollowIn = Annotated[AuthorFollowIn | OrganizationFollowIn | CategoryFollowIn | SearchFollowIn, Field(discriminator="kind")]
 
 
 class FollowOut(Schema):

@@ -33,7 +33,7 @@ from dailypapers.ingest import services as submissions
 from dailypapers.lib import markdown as md
 from dailypapers.lib.pagecache import cached_page
 from dailypapers.lib.params import BadParameter, int_param
-from dailypapers.lib.ratelimit import RateLimited, check_search_rate, check_write_rate, too_many_requests
+from dailypapers.lib.ratelimit import RateLimited, check_search_rate, count_per_minute, too_many_requests
 from dailypapers.papers.models import DailyEntry, Paper, ordered_authorships
 from dailypapers.papers.periods import BadPeriod, Period, parse_period
 from dailypapers.papers.ranking import TrendingRanker
@@ -487,7 +487,7 @@ def paper_links(request, paper_id: str):
     if not values or any(not isinstance(v, str) for v in values.values()):
         return hf_error(400, 'Expected a JSON body with string fields "githubRepo", "projectPage" or "organizationId"')
     try:
-        check_write_rate(user.pk)
+        count_per_minute(user.pk)
         enrichment.set_member_links(
             user, paper, github_repo=values.get("githubRepo"), project_page=values.get("projectPage"),
             organization=values.get("organizationId"),

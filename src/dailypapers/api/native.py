@@ -31,7 +31,7 @@ from dailypapers.discovery import follows
 from dailypapers.discovery import services as discover
 from dailypapers.discovery.models import Follow
 from dailypapers.lib.pagecache import cached_page
-from dailypapers.lib.ratelimit import RateLimited, check_search_rate, check_write_rate, too_many_requests
+from dailypapers.lib.ratelimit import RateLimited, check_search_rate, count_per_minute, too_many_requests
 from dailypapers.papers import collections
 from dailypapers.papers.identifiers import CATEGORY_PATTERN, MAX_CATEGORY_CHARS, ORGANIZATION_SLUG_PATTERN
 from dailypapers.papers.models import Collection, CollectionItem, CollectionQuotaExceeded, DailyEntry, Organization, Paper
@@ -83,7 +83,7 @@ def not_found(request, exc: Http404):
 
 def write_allowed(request) -> None:
     """Count one write for the member; raises RateLimited (answered with 429) past the limit."""
-    check_write_rate(request.user.pk)  # the same bucket as the web pages' writes (one documented limit)
+    count_per_minute(request.user.pk)  # the same bucket as the web pages' writes (one documented limit)
 
 
 def get_paper(paper_id: str, *, with_users: bool = False) -> Paper:
@@ -421,7 +421,7 @@ def submit(request, body: s.SubmissionIn):
     except SubmissionError as exc:
         raise HttpError(400, str(exc)) from None
     if isinstance(result, PendingSubmission):
-        return Status(202, {"id": result.paper_id, "status": "fetching", "date": result.date, "detail": result.message})
+        return Status(202, {"id": result.paper_id, "status": result.state, "date": result.date, "detail": result.message})
     paper_id = result.paper_id if isinstance(result, DailyEntry) else result.pk
     paper = Paper.objects.for_listing().get(pk=paper_id)
     return Status(201, s.paper_out(paper))
@@ -540,7 +540,12 @@ discovery = Router(tags=["discovery"], auth=TokenAuth())
 
 
 @discovery.get("/me/for-you", response={200: ds.ForYouOut, **ERRORS, 401: s.ErrorOut}, summary="Papers for you, each with its reason")
-def for_you(request, limit: int = Query(20, ge=1, le=100), cursor: str = Query("", max_length=40)):
+def for_you(
+    request,
+    limit: int = Query(20, ge=1, le=100),
+    cursor: str = Query("", max_length=discover.MAX_CURSOR_CHARS, pattern=discover.CURSOR_PATTERN,
+                        description="the previous page's next_cursor (empty: the first page)"),
+):
     """Recent papers ranked by the member's model (upvotes, saves, feedback, follows); ``reason`` says why."""
     try:
         page = discover.for_you(request.auth, limit=limit, cursor=cursor or None)
@@ -588,6 +593,8 @@ def post_follow(request, body: ds.FollowIn):
     write_allowed(request)
     try:
         follow, created = follows.follow(request.auth, body.kind, body.target)
+    except follows.NoSuchTarget as exc:
+        raise Http404(str(exc)) from None
     except follows.FollowError as exc:
         raise HttpError(409 if "most one member" in str(exc) else 400, str(exc)) from None
     return Status(201 if created else 200, follow_out(request, follow))

@@ -10,10 +10,11 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dailypapers.accounts.addresses import verified_address
 from dailypapers.community import notifications
 from dailypapers.community.deletion import delete_member
 from dailypapers.community.models import Notification, NotificationKind
-from dailypapers.lib.ratelimit import RateLimited, check_write_rate, too_many_requests
+from dailypapers.lib.ratelimit import RateLimited, count_per_minute, too_many_requests
 from dailypapers.papers.models import DailyEntry
 
 PAGE_SIZE = 50
@@ -70,8 +71,6 @@ def notification_settings(request):
         )
         messages.success(request, "Notification settings saved.")
         return redirect("community:notification_settings")
-    from dailypapers.community.tasks import verified_address
-
     preferences = notifications.preferences_of(request.user)
     rows = [(kind, label, preferences[kind]) for kind, label in NotificationKind.choices]
     context = {"rows": rows, "mail_address": verified_address(request.user), "settings_page": "notifications"}
@@ -95,7 +94,7 @@ def delete_account(request):
     error = ""
     if request.method == "POST":
         try:
-            check_write_rate(request.user.pk, scope="delete-account")
+            count_per_minute(request.user.pk, scope="delete-account")
         except RateLimited as exc:
             return too_many_requests(exc)
         if request.POST.get("confirm") != "delete":

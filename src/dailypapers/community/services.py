@@ -3,6 +3,7 @@ in the same transaction as the change, and every moderator action writes its ``M
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
@@ -14,7 +15,7 @@ from dailypapers.community.models import MAX_COMMENT_CHARS, MAX_REPORT_REASON_CH
 from dailypapers.community.notifications import comment_changed_visibility, notify_about_comment
 from dailypapers.lib import markdown
 from dailypapers.lib.pagecache import bump_content_version
-from dailypapers.lib.ratelimit import check_write_rate
+from dailypapers.lib.ratelimit import count_per_minute
 from dailypapers.papers.models import Paper
 from dailypapers.papers.services import recount_member_upvotes
 
@@ -37,8 +38,10 @@ def _members_named(names) -> dict[str, object]:
 
 
 def render(source: str) -> tuple[str, list]:
-    """The sanitized HTML of ``source`` and the members it mentions (only existing, active ones link)."""
-    members = _members_named(markdown.mentioned_usernames(source))
+    """The sanitized HTML of ``source`` and the members it mentions: of its first
+    DAILYPAPERS_MENTIONS_PER_COMMENT distinct @names, the existing, active members (they link and are
+    notified); later names stay text, so one comment cannot reach hundreds of members."""
+    members = _members_named(markdown.mentioned_usernames(source)[: settings.DAILYPAPERS_MENTIONS_PER_COMMENT])
     html = markdown.render_untrusted(source, mention_url=lambda name: profile_path(name) if name in members else None)
     return str(html), list(members.values())
 
@@ -70,7 +73,7 @@ def post_comment(user, paper: Paper, source: str, parent: Comment | None = None)
     source = clean_source(source)
     if parent is not None and (parent.paper_id != paper.pk or parent.is_deleted or parent.hidden_at is not None):
         raise CommentError("That comment cannot be replied to.")
-    check_write_rate(user.pk, scope=RATE_SCOPE)
+    count_per_minute(user.pk, scope=RATE_SCOPE)
     html, members = render(source)
     with transaction.atomic():
         comment = Comment.objects.create(paper=paper, author=user, parent=parent, source=source, html=html)
@@ -80,19 +83,11 @@ def post_comment(user, paper: Paper, source: str, parent: Comment | None = None)
     return comment
 
 
-def own_comment(user, comment_id: int) -> Comment:
-    """The member's own live comment with this id; ``NotAllowed`` for anyone else's, or a deleted one."""
-    comment = Comment.objects.select_related("author", "paper").filter(pk=comment_id).first()
-    if comment is None or comment.author_id != user.pk or comment.is_deleted:
-        raise NotAllowed("not your comment")
-    return comment
-
-
 def edit_comment(user, comment: Comment, source: str) -> Comment:
     if comment.author_id != user.pk or comment.is_deleted:
         raise NotAllowed("not your comment")
     source = clean_source(source)
-    check_write_rate(user.pk, scope=RATE_SCOPE)
+    count_per_minute(user.pk, scope=RATE_SCOPE)
     if source == comment.source:
         return comment
     comment.html, members = render(source)
@@ -127,7 +122,7 @@ def report_comment(user, comment: Comment, reason: str) -> Report:
         raise CommentError(f"A reason is at most {MAX_REPORT_REASON_CHARS} characters.")
     if comment.author_id == user.pk:
         raise CommentError("You cannot report your own comment.")
-    check_write_rate(user.pk, scope=RATE_SCOPE)
+    count_per_minute(user.pk, scope=RATE_SCOPE)
     report, _created = Report.objects.update_or_create(
         comment=comment, reporter=user, defaults={"reason": reason, "resolved_at": None, "resolved_by": None}
     )

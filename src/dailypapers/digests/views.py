@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from dailypapers.digests import services, tokens
 from dailypapers.digests.content import IssueContent, Selection, fill_links, request_base_url, subscribe_url
 from dailypapers.digests.models import DigestIssue, Frequency
-from dailypapers.lib.ratelimit import RateLimited, check_write_rate, client_key, too_many_requests
+from dailypapers.lib.ratelimit import RateLimited, client_key, count_per_minute, too_many_requests
 
 HONEYPOT_FIELD = "website"
 
@@ -36,7 +36,7 @@ def subscribe(request):
     frequency = request.POST.get("frequency") or Frequency.DAILY
     context = {"email": email, "frequency": frequency}
     try:
-        check_write_rate(client_key(request), scope="digest-subscribe",
+        count_per_minute(client_key(request), scope="digest-subscribe",
                          per_minute=settings.DAILYPAPERS_DIGEST_SUBSCRIBE_PER_MINUTE)
     except RateLimited as exc:
         return too_many_requests(
@@ -140,7 +140,7 @@ def member_settings(request):
     limited = None
     if request.method == "POST":
         try:
-            check_write_rate(request.user.pk)
+            count_per_minute(request.user.pk)
             sub = services.save_member_subscription(
                 request.user,
                 active=request.POST.get("active") == "on",

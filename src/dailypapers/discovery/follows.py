@@ -22,6 +22,10 @@ class FollowError(ValueError):
     """A follow that cannot be made; the message says why (HTTP 400)."""
 
 
+class NoSuchTarget(FollowError):
+    """The author or organization to follow does not exist (HTTP 404)."""
+
+
 def window_start(days: int) -> dt.datetime | None:
     """``days`` before the newest paper (not before now: a site whose newest paper is old, the demo
     sample, still has a recent window)."""
@@ -44,12 +48,12 @@ def resolve_target(kind: str, target: str) -> tuple[str, str]:
     if kind == Follow.Kind.AUTHOR:
         author = Author.objects.filter(pk=int(target)).first() if target.isdigit() and len(target) < 19 else None
         if author is None:
-            raise FollowError(f"No author with id {target[:40]!r}")
+            raise NoSuchTarget(f"No author with id {target[:40]!r}")
         return str(author.pk), author.name
     if kind == Follow.Kind.ORGANIZATION:
         org = Organization.objects.filter(slug=target).first() if is_organization_slug(target) else None
         if org is None:
-            raise FollowError(f"No organization {target[:100]!r}")
+            raise NoSuchTarget(f"No organization {target[:100]!r}")
         return org.slug, org.name
     if kind == Follow.Kind.CATEGORY:
         if not is_category(target):

@@ -147,11 +147,6 @@ class MemberModel:
     seen: set[str] = field(default_factory=set)  # upvoted, saved and "not interested": never shown
     vector: np.ndarray | None = None
 
-    @property
-    def has_signals(self) -> bool:
-        return bool(self.positives or self.follows)
-
-
 def build_model(user) -> MemberModel:
     upvoted = list(Upvote.objects.filter(user=user).order_by("-created_at").values_list("paper_id", flat=True)[:MAX_SIGNALS])
     saved = list(

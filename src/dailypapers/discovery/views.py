@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dailypapers.discovery import follows as follow_rules
 from dailypapers.discovery import services as discover
 from dailypapers.discovery.models import Follow
-from dailypapers.lib.ratelimit import RateLimited, check_write_rate, too_many_requests
+from dailypapers.lib.ratelimit import RateLimited, count_per_minute, too_many_requests
 from dailypapers.papers.context_processors import safe_return_path
 from dailypapers.papers.models import Author, Paper
 from dailypapers.papers.services import mark_member_state
@@ -65,7 +65,7 @@ def starter_choices() -> dict:
 def start(request):
     """The cold start's answers: ``category`` (repeated), ``keywords`` (comma-separated), ``paper`` (repeated)."""
     try:
-        check_write_rate(request.user.pk)
+        count_per_minute(request.user.pk)
         discover.start(
             request.user,
             categories=request.POST.getlist("category")[:50],
@@ -87,7 +87,7 @@ def feedback(request, paper_id: str):
     if not request.user.is_authenticated:
         return _login_first(request, back)
     try:
-        check_write_rate(request.user.pk)
+        count_per_minute(request.user.pk)
         signal = discover.set_feedback(request.user, paper, request.POST.get("signal", ""))
     except RateLimited as exc:
         return too_many_requests(exc)
@@ -106,7 +106,7 @@ def follow(request):
         return _login_first(request, back)
     kind, target = request.POST.get("kind", ""), request.POST.get("target", "")
     try:
-        check_write_rate(request.user.pk)
+        count_per_minute(request.user.pk)
         if request.POST.get("action") == "unfollow":
             follow_rules.unfollow(request.user, kind, target)
             following, label = False, request.POST.get("label", target)

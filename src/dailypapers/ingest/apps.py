@@ -17,7 +17,9 @@ class IngestConfig(AppConfig):
             harvest_arxiv,
             hour=settings.DAILYPAPERS_HARVEST_HOUR,
             minute=settings.DAILYPAPERS_HARVEST_MINUTE,
-            enabled=lambda: bool(settings.DAILYPAPERS_HARVEST_SETS),
+            # OAI-PMH sets, or with DAILYPAPERS_HARVEST_SOURCE=rss announcement feeds (else one per set)
+            enabled=lambda: bool(settings.DAILYPAPERS_HARVEST_SETS or (
+                settings.DAILYPAPERS_HARVEST_SOURCE == "rss" and settings.DAILYPAPERS_RSS_FEEDS)),
         )
         # After the harvest has put the day's papers in (an hour later).
         scheduler.register(

@@ -17,7 +17,7 @@ from dailypapers.papers.models import Author, Organization, Paper
 # In the order of the rows paper_rows builds: the id, PAPER_FIELDS, then what a new paper starts with.
 PAPER_INSERT_COLUMNS = [
     "id", *(Paper._meta.get_field(name).column for name in PAPER_FIELDS), "member_upvotes", "num_comments",
-    "keywords", "created_at", "modified_at",
+    "keywords", "thumbnail", "thumbnail_failed_at", "created_at", "modified_at",
 ]  # fmt: skip
 assert PAPER_FIELDS == ["source", *RECORD_FIELDS, "organization", "content_hash"], "paper_rows builds this order"
 
@@ -42,8 +42,8 @@ def paper_rows(
         # json.dumps' output: categories are plain ASCII (is_category), nothing to escape.
         values[_CATEGORIES] = '["' + '", "'.join(r.categories) + '"]' if r.categories else "[]"
         org = organization(r.organization)
-        # keywords "[]": enrichment finds them later.
-        rows.append((r.id, source, *values, org.pk if org else None, item.content_hash, 0, 0, "[]", now, now))
+        # keywords "[]": enrichment finds them later; no thumbnail yet (papers.thumbnails renders it).
+        rows.append((r.id, source, *values, org.pk if org else None, item.content_hash, 0, 0, "[]", "", None, now, now))
     return rows
 
 

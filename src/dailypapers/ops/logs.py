@@ -59,15 +59,6 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
-class RequestIdFilter(logging.Filter):
-    """Puts the current request id on records (for human-readable formats that name it)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not getattr(record, "request_id", None):
-            record.request_id = current_request_id.get() or "-"
-        return True
-
-
 def granian_log_config(log_format: str) -> dict | None:
     """Granian's own logging (start-up, worker restarts), in the site's format: with JSON logs, its
     lines are JSON objects too (granian merges this into its default configuration)."""

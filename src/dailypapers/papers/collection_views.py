@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dailypapers.lib.ratelimit import RateLimited, check_write_rate, too_many_requests
+from dailypapers.lib.ratelimit import RateLimited, count_per_minute, too_many_requests
 from dailypapers.papers import collections
 from dailypapers.papers.context_processors import safe_return_path
 from dailypapers.papers.models import Paper
@@ -39,7 +39,7 @@ def my_collections(request):
     error, status = "", 200
     if request.method == "POST":
         try:
-            check_write_rate(request.user.pk)
+            count_per_minute(request.user.pk)
             collection = collections.create_collection(
                 request.user, request.POST.get("name", ""), request.POST.get("description", ""), request.POST.get("is_public") == "1"
             )
@@ -67,7 +67,7 @@ def edit_collection(request, collection_id: int):
     """Rename, describe, make public/private (fields given change) or delete (``delete=1``)."""
     collection = _owned_or_404(request, collection_id)
     try:
-        check_write_rate(request.user.pk)
+        count_per_minute(request.user.pk)
     except RateLimited as exc:
         return too_many_requests(exc)
     if request.POST.get("delete") == "1":
@@ -97,7 +97,7 @@ def collection_item(request, collection_id: int, paper_id: str):
     if action not in ITEM_ACTIONS:
         return HttpResponseBadRequest(f"action must be one of {', '.join(sorted(ITEM_ACTIONS))}")
     try:
-        check_write_rate(request.user.pk)
+        count_per_minute(request.user.pk)
     except RateLimited as exc:
         return too_many_requests(exc)
     found = True
@@ -152,7 +152,7 @@ def save_paper(request, paper_id: str):
     error, status = "", 200
     if request.method == "POST":
         try:
-            check_write_rate(request.user.pk)
+            count_per_minute(request.user.pk)
         except RateLimited as exc:
             return too_many_requests(exc)
         error = _apply_save_form(request, paper)

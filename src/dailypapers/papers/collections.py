@@ -3,7 +3,7 @@
 Who may see a collection is ``Collection.visible_to``; writes reach only the owner's own
 collections (``owned_collection`` is the only way in, so another member's id answers "not found").
 Quotas are ``Collection.check_room_for_*``. Rate limits stay with the callers (one bucket,
-``ratelimit.check_write_rate``), as for upvotes.
+``ratelimit.count_per_minute``), as for upvotes.
 """
 
 from __future__ import annotations

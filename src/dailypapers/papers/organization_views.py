@@ -8,7 +8,7 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from dailypapers.lib.ratelimit import RateLimited, check_write_rate, too_many_requests
+from dailypapers.lib.ratelimit import RateLimited, count_per_minute, too_many_requests
 from dailypapers.papers import organizations
 from dailypapers.papers.logos import MAX_LOGO_BYTES, image_type
 from dailypapers.papers.models import Organization
@@ -28,7 +28,7 @@ def _membership_response(request, org: Organization, error: str = "", status: in
 def join(request, slug: str):
     org = get_object_or_404(Organization, slug=slug)
     try:
-        check_write_rate(request.user.pk)
+        count_per_minute(request.user.pk)
     except RateLimited as exc:
         return too_many_requests(exc)
     organizations.request_to_join(request.user, org)
@@ -40,7 +40,7 @@ def join(request, slug: str):
 def leave(request, slug: str):
     org = get_object_or_404(Organization, slug=slug)
     try:
-        check_write_rate(request.user.pk)
+        count_per_minute(request.user.pk)
         organizations.leave(request.user, org)
     except RateLimited as exc:
         return too_many_requests(exc)
@@ -61,7 +61,7 @@ def decide(request, slug: str, membership_id: int):
     if not org.memberships.filter(pk=membership_id).exists() or not org.is_admin(request.user):
         return _forbidden(request)
     try:
-        check_write_rate(request.user.pk)
+        count_per_minute(request.user.pk)
         organizations.decide(request.user, membership_id, decision == "approve")
     except RateLimited as exc:
         return too_many_requests(exc)

@@ -32,10 +32,6 @@ def membership_of(user, organization: Organization) -> OrganizationMembership | 
     return OrganizationMembership.objects.filter(organization=organization, user=user).first()
 
 
-def is_organization_admin(user, organization: Organization) -> bool:
-    return organization.is_admin(user)
-
-
 def request_to_join(user, organization: Organization) -> OrganizationMembership:
     """Ask to join (again, after a rejection); a member already in, or already asking, stays as is."""
     with transaction.atomic():

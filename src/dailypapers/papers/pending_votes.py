@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 
-from dailypapers.lib.ratelimit import RateLimited, check_write_rate
+from dailypapers.lib.ratelimit import RateLimited, count_per_minute
 
 SESSION_KEY = "dailypapers:pending-upvote"
 
@@ -30,7 +30,7 @@ def cast_after_login(sender, request, user, **kwargs) -> None:
     if paper is None or not user.is_active:
         return
     try:
-        check_write_rate(user.pk)
+        count_per_minute(user.pk)
     except RateLimited:
         return
     set_upvote(user, paper, True)

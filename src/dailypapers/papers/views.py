@@ -15,7 +15,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from dailypapers.lib.pagecache import cached_page
-from dailypapers.lib.ratelimit import RateLimited, check_write_rate, too_many_requests
+from dailypapers.lib.ratelimit import RateLimited, count_per_minute, too_many_requests
 from dailypapers.papers import pending_votes
 from dailypapers.papers.context_processors import safe_return_path
 from dailypapers.papers.models import DailyEntry, Organization, Paper
@@ -202,7 +202,7 @@ def upvote(request, paper_id: str):
     if request.POST.get("voted") not in {"0", "1"}:
         return HttpResponseBadRequest("voted must be 0 or 1")
     try:
-        check_write_rate(request.user.pk)
+        count_per_minute(request.user.pk)
     except RateLimited as exc:
         return too_many_requests(exc)
     paper = set_upvote(request.user, paper, request.POST["voted"] == "1")

@@ -108,10 +108,6 @@ def register(
     return job
 
 
-def unregister(name: str) -> None:
-    _jobs.pop(name, None)
-
-
 def jobs() -> list[Job]:
     return sorted(_jobs.values(), key=lambda j: j.name)
 

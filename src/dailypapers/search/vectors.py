@@ -105,7 +105,7 @@ class VectorIndex(ManifestMixin):
             index.nprobe = IVF_NPROBE
         self.index, self.max_row_id = index, manifest["max_row_id"]
         # Rows of the file that the table no longer has (papers changed or deleted while this
-        # file was current) are dropped from hits by ``ids_to_papers``; too many means rebuild.
+        # file was current) are dropped from hits by the backend (``LocalSearchBackend._row_papers``); too many means rebuild.
         return True
 
     def rebuild(self, on_progress: Callable[[int, int], None] | None = None) -> None:
