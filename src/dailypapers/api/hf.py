@@ -31,6 +31,7 @@ from dailypapers.community.models import Comment
 from dailypapers.enrichment import services as enrichment
 from dailypapers.ingest import services as submissions
 from dailypapers.lib import markdown as md
+from dailypapers.lib.jsonbody import BadBody, loads_object
 from dailypapers.lib.pagecache import cached_page
 from dailypapers.lib.params import BadParameter, int_param
 from dailypapers.lib.ratelimit import RateLimited, check_search_rate, count_per_minute, too_many_requests
@@ -353,10 +354,10 @@ def _post_comment(request, paper_id: str, parent_id: str | None) -> JsonResponse
         if parent is None:
             return hf_error(404, "Comment not found")
     try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        return hf_error(400, "Invalid JSON body")
-    text = body.get("comment") if isinstance(body, dict) else None
+        body = loads_object(request.body)
+    except BadBody as exc:
+        return hf_error(400, f"Invalid JSON body: {exc}")
+    text = body.get("comment")
     if not isinstance(text, str):
         return hf_error(400, 'Expected a JSON body {"comment": "..."}')
     try:
@@ -381,10 +382,9 @@ def paper_comment_reply(request, paper_id: str, comment_id: str):
 
 def _json_body(request) -> dict | None:
     try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+        return loads_object(request.body)
+    except BadBody:
         return None
-    return body if isinstance(body, dict) else None
 
 
 @csrf_exempt  # a Bearer-token API, as paper_comment
