@@ -75,8 +75,9 @@ def run(args, port: int) -> None:
     from django.utils import timezone
 
     from dailypapers.digests.content import get_or_create_issue
+    from dailypapers.digests.message import build_message
     from dailypapers.digests.models import Subscription
-    from dailypapers.digests.sending import DigestSender, build_message
+    from dailypapers.digests.sending import DigestSender
     from dailypapers.lib.progress import progress_bar
     from dailypapers.papers.models import DailyEntry
 

@@ -96,3 +96,22 @@ def test_the_right_most_untrusted_address_wins_over_what_the_client_prepended(se
     assert client_key(request_from("10.1.2.3", "2001:db8::1")) == "ip:2001:db8::1"
     assert client_key(request_from("10.1.2.3", "not-an-address")) == "ip:10.1.2.3"
     assert client_key(request_from("10.1.2.3")) == "ip:10.1.2.3"
+
+
+@pytest.mark.django_db
+def test_an_hourly_window_counts_across_its_minutes_and_survives_their_pruning():
+    """A longer window (the hourly notification limit) is one counter for the whole hour: the
+    per-minute pruning other limits trigger does not reset it; the next hour starts afresh."""
+    from dailypapers.lib.ratelimit import check_rate
+
+    hour_start = 29_000_040 * 60  # a whole hour (minute 29,000,040 = 483,334 h)
+    for minute in range(0, 60, 12):  # five hits, in five different minutes of the hour
+        with mock.patch("dailypapers.lib.ratelimit.time.time", return_value=hour_start + minute * 60 + 5):
+            count_per_minute("member:1", per_minute=100)  # another limit's hit prunes old minutes
+            check_rate("notify:member:1", 5, 3600)
+    with mock.patch("dailypapers.lib.ratelimit.time.time", return_value=hour_start + 59 * 60):
+        with pytest.raises(RateLimited) as caught:
+            check_rate("notify:member:1", 5, 3600)
+    assert caught.value.retry_after == 60  # the end of the hour
+    with mock.patch("dailypapers.lib.ratelimit.time.time", return_value=hour_start + 3600 + 1):
+        check_rate("notify:member:1", 5, 3600)  # a new hour

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from dailypapers.lib.datadir import data_dir, secret_key
 from dailypapers.lib.env import env_bool, env_float, env_int, env_list
@@ -125,10 +126,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache is shared by every process of one site (web processes, the worker): pages, the content
 # version that invalidates them, trending rankings. Redis when DAILYPAPERS_REDIS_URL is set (needs the
-# `redis` package); else its own SQLite file in the data dir (dailypapers.lib.sqlite_cache).
+# `redis` package); else its own SQLite file in the data dir (dailypapers.lib.sqlite_cache). Either fails
+# soft: a store error (a full disk, Redis gone) is a miss, reported by /healthz (lib.tolerant_cache).
 DAILYPAPERS_REDIS_URL = os.environ.get("DAILYPAPERS_REDIS_URL", "")
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": DAILYPAPERS_REDIS_URL}
+    "default": {"BACKEND": "dailypapers.lib.tolerant_cache.TolerantRedisCache", "LOCATION": DAILYPAPERS_REDIS_URL}
     if DAILYPAPERS_REDIS_URL
     else {
         "BACKEND": "dailypapers.lib.sqlite_cache.SQLiteCache",
@@ -164,6 +166,8 @@ ACCOUNT_EMAIL_VERIFICATION = os.environ.get("DAILYPAPERS_EMAIL_VERIFICATION", "o
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key", "signup": "20/h/ip"}
+# Its limits count the client by the site's own address rule (DAILYPAPERS_TRUSTED_PROXIES), not the proxy's.
+ACCOUNT_ADAPTER = "dailypapers.accounts.adapter.AccountAdapter"
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 LOGIN_URL = "/accounts/login/"
@@ -245,6 +249,11 @@ DAILYPAPERS_TRENDING_AGE_OFFSET_HOURS = env_float("DAILYPAPERS_TRENDING_AGE_OFFS
 DAILYPAPERS_TRENDING_WINDOW_DAYS = env_int("DAILYPAPERS_TRENDING_WINDOW_DAYS", 14)
 # Member writes (upvotes, submissions): at most this many per minute per member.
 DAILYPAPERS_WRITE_RATE_PER_MINUTE = env_int("DAILYPAPERS_WRITE_RATE_PER_MINUTE", 60)
+# Mentions: the first this many distinct @names of a comment link (and notify) when they are
+# members; later ones stay text. Replies and mentions one member can cause: at most this many an hour
+# (past it, comments still post; nobody more is notified until the hour ends).
+DAILYPAPERS_MENTIONS_PER_COMMENT = env_int("DAILYPAPERS_MENTIONS_PER_COMMENT", 10)
+DAILYPAPERS_NOTIFICATIONS_PER_HOUR = env_int("DAILYPAPERS_NOTIFICATIONS_PER_HOUR", 60)
 # Author claims and profile edits: at most this many per minute per member.
 DAILYPAPERS_CLAIM_RATE_PER_MINUTE = env_int("DAILYPAPERS_CLAIM_RATE_PER_MINUTE", 10)
 # Collections: at most this many per member, and this many papers in one collection.
@@ -254,7 +263,9 @@ DAILYPAPERS_MAX_COLLECTION_ITEMS = env_int("DAILYPAPERS_MAX_COLLECTION_ITEMS", 1
 # Absolute links in mail (and the Sites record account mails name): the address readers reach the
 # site at. `dailypapers serve` defaults it from its own --host/--port (cli.default_base_url), so the
 # worker it starts mails links to the port actually served; web pages build links from the request.
-DAILYPAPERS_BASE_URL = os.environ.get("DAILYPAPERS_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# A process without it (a CLI command in another shell, a worker started alone) uses the address
+# `serve` recorded in the Sites record: one rule for every mail, lib/siteurl.py.
+DAILYPAPERS_BASE_URL = os.environ.get("DAILYPAPERS_BASE_URL", "").rstrip("/")
 
 # Digests (README, "Email digests"). Sent by the worker at DIGEST_HOUR:DIGEST_MINUTE (TIME_ZONE);
 # the weekly one on DIGEST_WEEKDAY (0 = Monday) for the week before.
@@ -277,7 +288,7 @@ DAILYPAPERS_DIGEST_RETRY_MAX_SECONDS = env_float("DAILYPAPERS_DIGEST_RETRY_MAX_S
 # host whose process is gone are taken back at once).
 DAILYPAPERS_DIGEST_CLAIM_LEASE_SECONDS = env_int("DAILYPAPERS_DIGEST_CLAIM_LEASE_SECONDS", 900)
 DAILYPAPERS_DIGEST_MESSAGE_ID_DOMAIN = os.environ.get(
-    "DAILYPAPERS_DIGEST_MESSAGE_ID_DOMAIN", DAILYPAPERS_BASE_URL.split("://", 1)[-1].split("/")[0].split(":")[0]
+    "DAILYPAPERS_DIGEST_MESSAGE_ID_DOMAIN", (DAILYPAPERS_BASE_URL or "http://127.0.0.1").split("://", 1)[-1].split("/")[0].split(":")[0]
 )
 # Optional mailto: for List-Unsubscribe (the HTTPS one-click link is always there).
 DAILYPAPERS_DIGEST_UNSUBSCRIBE_MAILTO = os.environ.get("DAILYPAPERS_DIGEST_UNSUBSCRIBE_MAILTO", "")
@@ -288,6 +299,14 @@ DAILYPAPERS_HARVEST_SETS = env_list("DAILYPAPERS_HARVEST_SETS")
 DAILYPAPERS_HARVEST_HOUR = env_int("DAILYPAPERS_HARVEST_HOUR", 6)
 DAILYPAPERS_HARVEST_MINUTE = env_int("DAILYPAPERS_HARVEST_MINUTE", 0)
 DAILYPAPERS_HARVEST_FORMAT = os.environ.get("DAILYPAPERS_HARVEST_FORMAT", "arXivRaw")
+# Which daily source the harvest uses: "oai" (OAI-PMH, complete and resumable) or "rss" (arXiv's
+# announcement feeds: one request a day, but only that day's announcements; README "Ingesting arXiv").
+# The feeds read are DAILYPAPERS_RSS_FEEDS (e.g. cs.CL+cs.LG,stat.ML), else one per harvest set.
+DAILYPAPERS_HARVEST_SOURCE = os.environ.get("DAILYPAPERS_HARVEST_SOURCE", "oai").strip().lower() or "oai"
+if DAILYPAPERS_HARVEST_SOURCE not in ("oai", "rss"):
+    raise ImproperlyConfigured(f"DAILYPAPERS_HARVEST_SOURCE={DAILYPAPERS_HARVEST_SOURCE!r} is not one of: oai, rss")
+DAILYPAPERS_RSS_FEEDS = env_list("DAILYPAPERS_RSS_FEEDS")
+DAILYPAPERS_ARXIV_RSS_URL = os.environ.get("DAILYPAPERS_ARXIV_RSS_URL", "https://rss.arxiv.org/rss")
 DAILYPAPERS_ARXIV_OAI_URL = os.environ.get("DAILYPAPERS_ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
 DAILYPAPERS_ARXIV_API_URL = os.environ.get("DAILYPAPERS_ARXIV_API_URL", "https://export.arxiv.org/api/query")
 # arXiv asks harvesters for at most one request every 3 seconds, and honours Retry-After on 503.
@@ -309,6 +328,13 @@ DAILYPAPERS_THUMBNAILS = env_bool("DAILYPAPERS_THUMBNAILS", False)
 DAILYPAPERS_THUMBNAILS_PER_RUN = env_int("DAILYPAPERS_THUMBNAILS_PER_RUN", 200)
 DAILYPAPERS_THUMBNAIL_DAYS = env_int("DAILYPAPERS_THUMBNAIL_DAYS", 3)
 DAILYPAPERS_ARXIV_PDF_URL = os.environ.get("DAILYPAPERS_ARXIV_PDF_URL", "https://arxiv.org/pdf/{id}")
+# Full text (README "Full text"): off until the operator turns it on, since each paper's arXiv HTML
+# page is one more request (site-wide slot). The worker converts those of the last FULL_TEXT_DAYS
+# days' entries, at most FULL_TEXT_PER_RUN per run; served at /papers/<id>.md and /papers/<id>/read.
+DAILYPAPERS_FULL_TEXT = env_bool("DAILYPAPERS_FULL_TEXT", False)
+DAILYPAPERS_FULL_TEXT_DAYS = env_int("DAILYPAPERS_FULL_TEXT_DAYS", 3)
+DAILYPAPERS_FULL_TEXT_PER_RUN = env_int("DAILYPAPERS_FULL_TEXT_PER_RUN", 200)
+DAILYPAPERS_ARXIV_HTML_URL = os.environ.get("DAILYPAPERS_ARXIV_HTML_URL", "https://arxiv.org/html/{id}")
 
 # Search (README, "Search"). Index files live in DATA_DIR/search. The worker embeds at most
 # EMBED_PER_TASK papers per task (newest first) and, with EMBED_BACKLOG on, keeps going until all are.

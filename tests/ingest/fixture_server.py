@@ -18,6 +18,8 @@ class FixtureServer:
     def __init__(self, handler: Callable[[str, dict[str, str]], Response]):
         self.handler = handler
         self.requests: list[dict[str, str]] = []
+        self.paths: list[str] = []
+        self.headers: list[dict[str, str]] = []  # each request's headers, in order
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -25,6 +27,8 @@ class FixtureServer:
                 parts = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 server.requests.append(query)
+                server.paths.append(parts.path)
+                server.headers.append(dict(self.headers))
                 status, headers, body = server.handler(parts.path, query)
                 if status == 0:  # drop the connection without an answer
                     self.close_connection = True

@@ -238,3 +238,79 @@ def test_the_worker_task_keeps_any_backend_in_step(backend):
     result = update_search_index.call()
     assert result["indexed"] == 3 and result["embedded"] == 3
     assert backend.pending_counts().outbox == 0 and found(backend, "diffusion") == ["2402.00002"]
+
+
+# -- queries as people type them (issue 24) ----------------------------------------------------
+PEOPLE = [
+    {"id": "1706.03762", "title": "Attention is all you need", "authors": ["Ashish Vaswani", "Noam Shazeer"],
+     "abstract": "The dominant sequence transduction models are based on recurrent networks.", "published": "2017-06-12"},
+    {"id": "1911.02150", "title": "Fast transformer decoding: one write-head is all you need", "authors": ["Noam Shazeer"],
+     "abstract": "Multi-head attention layers are a powerful alternative to RNNs; Vaswani showed how.", "published": "2019-11-06"},
+    {"id": "2001.04451", "title": "Reformer: the efficient transformer", "authors": ["Nikita Kitaev", "Ashish Vaswani"],
+     "abstract": "Large transformer models are costly to train on long sequences.", "published": "2020-01-13"},
+    {"id": "2305.00007", "title": "Scaling sparse mixtures of experts", "authors": ["Ashish Vaswani", "C. Balázs"],
+     "abstract": "Sparse expert layers route tokens to experts.", "published": "2023-05-02"},
+    {"id": "0704.0001", "title": "Calculation of prompt diphoton production cross sections", "authors": ["C. Balázs", "P. M. Nadolsky"],
+     "abstract": "A fully differential calculation in perturbative quantum chromodynamics; keyboard asdfghjkl.", "published": "2007-04-02"},
+]  # fmt: skip
+
+
+@pytest.fixture
+def people(backend) -> SearchBackend:
+    ingest(PEOPLE)
+    backend.process_pending_updates()
+    backend.embed_pending()
+    return backend
+
+
+@pytest.mark.parametrize("mode", ["lexical", "hybrid"])
+def test_surname_et_al_is_the_first_author(people, mode):
+    # Vaswani is an author of 2001.04451 and named in 1911.02150's abstract: neither is "Vaswani et al.".
+    for text in ("Vaswani et al.", "Vaswani et al", "A. Vaswani et al.", "vaswani et. al."):
+        assert set(found(people, text, mode)) == {"1706.03762", "2305.00007"}, text
+    assert found(people, "Balazs et al.", mode) == ["0704.0001"]  # accents folded, as every name
+    assert found(people, "Shazeer et al. transformer decoding", mode)[0] == "1911.02150"
+
+
+@pytest.mark.parametrize("mode", ["lexical", "hybrid"])
+def test_a_year_after_a_name_is_the_year_it_appeared(people, mode):
+    assert found(people, "Vaswani et al. 2023", mode) == ["2305.00007"]
+    assert found(people, "Vaswani et al., 2017", mode) == ["1706.03762"]
+    assert found(people, "(Vaswani et al., 2017)", mode) == ["1706.03762"]
+    assert found(people, "Vaswani 2020", mode) == ["2001.04451"]
+    assert found(people, "Shazeer 2019", mode) == ["1911.02150"]
+    # The page's own date filters still hold beside the year.
+    assert found(people, "Vaswani 2020", mode, published_to=dt.date(2019, 12, 31))[:1] != ["2001.04451"]
+
+
+def test_a_name_or_year_no_paper_has_falls_back_to_the_words_and_says_so(people):
+    results = people.search(SearchQuery("Kitaev et al. 2017"))
+    assert [h.paper_id for h in results.hits][:1] == ["2001.04451"] and "No paper here matches" in results.notice
+    results = people.search(SearchQuery("Nikita Kitaev et al."))
+    assert [h.paper_id for h in results.hits][:1] == ["2001.04451"] and not results.notice
+
+
+def test_the_word_before_an_arxiv_id_is_ignored(people):
+    for text in ("arxiv 1706.03762", "arXiv 1706.03762v5", "paper 1706.03762", "arXiv:1706.03762v2"):
+        assert people.search(SearchQuery(text)).exact_paper_id == "1706.03762", text
+    assert people.search(SearchQuery("arxiv 2409.12345")).missing_arxiv_id == "2409.12345"
+
+
+@pytest.mark.parametrize("mode", ["lexical", "vector", "hybrid"])
+def test_keyboard_mash_is_no_good_match_even_where_the_corpus_has_it(people, mode):
+    # "asdfghjkl" is a word of 0704.0001's abstract: the detector reads letters, not the corpus.
+    for text in ("asdfghjkl qwertyuiop", "asdfghjkl", "zxcvbnm poiuytrewq", "asdfasdf jkljkl"):
+        results = people.search(SearchQuery(text, mode=mode))
+        assert results.hits == [] and results.no_good_match, (text, mode)
+    # Mash beside real words is left out of them.
+    assert found(people, "asdfghjkl diphoton production", mode)[:1] == ["0704.0001"]
+
+
+def test_a_forename_matches_its_initial_on_every_backend(people):
+    # arXiv lists "P. M. Nadolsky"; a reader types "Pavel Nadolsky". The vectors know no names, so
+    # what keeps this from "no good match" is a paper holding the name, the forename as an initial.
+    for mode in ("vector", "hybrid"):
+        results = people.search(SearchQuery("Pavel Nadolsky", mode=mode))
+        assert not results.no_good_match and results.hits, mode
+    assert people.matches_all(["pavel", "nadolsky"]) and not people.matches_all(["pavel", "nadolsky", "gravity"])
+    assert not people.matches_all(["prompt", "experts", "photon"])

@@ -2,9 +2,17 @@ from django.contrib import admin, messages
 
 from dailypapers.accounts import claims
 from dailypapers.accounts.login import admin_login
-from dailypapers.accounts.models import ApiToken, AuthorClaim, Profile
+from dailypapers.accounts.models import ApiToken, AuthorClaim, Profile, ReservedUsername
 
 admin.site.login = admin_login  # the admin signs in through the site's rate-limited login
+
+
+@admin.register(ReservedUsername)
+class ReservedUsernameAdmin(admin.ModelAdmin):
+    """Deleted members' usernames, kept from newcomers; deleting a row releases the name."""
+
+    list_display = ["username", "reserved_at"]
+    search_fields = ["username"]
 
 
 @admin.register(ApiToken)

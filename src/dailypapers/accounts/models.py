@@ -179,3 +179,22 @@ class AuthorClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} as author {self.position + 1} of {self.paper_id} ({self.status})"
+
+
+class ReservedUsername(models.Model):
+    """A deleted member's username, never given to anyone else: their old comments' @mentions and
+    links name it, and would otherwise lead to whoever signed up with it next."""
+
+    username = models.CharField(max_length=150, unique=True)
+    reserved_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.username
+
+    @classmethod
+    def reserve(cls, username: str) -> None:
+        cls.objects.get_or_create(username=username.lower())
+
+    @classmethod
+    def is_reserved(cls, username: str) -> bool:
+        return cls.objects.filter(username=(username or "").lower()).exists()

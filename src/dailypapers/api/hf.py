@@ -31,6 +31,7 @@ from dailypapers.community.models import Comment
 from dailypapers.enrichment import services as enrichment
 from dailypapers.ingest import services as submissions
 from dailypapers.lib import markdown as md
+from dailypapers.lib.jsonbody import BadBody, loads_object
 from dailypapers.lib.pagecache import cached_page
 from dailypapers.lib.params import BadParameter, int_param
 from dailypapers.lib.ratelimit import RateLimited, check_search_rate, count_per_minute, too_many_requests
@@ -291,7 +292,18 @@ def paper_markdown(paper: Paper, entry: DailyEntry | None, base_url: str) -> str
     lines += [" · ".join(facts), "", " · ".join(x for x in links if x), ""]
     if paper.doi or paper.journal_ref:
         lines += [" · ".join(md.escape_text(x) for x in (f"DOI: {paper.doi}" if paper.doi else "", paper.journal_ref) if x), ""]
+    full_text = paper.full_text_or_none
+    if full_text is not None and full_text.status == full_text.Status.OK:
+        # The full text (ingest.fulltext: escaped when converted) has the abstract; its own title goes.
+        link = md.link("arXiv's HTML version", full_text.source_url) or "arXiv"
+        source = f"Full text: {link}"
+        if full_text.license:
+            source += f" · Licence: {md.escape_text(full_text.license)}"
+        body = full_text.markdown.split("\n", 1)[1] if full_text.markdown.startswith("# ") else full_text.markdown
+        return "\n".join([*lines, source, "", body.strip(), ""])
     lines += ["## Abstract", "", md.escape_prose(plain_text(paper.abstract)) or "(no abstract)", ""]
+    if full_text is not None and full_text.status == full_text.Status.NO_HTML:
+        lines += ["Full text: arXiv has no HTML version of this paper.", ""]
     return "\n".join(lines)
 
 
@@ -353,10 +365,10 @@ def _post_comment(request, paper_id: str, parent_id: str | None) -> JsonResponse
         if parent is None:
             return hf_error(404, "Comment not found")
     try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        return hf_error(400, "Invalid JSON body")
-    text = body.get("comment") if isinstance(body, dict) else None
+        body = loads_object(request.body)
+    except BadBody as exc:
+        return hf_error(400, f"Invalid JSON body: {exc}")
+    text = body.get("comment")
     if not isinstance(text, str):
         return hf_error(400, 'Expected a JSON body {"comment": "..."}')
     try:
@@ -381,10 +393,9 @@ def paper_comment_reply(request, paper_id: str, comment_id: str):
 
 def _json_body(request) -> dict | None:
     try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+        return loads_object(request.body)
+    except BadBody:
         return None
-    return body if isinstance(body, dict) else None
 
 
 @csrf_exempt  # a Bearer-token API, as paper_comment

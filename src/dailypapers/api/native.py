@@ -421,7 +421,7 @@ def submit(request, body: s.SubmissionIn):
     except SubmissionError as exc:
         raise HttpError(400, str(exc)) from None
     if isinstance(result, PendingSubmission):
-        return Status(202, {"id": result.paper_id, "status": "fetching", "date": result.date, "detail": result.message})
+        return Status(202, {"id": result.paper_id, "status": result.state, "date": result.date, "detail": result.message})
     paper_id = result.paper_id if isinstance(result, DailyEntry) else result.pk
     paper = Paper.objects.for_listing().get(pk=paper_id)
     return Status(201, s.paper_out(paper))

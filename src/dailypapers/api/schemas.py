@@ -164,7 +164,7 @@ class PendingSubmissionOut(Schema):
     """A submission accepted while arXiv is slow: the worker fetches the paper, then it is on ``date``'s page."""
 
     id: str
-    status: str = Field(description='always "fetching"')
+    status: str = Field(description='"fetching", or "retrying" while arXiv is too busy to answer (the worker tries again)')
     date: dt.date
     detail: str
 

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dailypapers.accounts.addresses import verified_address
 from dailypapers.community import notifications
 from dailypapers.community.deletion import delete_member
 from dailypapers.community.models import Notification, NotificationKind
@@ -70,8 +71,6 @@ def notification_settings(request):
         )
         messages.success(request, "Notification settings saved.")
         return redirect("community:notification_settings")
-    from dailypapers.community.tasks import verified_address
-
     preferences = notifications.preferences_of(request.user)
     rows = [(kind, label, preferences[kind]) for kind, label in NotificationKind.choices]
     context = {"rows": rows, "mail_address": verified_address(request.user), "settings_page": "notifications"}

@@ -7,11 +7,16 @@ Rooms above this one (accounts' claim decisions, organization join decisions) ca
 
 from __future__ import annotations
 
+import logging
+
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dailypapers.community.models import MAX_NOTIFICATION_TEXT_CHARS, Comment, Mention, Notification, NotificationKind, NotificationPreference
+from dailypapers.lib.ratelimit import RateLimited, check_notification_rate
+
+logger = logging.getLogger(__name__)
 
 # The header shows the count on every page a member opens: kept in the shared cache, dropped by
 # whatever changes it (a new notification, marking read), and short-lived in case a drop is missed.
@@ -80,6 +85,12 @@ def notify(recipient, kind: str, *, actor=None, paper=None, comment: Comment | N
         same = same.filter(kind=kind, paper=paper, actor=actor, text=text[:MAX_NOTIFICATION_TEXT_CHARS], read_at__isnull=True)
     if same.exists():
         return None
+    if comment is not None and actor is not None:
+        try:  # replies and mentions: what any member can cause, so bounded per member and hour
+            check_notification_rate(actor.pk)
+        except RateLimited:
+            logger.info("member %s reached the hourly notification limit; %s not notified", actor.pk, recipient.pk)
+            return None
     try:
         with transaction.atomic():
             notification = Notification.objects.create(

@@ -3,6 +3,7 @@ in the same transaction as the change, and every moderator action writes its ``M
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
@@ -37,8 +38,10 @@ def _members_named(names) -> dict[str, object]:
 
 
 def render(source: str) -> tuple[str, list]:
-    """The sanitized HTML of ``source`` and the members it mentions (only existing, active ones link)."""
-    members = _members_named(markdown.mentioned_usernames(source))
+    """The sanitized HTML of ``source`` and the members it mentions: of its first
+    DAILYPAPERS_MENTIONS_PER_COMMENT distinct @names, the existing, active members (they link and are
+    notified); later names stay text, so one comment cannot reach hundreds of members."""
+    members = _members_named(markdown.mentioned_usernames(source)[: settings.DAILYPAPERS_MENTIONS_PER_COMMENT])
     html = markdown.render_untrusted(source, mention_url=lambda name: profile_path(name) if name in members else None)
     return str(html), list(members.values())
 

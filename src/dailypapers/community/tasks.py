@@ -6,22 +6,15 @@ import logging
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
+from dailypapers.accounts.addresses import verified_address
 from dailypapers.lib.mail import build_mail
+from dailypapers.lib.siteurl import site_url
 
 log = logging.getLogger(__name__)
-
-
-def verified_address(user) -> str:
-    """The member's address when they have verified it, else "": an unverified address proves nothing
-    (anyone can sign up with someone else's), and the site must not mail strangers."""
-    from allauth.account.models import EmailAddress
-
-    if not user.email:
-        return ""
-    return user.email if EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists() else ""
 
 
 @task()
@@ -43,12 +36,12 @@ def send_notification_mail(notification_id: int) -> str:
     address = verified_address(recipient)
     if not address:
         return "no verified address"
-    base = settings.DAILYPAPERS_BASE_URL.rstrip("/")
+    base = site_url()
     context = {
         "notification": notification,
         "recipient": recipient,
         "url": base + notification.get_absolute_url(),
-        "settings_url": base + "/settings/notifications",
+        "settings_url": base + reverse("community:notification_settings"),
         "site_name": settings.SITE_NAME,
     }
     subject = " ".join(render_to_string("community/email/notification_subject.txt", context).split())  # one header line

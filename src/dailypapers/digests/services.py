@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from dailypapers.accounts.addresses import verified_address
 from dailypapers.digests import tokens
 from dailypapers.digests.content import absolute_url
 from dailypapers.digests.models import Frequency, Subscription
@@ -142,19 +143,13 @@ def member_subscription(user) -> Subscription | None:
     that address had before the account. An unverified address proves nothing: anyone can sign up
     with someone else's, and must neither see nor steer that person's subscription."""
     own = Subscription.objects.filter(user=user).first()
-    if own is not None or not user.email or not email_verified(user):
+    if own is not None or not user.email or not verified_address(user):
         return own
     return anonymous_subscription(user.email)
 
 
 def anonymous_subscription(email: str) -> Subscription | None:
     return Subscription.objects.filter(email__iexact=email, user__isnull=True).first()
-
-
-def email_verified(user) -> bool:
-    from allauth.account.models import EmailAddress
-
-    return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
 
 
 def save_member_subscription(user, *, active: bool, frequency: str, categories, query: str, personal: bool) -> Subscription | None:
@@ -187,7 +182,7 @@ def save_member_subscription(user, *, active: bool, frequency: str, categories, 
     if not active:
         sub.unsubscribe()
     elif not sub.is_receiving:
-        if email_verified(user):
+        if verified_address(user):
             sub.confirm()
         else:
             sub.unsubscribed_at = None

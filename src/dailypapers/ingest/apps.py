@@ -9,7 +9,7 @@ class IngestConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
-        from dailypapers.ingest.tasks import harvest_arxiv, render_thumbnails
+        from dailypapers.ingest.tasks import fetch_full_texts, harvest_arxiv, render_thumbnails
         from dailypapers.scheduling import scheduler
 
         scheduler.register(
@@ -17,7 +17,9 @@ class IngestConfig(AppConfig):
             harvest_arxiv,
             hour=settings.DAILYPAPERS_HARVEST_HOUR,
             minute=settings.DAILYPAPERS_HARVEST_MINUTE,
-            enabled=lambda: bool(settings.DAILYPAPERS_HARVEST_SETS),
+            # OAI-PMH sets, or with DAILYPAPERS_HARVEST_SOURCE=rss announcement feeds (else one per set)
+            enabled=lambda: bool(settings.DAILYPAPERS_HARVEST_SETS or (
+                settings.DAILYPAPERS_HARVEST_SOURCE == "rss" and settings.DAILYPAPERS_RSS_FEEDS)),
         )
         # After the harvest has put the day's papers in (an hour later).
         scheduler.register(
@@ -26,4 +28,11 @@ class IngestConfig(AppConfig):
             hour=(settings.DAILYPAPERS_HARVEST_HOUR + 1) % 24,
             minute=settings.DAILYPAPERS_HARVEST_MINUTE,
             enabled=lambda: settings.DAILYPAPERS_THUMBNAILS,
+        )
+        scheduler.register(
+            "full-text",
+            fetch_full_texts,
+            hour=(settings.DAILYPAPERS_HARVEST_HOUR + 1) % 24,
+            minute=(settings.DAILYPAPERS_HARVEST_MINUTE + 30) % 60,
+            enabled=lambda: settings.DAILYPAPERS_FULL_TEXT,
         )

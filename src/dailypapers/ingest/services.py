@@ -7,9 +7,18 @@ import logging
 import threading
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from dailypapers.ingest.submissions import PendingSubmission, SubmissionError, place_submission, refuse_if_on_a_page, submitting_organization
+from dailypapers.ingest.models import SubmissionFetch
+from dailypapers.ingest.submissions import (
+    PendingSubmission,
+    SubmissionError,
+    fetch_message,
+    place_submission,
+    refuse_if_on_a_page,
+    submitting_organization,
+)
 from dailypapers.lib.ratelimit import count_per_minute
 from dailypapers.papers.identifiers import NotAnArxivId, parse_arxiv_reference
 from dailypapers.papers.models import DailyEntry, Paper
@@ -52,6 +61,9 @@ def submit_paper(user, id_or_url: str, day: dt.date | None = None, organization:
     paper = Paper.objects.filter(pk=paper_id).first()
     record = None
     if paper is None:
+        pending = SubmissionFetch.objects.filter(user=user, paper_id=paper_id, state__in=SubmissionFetch.OPEN_STATES).first()
+        if pending is not None:  # the worker is on it already: no second fetch
+            return PendingSubmission.of(pending)
         record = _fetch_on_request_thread(paper_id)
         if record is None:
             return _hand_to_worker(user, paper_id, day, organization if submitted_for else "")
@@ -77,10 +89,26 @@ def _fetch_on_request_thread(paper_id: str) -> dict | None:
 
 
 def _hand_to_worker(user, paper_id: str, day: dt.date, organization: str = "") -> PendingSubmission:
+    """Open the member's :class:`SubmissionFetch` (one per member and paper) and enqueue its task, in
+    one transaction; a fetch already open is returned as it is, with no second task."""
     from dailypapers.ingest.tasks import fetch_submission
 
-    on_behalf = {"organization": organization} if organization else {}
-    fetch_submission.enqueue(user.pk, paper_id, day.isoformat(), **on_behalf)  # the task carries who, what and which day
-    return PendingSubmission(paper_id=paper_id, date=day)
+    state = SubmissionFetch.State.FETCHING
+    opened = {"date": day, "organization_slug": organization, "state": state, "attempts": 0,
+              "next_attempt_at": None, "entry": None, "message": fetch_message(state, paper_id, day)}  # fmt: skip
+    try:
+        with transaction.atomic():
+            fetch, created = SubmissionFetch.objects.select_for_update().get_or_create(user=user, paper_id=paper_id, defaults=opened)
+            if not created:
+                if fetch.is_open:
+                    return PendingSubmission.of(fetch)
+                for name, value in opened.items():  # a closed one (not found, given up): open it again
+                    setattr(fetch, name, value)
+                fetch.save()
+            on_behalf = {"organization": organization} if organization else {}
+            fetch_submission.enqueue(user.pk, paper_id, day.isoformat(), **on_behalf)  # who, what and which day
+    except IntegrityError:  # the same member's other request opened it a moment earlier
+        return PendingSubmission.of(SubmissionFetch.objects.get(user=user, paper_id=paper_id))
+    return PendingSubmission.of(fetch)
 
 

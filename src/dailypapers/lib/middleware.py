@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpResponse, JsonResponse
+from django.http.request import RawPostDataException, UnreadablePostError
+
+from dailypapers.lib.jsonbody import BadBody, loads_object
 
 
 class HeadAsGetMiddleware:
@@ -68,26 +71,60 @@ class QueryStringLimitMiddleware:
 
 
 class NulCharactersMiddleware:
-    """NUL characters in the path or the query are a 400: no valid input holds one (nobody types one
-    into a search box), PostgreSQL refuses them in any text parameter (a 500 there, where SQLite
-    merely finds nothing), and one rule for every parameter keeps "control characters are a clear
-    400" true whichever view reads them. Below the session and auth middleware, so pages get the
-    site's own error page; the APIs get their JSON shapes."""
+    """NUL characters in the path, the query or a submitted body's text are a 400: no valid input
+    holds one (nobody types one into a search box or a comment), PostgreSQL refuses them in any text
+    (a 500 there, where SQLite stored them), and one rule for every parameter and field keeps "control
+    characters are a clear 400" true whichever view reads them — forms, the native API, the Hugging
+    Face–compatible one. Bodies: form fields (files are not text and are not looked at) and JSON
+    strings (``\\u0000``). Below the session and auth middleware, so pages get the site's own error
+    page; the APIs get their JSON shapes."""
 
-    MESSAGE = "NUL (control characters) are not allowed in the path or the query"
+    MESSAGE = "NUL (control characters) are not allowed in the path, the query or submitted text"
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         query_string = request.META.get("QUERY_STRING", "")
-        if "\x00" in request.path or "%00" in query_string or "\x00" in query_string:
+        if "\x00" in request.path or "%00" in query_string or "\x00" in query_string or body_has_nul(request):
             if request.path.startswith("/api/"):
                 return api_error_or_text(request, 400, self.MESSAGE)
             from django.shortcuts import render
 
             return render(request, "error.html", {"status": 400, "message": self.MESSAGE + "."}, status=400)
         return self.get_response(request)
+
+
+def body_has_nul(request) -> bool:
+    """Whether a request body's text holds a NUL: a form field's name or value, or a JSON string."""
+    if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
+        return False
+    try:
+        if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            return any("\x00" in key or any("\x00" in value for value in request.POST.getlist(key)) for key in request.POST)
+        body = request.body
+    except (RequestDataTooBig, TooManyFieldsSent, RawPostDataException, UnreadablePostError):
+        return False  # the view meets the same error and answers it in its own way (413, 400)
+    if b"\x00" in body:
+        return True
+    if b"\\u0000" not in body:
+        return False
+    try:
+        data = loads_object(body)
+    except (BadBody, UnicodeDecodeError):
+        return False  # "\\u0000" inside text that is no JSON object: the view refuses the body
+    stack = [data]
+    while stack:  # every key and string, iteratively (the depth is already bounded)
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def api_error_or_text(request, status: int, message: str) -> HttpResponse:

@@ -24,13 +24,28 @@ class RateLimited(Exception):
         self.retry_after = retry_after
 
 
+def check_rate(key: str, limit: int, window_seconds: int = 60) -> None:
+    """Count one hit of ``key`` in the current fixed window of ``window_seconds`` (whole minutes: a
+    minute, an hour); raise RateLimited past ``limit``. The counter row is named by the window's last
+    minute, so it outlives the window by a minute and is then pruned (``throttle``)."""
+    now = time.time()
+    minutes = max(1, int(window_seconds) // 60)
+    last_minute = (int(now // 60) // minutes + 1) * minutes - 1
+    count = RateCounter.objects.hit(key, last_minute, now_minute=int(now // 60))
+    if count > limit:
+        raise RateLimited(retry_after=max(1, int((last_minute + 1) * 60 - now)))
+
+
 def count_per_minute(user_key: str | int, scope: str = "write", per_minute: int | None = None) -> None:
     """Count one action of ``user_key`` in ``scope`` for the current minute (writes, sends, deletions:
     whatever the caller counts); raise RateLimited past ``per_minute`` (the site's write rate unless given)."""
-    limit = per_minute or settings.DAILYPAPERS_WRITE_RATE_PER_MINUTE
-    count = RateCounter.objects.hit(f"{scope}:{user_key}", int(time.time() // 60))
-    if count > limit:
-        raise RateLimited(retry_after=max(1, 60 - int(time.time()) % 60))
+    check_rate(f"{scope}:{user_key}", per_minute or settings.DAILYPAPERS_WRITE_RATE_PER_MINUTE)
+
+
+def check_notification_rate(actor_pk: int) -> None:
+    """Count one notification caused by member ``actor_pk`` this hour (a reply, a mention); raise
+    RateLimited past DAILYPAPERS_NOTIFICATIONS_PER_HOUR."""
+    check_rate(f"notify:member:{actor_pk}", settings.DAILYPAPERS_NOTIFICATIONS_PER_HOUR, 3600)
 
 
 def client_key(request) -> str:

@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 
 # Bump when the schema or the analysis changes: an index of another version is rebuilt.
 # 2: accents folded (a reader types "Balazs" for arXiv's "C. Balázs", "Schrodinger" for "Schrödinger").
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+# 3: the first author's name as a field of its own ("Surname et al." filters on it).
 # Titles and abstracts are scored as separate BM25 fields and summed (BM25F-like): a title is
 # short, so its length norm already makes a title match worth several abstract matches, and exact
 # titles and their first words get the phrase clause below. An extra x3 on titles (the first
@@ -134,6 +135,7 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("authors", stored=False, tokenizer_name="plain_folded")
     builder.add_text_field("category", stored=False, tokenizer_name="raw", index_option="basic")
     builder.add_text_field("organization", stored=False, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("first_author", stored=False, tokenizer_name="plain_folded", index_option="basic")
     builder.add_unsigned_field("has_code", indexed=True, fast=True)
     # Days since 1970-01-01; papers without a date are left out of any date-filtered search.
     builder.add_integer_field("published_day", indexed=True, fast=True)
@@ -199,6 +201,10 @@ class LexicalIndex(ManifestMixin):
             queries.append(tantivy.Query.term_query(self.schema, "organization", filters.organization))
         if filters.has_code:
             queries.append(tantivy.Query.term_query(self.schema, "has_code", 1))
+        if filters.first_author:
+            # Every token of the folded word (one, but for a hyphen the tokenizer splits at).
+            tokens = _PLAIN.analyze(filters.first_author) or [filters.first_author]
+            queries.extend(tantivy.Query.term_query(self.schema, "first_author", token) for token in tokens)
         if filters.published_from or filters.published_to:
             queries.append(
                 tantivy.Query.range_query(
@@ -395,6 +401,8 @@ class LexicalIndex(ManifestMixin):
             fields["category"] = doc.categories
         if doc.organizations:
             fields["organization"] = doc.organizations
+        if doc.authors:
+            fields["first_author"] = [doc.authors[0]]
         if doc.published:
             fields["published_day"] = [(doc.published - _EPOCH).days]
         return tantivy.Document.from_dict(fields, self.schema)

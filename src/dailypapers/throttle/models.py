@@ -1,4 +1,5 @@
-"""Rate-limit counters shared by every web process of a site: one row per (key, minute).
+"""Rate-limit counters shared by every web process of a site: one row per (key, minute) (a longer
+window, an hour, is named by its last minute).
 
 A counter is bumped with one atomic statement (``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``,
 SQLite >= 3.35 and PostgreSQL), so two processes counting the same key never lose a hit, and
@@ -11,8 +12,10 @@ from django.db import connection, models
 
 
 class RateCounterQuerySet(models.QuerySet):
-    def hit(self, key: str, minute: int) -> int:
-        """Count one hit of ``key`` in ``minute``; returns the count so far, this hit included."""
+    def hit(self, key: str, minute: int, now_minute: int | None = None) -> int:
+        """Count one hit of ``key`` in ``minute``; returns the count so far, this hit included.
+        ``now_minute`` (default ``minute``): the current minute, by which old counters are pruned (a
+        longer window's row is named by its last minute, which lies ahead)."""
         table, key_col, minute_col, hits = map(connection.ops.quote_name, (RateCounter._meta.db_table, "bucket_key", "minute", "hits"))
         sql = (
             f"INSERT INTO {table} ({key_col}, {minute_col}, {hits}) VALUES (%s, %s, 1) "
@@ -21,7 +24,7 @@ class RateCounterQuerySet(models.QuerySet):
         with connection.cursor() as cursor:
             cursor.execute(sql, [key, minute])
             (count,) = cursor.fetchone()
-        _prune_before(minute)
+        _prune_before(minute if now_minute is None else now_minute)
         return count
 
 
@@ -38,7 +41,7 @@ def _prune_before(minute: int) -> None:
 
 class RateCounter(models.Model):
     bucket_key = models.CharField(max_length=200)  # "write:member:12", "search:ip:203.0.113.9"
-    minute = models.BigIntegerField()  # unix time // 60
+    minute = models.BigIntegerField()  # unix time // 60: the minute, or the last minute of a longer window
     hits = models.PositiveIntegerField(default=0)
 
     objects = RateCounterQuerySet.as_manager()

@@ -50,6 +50,8 @@ class SearchFilters:
     category: str = ""
     organization: str = ""  # organization slug
     has_code: bool = False
+    # A word of the first author's name, folded (``search.query.fold``): "Surname et al." queries.
+    first_author: str = ""
 
     @property
     def active(self) -> bool:

@@ -10,18 +10,27 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
+from dataclasses import replace
 
 import numpy as np
 
 from dailypapers.papers.identifiers import arxiv_id_in, paper_reference_in
 from dailypapers.papers.models import Authorship, Paper
 from dailypapers.search import fusion, vector_files
-from dailypapers.search.backends.base import EmbedProgress, PendingCounts, SearchBackend, SearchHit, SearchQuery, SearchResults
+from dailypapers.search.backends.base import (
+    EmbedProgress,
+    PendingCounts,
+    SearchBackend,
+    SearchFilters,
+    SearchHit,
+    SearchQuery,
+    SearchResults,
+)
 from dailypapers.search.embedder import get_embedder
 from dailypapers.search.highlight import ABSTRACT_FRAGMENT_CHARS, highlight
 from dailypapers.search.lexical import LexicalDoc, LexicalMatches
 from dailypapers.search.models import PaperEmbedding, PendingIndexUpdate
-from dailypapers.search.query import query_terms
+from dailypapers.search.query import ReadQuery, query_terms, read_query, reference_text, without_mash, year_range
 
 # Papers per round of index upkeep (outbox drain, rebuild): bounded memory at any corpus size.
 INDEX_CHUNK = 2_000
@@ -71,6 +80,19 @@ def paper_titles(ids: list[str]) -> dict[str, str]:
     return dict(Paper.objects.filter(pk__in=ids).values_list("pk", "title"))
 
 
+def narrowed_filters(filters: SearchFilters, read: ReadQuery) -> SearchFilters | None:
+    """``filters`` with the first author and year ``read`` names, or None when the year falls
+    outside the dates the filters already ask for."""
+    narrowed = replace(filters, first_author=read.first_author or filters.first_author)
+    if read.year is not None:
+        start, end = year_range(read.year)
+        start, end = max(start, filters.published_from or start), min(end, filters.published_to or end)
+        if start > end:
+            return None
+        narrowed = replace(narrowed, published_from=start, published_to=end)
+    return narrowed
+
+
 class IndexedSearchBackend(SearchBackend):
     """A backend with a keyword index and a vector index over the database's papers and vectors."""
 
@@ -101,16 +123,37 @@ class IndexedSearchBackend(SearchBackend):
 
     # -- searching ---------------------------------------------------------------------------
     def search(self, query: SearchQuery) -> SearchResults:
-        reference = paper_reference_in(query.text)
+        text = reference_text(query.text)  # "arxiv 2406.01234": the word before an id says what it is
+        reference = paper_reference_in(text)
         paper = Paper.objects.only("id", "title", "abstract").filter(pk=reference).first() if reference else None
         if paper is not None:
             hit = SearchHit(reference, 1.0, highlight(paper.title, []), highlight(paper.abstract, [], fragment_chars=ABSTRACT_FRAGMENT_CHARS))
             return SearchResults(hits=[hit] if query.offset == 0 else [], total=1, mode=query.mode, exact_paper_id=reference)
-        if missing := arxiv_id_in(query.text):
+        if missing := arxiv_id_in(text):
             # Its digits as words would match nothing meaningful: offer to add the paper instead.
             return SearchResults(hits=[], total=0, mode=query.mode, missing_arxiv_id=missing)
-        terms = query_terms(query.text)
+        read = read_query(query.text)
+        if not read.constrained:
+            return self._search_words(query)
+        # "Surname et al.", "Surname 2023": the first author and the year filter the search; when no
+        # paper passes them the words are searched on their own, and the notice says so.
+        narrowed = narrowed_filters(query.filters, read)
+        if narrowed is not None:
+            results = self._search_words(replace(query, text=read.text, filters=narrowed))
+            if results.hits or results.total:
+                return results
+        results = self._search_words(replace(query, text=read.text))
+        asked = " in ".join(part for part in (f"first author {read.first_author.title()}" if read.first_author else "", str(read.year or "")) if part)
+        notice = f"No paper here matches {asked}; showing matches for “{read.text}”."
+        return replace(results, notice=" ".join(n for n in (notice, results.notice) if n))
+
+    def _search_words(self, query: SearchQuery) -> SearchResults:
+        """A search of ``query``'s words (no id in them) through both halves."""
+        typed = query_terms(query.text)
+        terms = without_mash(typed)
         notices = self._index_notices()
+        if typed and not terms:  # keyboard mash, whatever the corpus holds
+            return SearchResults(hits=[], total=0, mode=query.mode, notice=" ".join(notices), no_good_match=True)
         if not terms:
             return SearchResults(hits=[], total=0, mode=query.mode, notice="Type some words to search.")
         depth = max(FUSION_DEPTH, query.offset + query.limit)

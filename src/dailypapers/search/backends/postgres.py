@@ -58,7 +58,7 @@ from dailypapers.search.lexical import (
     LexicalMatches,
 )
 from dailypapers.search.models import PaperEmbedding, PendingIndexUpdate
-from dailypapers.search.query import keywords
+from dailypapers.search.query import first_author_words, fold, keywords
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +66,9 @@ DOCUMENTS = "search_pg_document"
 VECTORS = "search_pg_vector"
 _MIGRATION = "dailypapers.search.migrations.0002_postgres_search_tables"
 # What the documents' text is: 2 folds accents on both sides (migration 0003, whose partial index
-# finds rows of an older version; a new version needs a new migration and index).
-TEXT_VERSION = 2
+# finds rows of an older version; a new version needs a new migration and index); 3 adds the first
+# author's name words (migration 0004).
+TEXT_VERSION = 3
 
 CANDIDATES_PER_TIER = 500
 # A word in fewer papers than this is "rare": its papers are tier 3. Words the statistics do not
@@ -112,6 +113,9 @@ def _filter_sql(filters: SearchFilters, alias: str = "d") -> tuple[str, list]:
         params.append(filters.organization)
     if filters.has_code:
         sql.append(f"{alias}.has_code")
+    if filters.first_author:
+        sql.append(f"%s = ANY({alias}.first_author)")
+        params.append(fold(filters.first_author))
     if filters.published_from:
         sql.append(f"{alias}.published >= %s")
         params.append(filters.published_from)
@@ -312,19 +316,28 @@ class PostgresSearchBackend(IndexedSearchBackend):
 
     def matches_all(self, terms: list[str]) -> bool:
         """Whether some paper holds every keyword of ``terms``; the last word may be half typed (the
-        suggestions box) and also counts as a prefix (as ``LexicalIndex.matches_all``)."""
+        suggestions box) and also counts as a prefix, and in a name a forename also matches its
+        initial among the authors ("Pavel Nadolsky" for arXiv's "P. M. Nadolsky"), as
+        ``LexicalIndex.matches_all``."""
         words = keywords([unaccented(term) for term in terms])
         if not words:
             return False
-        parts, params = [], []
-        for i, word in enumerate(words):
-            if i == len(words) - 1 and word.isalnum():
-                parts.append("(plainto_tsquery('english', %s) || to_tsquery('simple', %s))")
-                params += [word, word + ":*"]
-            else:
-                parts.append("plainto_tsquery('english', %s)")
-                params.append(word)
         with connection.cursor() as cursor:
+            name_query = False
+            if len(words) >= PERSON_MIN_KEYWORDS:
+                papers, shares = self._corpus_statistics(cursor)
+                name_query = bool(papers) and self._reads_as_a_name(cursor, words, self._document_frequencies(cursor, words, papers, shares))
+            parts, params = [], []
+            for i, word in enumerate(words):
+                alternatives = ["plainto_tsquery('english', %s)"]
+                params.append(word)
+                if i == len(words) - 1 and word.isalnum():
+                    alternatives.append("to_tsquery('simple', %s)")
+                    params.append(word + ":*")
+                if name_query and len(word) > 1 and word[0].isalnum():
+                    alternatives.append("to_tsquery('simple', %s)")  # the initial, in author names (weight B)
+                    params.append(word[0].lower() + ":B")
+                parts.append("(" + " || ".join(alternatives) + ")")
             cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {DOCUMENTS} d WHERE d.document @@ ({' && '.join(parts)}))", params)
             return bool(cursor.fetchone()[0])
 
@@ -374,15 +387,16 @@ class PostgresSearchBackend(IndexedSearchBackend):
     @staticmethod
     def _write_documents(cursor, docs: list[LexicalDoc]) -> None:
         cursor.executemany(
-            f"INSERT INTO {DOCUMENTS} (paper_id, document, title_document, published, categories, organizations, has_code, text_version)"
+            f"INSERT INTO {DOCUMENTS} (paper_id, document, title_document, published, categories, organizations, has_code,"
+            " first_author, text_version)"
             " VALUES (%s, setweight(to_tsvector('english', %s), 'A') || setweight(to_tsvector('english', %s), 'B')"
-            f" || setweight(to_tsvector('english', %s), 'C'), to_tsvector('english', %s), %s, %s, %s, %s, {TEXT_VERSION})"
+            f" || setweight(to_tsvector('english', %s), 'C'), to_tsvector('english', %s), %s, %s, %s, %s, %s, {TEXT_VERSION})"
             " ON CONFLICT (paper_id) DO UPDATE SET document = excluded.document, title_document = excluded.title_document,"
             " published = excluded.published, categories = excluded.categories, organizations = excluded.organizations,"
-            " has_code = excluded.has_code, text_version = excluded.text_version",
+            " has_code = excluded.has_code, first_author = excluded.first_author, text_version = excluded.text_version",
             [
                 (d.paper_id, unaccented(d.title), unaccented(" ".join(d.authors)), unaccented(d.abstract), unaccented(d.title),
-                 d.published, d.categories, d.organizations, d.has_code)
+                 d.published, d.categories, d.organizations, d.has_code, first_author_words(d.authors[0]) if d.authors else [])
                 for d in docs
             ],  # fmt: skip
         )

@@ -16,7 +16,8 @@ class Command(BaseCommand):
     help = (
         "Import papers from a source: demo (bundled real arXiv records with the sample listings), "
         "sample (the listings alone), jsonl FILE, snapshot FILE (arXiv metadata "
-        "snapshot), arxiv-oai --set SET (OAI-PMH harvest) or arxiv-id ID... (arXiv API)."
+        "snapshot), arxiv-oai --set SET (OAI-PMH harvest), arxiv-rss FEED (today's announcement feed) "
+        "or arxiv-id ID... (arXiv API)."
     )
 
     def add_arguments(self, parser):
@@ -39,6 +40,11 @@ class Command(BaseCommand):
                          help="first datestamp (YYYY-MM-DD); default: after the set's last harvest")  # fmt: skip
         oai.add_argument("--until", type=_date, default=None, help="last datestamp (YYYY-MM-DD); default: today")
         oai.add_argument("--format", dest="metadata_prefix", default="arXivRaw", choices=["arXiv", "arXivRaw"])
+        rss = sub.add_parser("arxiv-rss", help="arXiv's announcement feed of the day (rss.arxiv.org)")
+        rss.add_argument("feed", help="categories joined by '+', e.g. cs.CL+cs.LG, or an archive (cs)")
+        rss.add_argument("--file", type=Path, default=None, help="read a saved feed (RSS or Atom) instead")
+        full = sub.add_parser("full-text", help="fetch arXiv's HTML of papers the site has and store it as markdown")
+        full.add_argument("ids", nargs="+", metavar="ID")
         by_id = sub.add_parser("arxiv-id", help="papers by arXiv id or URL, from the arXiv API")
         by_id.add_argument("ids", nargs="+", metavar="ID")
 
@@ -74,6 +80,35 @@ class Command(BaseCommand):
                 report = self.run_pipeline(SOURCE, harvest.items(), detail=harvest.detail)
             except HarvestError as exc:
                 raise CommandError(f"{exc} (the checkpoint is kept: run the same command again to resume)") from exc
+        elif source == "arxiv-rss":
+            from dailypapers.ingest.sources.arxiv_rss import SOURCE, FeedError, feed_items
+            from dailypapers.ingest.tasks import harvest_feed
+
+            try:
+                if options["file"] is None:
+                    self.stdout.write(harvest_feed(options["feed"]))
+                    return
+                if not options["file"].is_file():
+                    raise CommandError(f"no such file: {options['file']}")
+                items = list(feed_items(options["file"].read_bytes(), options["feed"]))
+            except FeedError as exc:
+                raise CommandError(str(exc)) from exc
+            report = self.run_pipeline(SOURCE, items, detail=f"feed {options['feed']} from {options['file']}")
+        elif source == "full-text":
+            from dailypapers.ingest.fulltext import fetch_full_text
+            from dailypapers.papers.identifiers import NotAnArxivId, parse_arxiv_reference
+            from dailypapers.papers.models import Paper
+
+            for ref in options["ids"]:
+                try:
+                    paper = Paper.objects.filter(pk=parse_arxiv_reference(ref)[0]).first()
+                except NotAnArxivId as exc:
+                    raise CommandError(str(exc)) from exc
+                if paper is None:
+                    raise CommandError(f"no paper {ref} on this site (import it first: ingest arxiv-id {ref})")
+                stored = fetch_full_text(paper)
+                self.stdout.write(f"{paper.id}: {stored.status}" + (f" ({stored.error})" if stored.error else ""))
+            return
         elif source == "arxiv-id":
             from dailypapers.ingest.sources.arxiv_api import ArxivLookupError, arxiv_id_items
             from dailypapers.papers.identifiers import NotAnArxivId, parse_arxiv_reference
