@@ -22,6 +22,7 @@ from django.utils.text import Truncator
 from dailypapers.digests.models import DigestIssue, Frequency, Subscription
 from dailypapers.discovery.follows import follows_in_period
 from dailypapers.discovery.ranking import recommend
+from dailypapers.lib.siteurl import site_url
 from dailypapers.papers.models import Paper
 from dailypapers.papers.periods import Period, parse_period
 from dailypapers.papers.ranking import TrendingRanker
@@ -42,8 +43,8 @@ LINK_MARKERS = {
 
 def absolute_url(path: str, base_url: str | None = None) -> str:
     """``path`` on the site: under ``base_url`` (a web page passes its request's, see
-    ``request_base_url``), else under DAILYPAPERS_BASE_URL (mail, which has no request)."""
-    return (base_url or settings.DAILYPAPERS_BASE_URL).rstrip("/") + path
+    ``request_base_url``), else under the site's address for mail (``lib.siteurl.site_url``)."""
+    return (base_url or site_url()).rstrip("/") + path
 
 
 def request_base_url(request) -> str:
@@ -118,7 +119,8 @@ class IssueContent:
 
     def __init__(self, issue: DigestIssue, base_url: str | None = None):
         self.issue = issue
-        self.base_url = base_url  # a web page's own address; None in mail (DAILYPAPERS_BASE_URL)
+        # A web page's own address, or (mail) the site's, looked up once per issue: lib.siteurl.
+        self.base_url = base_url or site_url()
         self.top_n = settings.DAILYPAPERS_DIGEST_TOP_N
         self.papers = self._load(issue.ranked_paper_ids)
         self.ranked_ids = [pid for pid in issue.ranked_paper_ids if pid in self.papers]

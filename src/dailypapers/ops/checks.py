@@ -65,7 +65,9 @@ def check_cache() -> tuple[bool, str]:
     key, value = "dailypapers:readyz", uuid.uuid4().hex
     cache.set(key, value, timeout=30)
     if cache.get(key) != value:
-        return False, "a value written was not read back"
+        from dailypapers.lib.tolerant_cache import recent_failure
+
+        return False, recent_failure() or "a value written was not read back"
     return True, caches["default"].__class__.__name__
 
 
