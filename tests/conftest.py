@@ -62,3 +62,23 @@ def arxiv_records(db):
 @pytest.fixture
 def member(django_user_model):
     return django_user_model.objects.create_user(username="ada", email="ada@example.org", password="correct-horse-9")
+
+
+@pytest.fixture
+def routed_site(member):
+    """A small site with one of everything the URL walk (tests.adversarial.urlwalk) fills routes from:
+    a paper, an organization, the member's token, comment and collection; and every route as a URL."""
+    from django.utils import timezone
+
+    from dailypapers.accounts.models import ApiToken
+    from dailypapers.community.services import post_comment
+    from dailypapers.papers.models import Collection, Organization, Paper
+    from tests.adversarial.urlwalk import all_routes, sample_values
+
+    paper = Paper.objects.create(id="2401.00001", title="Attention again", abstract="We attend.", published_at=timezone.now())
+    org = Organization.objects.create(slug="lab", name="The Lab")
+    token, raw = ApiToken.issue(member, "nul")
+    comment = post_comment(member, paper, "Mine")
+    collection = Collection.objects.create(owner=member, name="Reading")
+    samples = sample_values(paper.pk, timezone.localdate(), org.slug, token.pk, collection.pk, comment.pk)
+    return {"paper": paper, "raw": raw, "routes": all_routes(samples)}
