@@ -62,6 +62,7 @@ MIDDLEWARE = [
     # /readyz, /metrics) are answered before host checks and https redirects (dailypapers.ops).
     "dailypapers.ops.middleware.RequestObservationMiddleware",
     "dailypapers.ops.middleware.ProbeMiddleware",
+    "dailypapers.lib.middleware.HttpMethodsMiddleware",  # above the JSON errors: its CORS header stays on them
     "dailypapers.lib.middleware.ApiJsonErrorsMiddleware",
     "dailypapers.lib.middleware.QueryStringLimitMiddleware",
     "dailypapers.lib.middleware.HeadAsGetMiddleware",
@@ -328,6 +329,13 @@ DAILYPAPERS_THUMBNAILS = env_bool("DAILYPAPERS_THUMBNAILS", False)
 DAILYPAPERS_THUMBNAILS_PER_RUN = env_int("DAILYPAPERS_THUMBNAILS_PER_RUN", 200)
 DAILYPAPERS_THUMBNAIL_DAYS = env_int("DAILYPAPERS_THUMBNAIL_DAYS", 3)
 DAILYPAPERS_ARXIV_PDF_URL = os.environ.get("DAILYPAPERS_ARXIV_PDF_URL", "https://arxiv.org/pdf/{id}")
+# Full text (README "Full text"): off until the operator turns it on, since each paper's arXiv HTML
+# page is one more request (site-wide slot). The worker converts those of the last FULL_TEXT_DAYS
+# days' entries, at most FULL_TEXT_PER_RUN per run; served at /papers/<id>.md and /papers/<id>/read.
+DAILYPAPERS_FULL_TEXT = env_bool("DAILYPAPERS_FULL_TEXT", False)
+DAILYPAPERS_FULL_TEXT_DAYS = env_int("DAILYPAPERS_FULL_TEXT_DAYS", 3)
+DAILYPAPERS_FULL_TEXT_PER_RUN = env_int("DAILYPAPERS_FULL_TEXT_PER_RUN", 200)
+DAILYPAPERS_ARXIV_HTML_URL = os.environ.get("DAILYPAPERS_ARXIV_HTML_URL", "https://arxiv.org/html/{id}")
 
 # Search (README, "Search"). Index files live in DATA_DIR/search. The worker embeds at most
 # EMBED_PER_TASK papers per task (newest first) and, with EMBED_BACKLOG on, keeps going until all are.

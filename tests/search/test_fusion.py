@@ -105,3 +105,16 @@ def test_a_query_with_initials_keeps_the_keyword_ranking_first():
     assert [pid for pid, _ in fusion.fuse(lexical, vector, 3, 0, has_initials=True)][:3] == ["ferraro", "other-f", "other-r"]
     # Without initials the same lists are fused as a 3-keyword topic, where the vectors lead.
     assert [pid for pid, _ in fusion.fuse(lexical, vector, 3, 0)][0] != "ferraro"
+
+
+def test_combine_scales_each_half_to_its_own_list():
+    lexical = [("both", 30.0), ("lex", 28.0), ("lex-last", 2.0)]
+    vector = [("vec", 0.62), ("both", 0.60), ("vec-last", 0.20)]
+    fused = ids(fusion.combine(lexical, vector, 0.5))
+    assert fused[0] == "both"  # near the top of both lists
+    # Only the order inside each list counts, not the scale: BM25 x 10 or cosines shifted change nothing.
+    assert ids(fusion.combine([(p, s * 10) for p, s in lexical], [(p, s - 0.1) for p, s in vector], 0.5)) == fused
+    # The weight is the lexical half's share: all of it, or none, gives that half's own order.
+    assert ids(fusion.combine(lexical, vector, 1.0))[:2] == ["both", "lex"]
+    assert ids(fusion.combine(lexical, vector, 0.0))[:2] == ["vec", "both"]
+    assert fusion.combine([], [], 0.5) == [] and ids(fusion.combine([("only", 3.0)], [], 0.5)) == ["only"]

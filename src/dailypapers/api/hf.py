@@ -292,7 +292,18 @@ def paper_markdown(paper: Paper, entry: DailyEntry | None, base_url: str) -> str
     lines += [" · ".join(facts), "", " · ".join(x for x in links if x), ""]
     if paper.doi or paper.journal_ref:
         lines += [" · ".join(md.escape_text(x) for x in (f"DOI: {paper.doi}" if paper.doi else "", paper.journal_ref) if x), ""]
+    full_text = paper.full_text_or_none
+    if full_text is not None and full_text.status == full_text.Status.OK:
+        # The full text (ingest.fulltext: escaped when converted) has the abstract; its own title goes.
+        link = md.link("arXiv's HTML version", full_text.source_url) or "arXiv"
+        source = f"Full text: {link}"
+        if full_text.license:
+            source += f" · Licence: {md.escape_text(full_text.license)}"
+        body = full_text.markdown.split("\n", 1)[1] if full_text.markdown.startswith("# ") else full_text.markdown
+        return "\n".join([*lines, source, "", body.strip(), ""])
     lines += ["## Abstract", "", md.escape_prose(plain_text(paper.abstract)) or "(no abstract)", ""]
+    if full_text is not None and full_text.status == full_text.Status.NO_HTML:
+        lines += ["Full text: arXiv has no HTML version of this paper.", ""]
     return "\n".join(lines)
 
 

@@ -18,7 +18,7 @@ from dailypapers.lib.pagecache import cached_page
 from dailypapers.lib.ratelimit import RateLimited, count_per_minute, too_many_requests
 from dailypapers.papers import pending_votes
 from dailypapers.papers.context_processors import safe_return_path
-from dailypapers.papers.models import DailyEntry, Organization, Paper
+from dailypapers.papers.models import DailyEntry, Organization, Paper, PaperFullText
 from dailypapers.papers.organizations import membership_overview
 from dailypapers.papers.periods import BadPeriod, Period, parse_period, period_containing
 from dailypapers.papers.ranking import TrendingRanker
@@ -127,7 +127,10 @@ def trending(request):
 @cached_page
 @require_GET
 def paper_detail(request, paper_id: str):
-    paper = get_object_or_404(Paper.objects.select_related("organization"), pk=paper_id)
+    # The full text's status only (the page links the reading view or says there is none), in the same query.
+    papers = Paper.objects.select_related("organization", "full_text").defer(
+        "full_text__markdown", "full_text__sections", "full_text__references")
+    paper = get_object_or_404(papers, pk=paper_id)
     mark_member_state(request.user, [paper])
     entry = DailyEntry.objects.filter(paper=paper).select_related("organization", "submitted_by").first()
     return render(
@@ -135,6 +138,16 @@ def paper_detail(request, paper_id: str):
         "papers/paper_detail.html",
         {"paper": paper, "authors": paper.authorships_in_order(), "entry": entry},
     )
+
+
+@cached_page
+@require_GET
+def paper_read(request, paper_id: str):
+    """The paper's full text (from arXiv's HTML, when the operator turned full text on), or why there is none."""
+    paper = get_object_or_404(Paper, pk=paper_id)
+    full_text = PaperFullText.objects.filter(paper=paper).first()
+    return render(request, "papers/paper_read.html", {"paper": paper, "full_text": full_text},
+                  status=200 if full_text and full_text.status == PaperFullText.Status.OK else 404)  # fmt: skip
 
 
 @require_GET

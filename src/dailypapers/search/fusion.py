@@ -32,6 +32,21 @@ def reciprocal_rank_fusion(rankings: Sequence[tuple[Sequence[str], float]], k: i
     return sorted(scores.items(), key=lambda pair: -pair[1])
 
 
+def combine(lexical: Sequence[tuple[str, float]], vector: Sequence[tuple[str, float]], lexical_weight: float) -> list[tuple[str, float]]:
+    """Convex combination of the halves' min-max normalised scores, best first:
+    ``w * bm25' + (1 - w) * cosine'``, each half scaled to [0, 1] over its own list (its best = 1,
+    its last = 0; a paper missing from a list scores 0 there). Ties keep first-seen order."""
+    scores: dict[str, float] = {}
+    for weight, ranking in ((lexical_weight, lexical), (1.0 - lexical_weight, vector)):
+        if not ranking:
+            continue
+        high, low = ranking[0][1], ranking[-1][1] if len(ranking) > 1 else 0.0
+        span = (high - low) or 1.0
+        for pid, score in ranking:
+            scores[pid] = scores.get(pid, 0.0) + weight * (score - low) / span
+    return sorted(scores.items(), key=lambda pair: -pair[1])
+
+
 # -- query-shaped fusion (issue 14), what the hybrid mode uses --------------------------------
 # Tuned on the dev half of the judged set only (README, "Search quality"; `index evaluate --split dev`),
 # on replayed halves over a grid (lexical weights 0.3-0.7, k 10-60, keyword limits 2-4, stop-word

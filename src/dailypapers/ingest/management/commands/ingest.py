@@ -43,6 +43,8 @@ class Command(BaseCommand):
         rss = sub.add_parser("arxiv-rss", help="arXiv's announcement feed of the day (rss.arxiv.org)")
         rss.add_argument("feed", help="categories joined by '+', e.g. cs.CL+cs.LG, or an archive (cs)")
         rss.add_argument("--file", type=Path, default=None, help="read a saved feed (RSS or Atom) instead")
+        full = sub.add_parser("full-text", help="fetch arXiv's HTML of papers the site has and store it as markdown")
+        full.add_argument("ids", nargs="+", metavar="ID")
         by_id = sub.add_parser("arxiv-id", help="papers by arXiv id or URL, from the arXiv API")
         by_id.add_argument("ids", nargs="+", metavar="ID")
 
@@ -79,7 +81,8 @@ class Command(BaseCommand):
             except HarvestError as exc:
                 raise CommandError(f"{exc} (the checkpoint is kept: run the same command again to resume)") from exc
         elif source == "arxiv-rss":
-            from dailypapers.ingest.sources.arxiv_rss import SOURCE, FeedError, feed_items, harvest_feed
+            from dailypapers.ingest.sources.arxiv_rss import SOURCE, FeedError, feed_items
+            from dailypapers.ingest.tasks import harvest_feed
 
             try:
                 if options["file"] is None:
@@ -91,6 +94,21 @@ class Command(BaseCommand):
             except FeedError as exc:
                 raise CommandError(str(exc)) from exc
             report = self.run_pipeline(SOURCE, items, detail=f"feed {options['feed']} from {options['file']}")
+        elif source == "full-text":
+            from dailypapers.ingest.fulltext import fetch_full_text
+            from dailypapers.papers.identifiers import NotAnArxivId, parse_arxiv_reference
+            from dailypapers.papers.models import Paper
+
+            for ref in options["ids"]:
+                try:
+                    paper = Paper.objects.filter(pk=parse_arxiv_reference(ref)[0]).first()
+                except NotAnArxivId as exc:
+                    raise CommandError(str(exc)) from exc
+                if paper is None:
+                    raise CommandError(f"no paper {ref} on this site (import it first: ingest arxiv-id {ref})")
+                stored = fetch_full_text(paper)
+                self.stdout.write(f"{paper.id}: {stored.status}" + (f" ({stored.error})" if stored.error else ""))
+            return
         elif source == "arxiv-id":
             from dailypapers.ingest.sources.arxiv_api import ArxivLookupError, arxiv_id_items
             from dailypapers.papers.identifiers import NotAnArxivId, parse_arxiv_reference
