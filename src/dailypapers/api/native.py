@@ -292,7 +292,8 @@ def trending(
     request,
     filters: Query[ListingFilters],
     limit: int = Query(50, ge=1, le=100),
-    since: str = Query("", max_length=40, description="only papers that reached their daily page after this ISO 8601 time or date"),
+    since: Annotated[str, WithJsonSchema(s.SINCE_SCHEMA)] = Query(
+        "", max_length=40, description="only papers that reached their daily page after this ISO 8601 time or date"),
 ):
     """Ranked by ``upvotes / (age_hours + offset_hours) ** gravity`` over the last ``window_days``.
     ``since``: what entered the window after a bot's last read (the ranking itself moves with the

@@ -29,6 +29,14 @@ def _day(value) -> dt.date:
         raise ValueError(str(exc)) from None
 
 
+# ``since`` (api.sync.parse_since): a day, or a time on one (RFC 3339), in the site's years.
+_TIME = r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?(?:Z|[+-](?:0[0-9]|1[0-3]):[0-5][0-9])"
+SINCE_SCHEMA = {"anyOf": [
+    {"type": "string", "maxLength": 0},
+    {"type": "string", "format": "date", "pattern": DAY_PATTERN},
+    {"type": "string", "format": "date-time", "pattern": DAY_PATTERN[:-1] + _TIME + "$"},
+], "description": f"an ISO 8601 date or RFC 3339 time, in the years {YEARS} (empty: no bound)"}
+
 Day = Annotated[dt.date, PlainValidator(_day), WithJsonSchema(
     {"type": "string", "format": "date", "pattern": DAY_PATTERN, "description": f"YYYY-MM-DD, in the years {YEARS}"}
 )]
