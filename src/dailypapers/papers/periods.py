@@ -52,6 +52,11 @@ class Period:
             return f"Week {week}, {year} ({self.start:%b} {self.start.day} – {self.end:%b} {self.end.day})"
         return f"{self.start:%B %Y}"
 
+    @property
+    def is_weekend(self) -> bool:
+        """A Saturday or Sunday: arXiv announces nothing on those days."""
+        return self.kind == "day" and self.start.weekday() >= 5
+
     def url(self) -> str:
         return reverse(f"papers:{self.kind}", args=[self.key])
 

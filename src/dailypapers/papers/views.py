@@ -52,7 +52,17 @@ def _period_page(request, period: Period, *, is_home: bool = False):
     )
     page.object_list = _with_votes(request, page.object_list)
     today = timezone.localdate()
+    newest = []
+    no_entries_anywhere = not page.object_list and not DailyEntry.objects.exists()
+    if no_entries_anywhere:
+        # Nothing was ever submitted (a site loaded from the snapshot or a harvest alone): rather
+        # than an empty page, the newest papers by announcement date, and how the daily page fills.
+        newest = list(filters.apply_to_papers(Paper.objects.filter(withdrawn_at__isnull=True))
+                      .order_by("-published_at", "-pk").for_listing()[:PAGE_SIZE])
+        mark_member_state(request.user, newest)
     context = {
+        "newest_papers": newest,
+        "no_entries_anywhere": no_entries_anywhere,
         "period": period,
         "page": page,
         "entries": page.object_list,
@@ -115,6 +125,7 @@ def trending(request):
     page = Paginator(trending_ranking(filters, ranker), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "entries": _with_votes(request, trending_entries(page.object_list)),
+        "no_entries_anywhere": not page.object_list and not DailyEntry.objects.exists(),
         "page": page,
         "ranker": ranker,
         "filters": filters,
