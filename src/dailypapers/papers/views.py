@@ -11,12 +11,14 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from dailypapers.lib.pagecache import cached_page
 from dailypapers.lib.ratelimit import RateLimited, count_per_minute, too_many_requests
 from dailypapers.papers import pending_votes
+from dailypapers.papers.as_markdown import markdown_response, wants_markdown
 from dailypapers.papers.context_processors import safe_return_path
 from dailypapers.papers.models import DailyEntry, Organization, Paper, PaperFullText
 from dailypapers.papers.organizations import membership_overview
@@ -144,17 +146,23 @@ def trending(request):
 @cached_page
 @require_GET
 def paper_detail(request, paper_id: str):
+    if wants_markdown(request):  # never from the page cache (lib.pagecache reads the same header)
+        response = markdown_response(request, paper_id)
+        patch_vary_headers(response, ["Accept"])
+        return response
     # The full text's status only (the page links the reading view or says there is none), in the same query.
     papers = Paper.objects.select_related("organization", "full_text").defer(
         "full_text__markdown", "full_text__sections", "full_text__references")
     paper = get_object_or_404(papers, pk=paper_id)
     mark_member_state(request.user, [paper])
     entry = DailyEntry.objects.filter(paper=paper).select_related("organization", "submitted_by").first()
-    return render(
+    response = render(
         request,
         "papers/paper_detail.html",
         {"paper": paper, "authors": paper.authorships_in_order(), "entry": entry},
     )
+    patch_vary_headers(response, ["Accept"])  # the same URL answers markdown to Accept: text/markdown
+    return response
 
 
 @cached_page
