@@ -62,6 +62,7 @@ MIDDLEWARE = [
     # /readyz, /metrics) are answered before host checks and https redirects (dailypapers.ops).
     "dailypapers.ops.middleware.RequestObservationMiddleware",
     "dailypapers.ops.middleware.ProbeMiddleware",
+    "dailypapers.lib.middleware.HttpMethodsMiddleware",  # above the JSON errors: its CORS header stays on them
     "dailypapers.lib.middleware.ApiJsonErrorsMiddleware",
     "dailypapers.lib.middleware.QueryStringLimitMiddleware",
     "dailypapers.lib.middleware.HeadAsGetMiddleware",

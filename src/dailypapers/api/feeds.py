@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import Q
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -71,6 +71,9 @@ class PaperFeed(Feed):
     feed_type = Rss201rev2Feed
 
     def __call__(self, request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):  # Feed answers any method with the feed
+            response = HttpResponseNotAllowed(["GET", "HEAD", "OPTIONS"])
+            return response
         if any(CONTROL_CHARACTERS.search(key) or any(CONTROL_CHARACTERS.search(v) for v in values)
                for key, values in request.GET.lists()):
             return HttpResponseBadRequest("Feed parameters must not contain control characters.\n",
@@ -81,8 +84,7 @@ class PaperFeed(Feed):
             response = too_many_requests(exc)
         except BadFeedParameter as exc:
             response = HttpResponseBadRequest(f"{exc}\n", content_type="text/plain; charset=utf-8")
-        response["Access-Control-Allow-Origin"] = "*"
-        return response
+        return response  # readable from any origin (lib.middleware.HttpMethodsMiddleware)
 
     def get_object(self, request, *args, **kwargs) -> FeedSource:
         source = self.source(request, *args, **kwargs)

@@ -21,7 +21,10 @@ from ninja.security import HttpBearer
 
 from dailypapers.accounts import claims
 from dailypapers.accounts.models import ApiToken
-from dailypapers.api import converters  # noqa: F401  (registers "paperid")
+from dailypapers.api import (
+    converters,  # noqa: F401  (registers "paperid")
+    sync,
+)
 from dailypapers.api import discovery_schemas as ds
 from dailypapers.api import schemas as s
 from dailypapers.api.parsing import JsonObjectParser
@@ -30,6 +33,7 @@ from dailypapers.community.models import Comment
 from dailypapers.discovery import follows
 from dailypapers.discovery import services as discover
 from dailypapers.discovery.models import Follow
+from dailypapers.enrichment import trends as trends_service
 from dailypapers.lib.pagecache import cached_page
 from dailypapers.lib.ratelimit import RateLimited, check_search_rate, count_per_minute, too_many_requests
 from dailypapers.papers import collections
@@ -146,9 +150,17 @@ def list_papers(
 
 @papers.get("/papers/{paperid:paper_id}/similar", response={200: list[s.SimilarItemOut], **ERRORS}, summary="Similar papers")
 @cached_page
-def paper_similar(request, paper_id: str, limit: int = Query(10, ge=1, le=50)):
+def paper_similar(
+    request,
+    paper_id: str,
+    limit: int = Query(10, ge=1, le=50),
+    sort: Literal["relevance", "recency", "popularity"] = Query(
+        "relevance", description="nearest first; or the 30 nearest (or `limit`) newest first / most upvoted first"
+    ),
+):
+    """The nearest papers by the paper's own vector (``score``: cosine); ``[]`` until it is embedded."""
     get_paper(paper_id)
-    return [{**s.paper_out(p), "score": p.hit.score} for p in similar_papers(paper_id, limit=limit)]
+    return [{**s.paper_out(p), "score": p.hit.score} for p in similar_papers(paper_id, limit=limit, sort=sort)]
 
 
 @papers.get("/papers/{paperid:paper_id}/comments", response={200: list[s.CommentOut], **ERRORS}, summary="A paper's comments")
@@ -281,10 +293,15 @@ def trending(
     request,
     filters: Query[ListingFilters],
     limit: int = Query(50, ge=1, le=100),
+    since: str = Query("", max_length=40, description="only papers that reached their daily page after this ISO 8601 time or date"),
 ):
-    """Ranked by ``upvotes / (age_hours + offset_hours) ** gravity`` over the last ``window_days``."""
+    """Ranked by ``upvotes / (age_hours + offset_hours) ** gravity`` over the last ``window_days``.
+    ``since``: what entered the window after a bot's last read (the ranking itself moves with the
+    clock, so it has no cursor)."""
     ranker = TrendingRanker.from_settings()
     entries = filters.entry_filters().apply(DailyEntry.objects.for_listing())
+    if after := sync.parse_since(since):
+        entries = entries.filter(submitted_at__gt=after)
     ranked = ranker.rank(entries)[:limit]
     return {
         "formula": "upvotes / (age_hours + offset_hours) ** gravity",
@@ -293,6 +310,26 @@ def trending(
         "window_days": ranker.window_days,
         "items": [{**s.entry_out(e), "trending_score": e.trending_score, "age_hours": e.age_hours} for e in ranked],
     }
+
+
+@pages.get("/trends", response={200: s.TrendsOut, **ERRORS, 429: s.ErrorOut}, summary="Topic trends: papers and upvotes per month")
+@cached_page
+def topic_trends(
+    request,
+    q: list[str] = Query([], description="a topic's words (up to three: repeat q or separate by commas); `category:cs.CL` names a category"),
+    category: list[str] = Query([], description="an arXiv category, e.g. cs.CL (repeatable)"),
+):
+    """Per month of first publication: the papers holding every word of each topic (title, abstract
+    or author names, as search reads them) or listed in each category, and their upvotes; counted by
+    the search backend. The same numbers as ``/trends`` and ``/trends.csv``."""
+    try:
+        topics = trends_service.parse_topics(q, category)
+    except trends_service.BadTrends as exc:
+        raise HttpError(400, str(exc)) from None
+    if not topics:
+        raise HttpError(400, "name a topic: q=words or category=cs.CL (up to three)")
+    check_search_rate(request)
+    return trends_service.as_json(trends_service.compute(topics))
 
 
 # --------------------------------------------------------------------------------------------
@@ -617,3 +654,4 @@ api.add_router("", organizations)
 api.add_router("", member)
 api.add_router("", public)
 api.add_router("", discovery)
+api.add_router("", sync.router)

@@ -339,3 +339,51 @@ def comment_out(comment) -> dict:
         "deleted": comment.is_deleted,
         "hidden": comment.is_hidden,
     }
+
+
+class TrendSeriesOut(Schema):
+    topic: str = Field(description="the words, or the arXiv category")
+    kind: str = Field(description='"words" or "category"')
+    label: str
+    papers: list[int] = Field(description="papers first published in each month of `months`")
+    upvotes: list[int] = Field(description="upvotes (imported and members') of those papers")
+    total_papers: int
+    total_upvotes: int
+
+
+class TrendsOut(Schema):
+    months: list[str] = Field(description='"YYYY-MM", consecutive, from the first month with a paper to the current one')
+    series: list[TrendSeriesOut]
+
+
+class PaperChangeOut(PaperOut):
+    modified_at: dt.datetime = Field(description="the paper's last change: the feed's order")
+
+
+class VoteChangeOut(Schema):
+    id: int
+    paper_id: str
+    created_at: dt.datetime
+    upvotes: int = Field(description="the paper's upvotes now (imported + members')")
+    member_upvotes: int
+
+
+class CommentChangeOut(CommentOut):
+    changed_at: dt.datetime = Field(description="posted, edited, deleted or hidden, the latest: the feed's order")
+
+
+class ChangesPage(Schema):
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page, and keep the last one to ask again later")
+    has_more: bool = Field(description="more rows are waiting now")
+
+
+class PaperChangesOut(ChangesPage):
+    items: list[PaperChangeOut]
+
+
+class VoteChangesOut(ChangesPage):
+    items: list[VoteChangeOut]
+
+
+class CommentChangesOut(ChangesPage):
+    items: list[CommentChangeOut]

@@ -144,11 +144,12 @@ def set_upvote(user, paper: Paper, voted: bool) -> Paper:
             except IntegrityError:
                 pass  # already voted
             else:
-                Paper.objects.filter(pk=paper.pk).update(member_upvotes=F("member_upvotes") + counts)
+                # modified_at too: a vote changes the paper, and incremental readers (api.sync) see it.
+                Paper.objects.filter(pk=paper.pk).update(member_upvotes=F("member_upvotes") + counts, modified_at=timezone.now())
         else:
             deleted, _ = Upvote.objects.filter(user=user, paper=paper).delete()
             if deleted and counts:
-                Paper.objects.filter(pk=paper.pk).update(member_upvotes=F("member_upvotes") - 1)
+                Paper.objects.filter(pk=paper.pk).update(member_upvotes=F("member_upvotes") - 1, modified_at=timezone.now())
     paper.refresh_from_db(fields=["imported_upvotes", "member_upvotes", "upvotes"])
     return paper
 

@@ -21,6 +21,7 @@ from dailypapers.search.backends.common import (
     NO_LEXICAL_MATCHES,
     IndexedSearchBackend,
     lexical_docs,
+    month_spans,
 )
 from dailypapers.search.embedder import paper_text, text_hash
 from dailypapers.search.lexical import LexicalIndex, LexicalMatches
@@ -109,6 +110,14 @@ class LocalSearchBackend(IndexedSearchBackend):
             allowed = self.lexical.matching_ids([pid for pid, _ in ranked], query.filters)
             ranked = [(pid, score) for pid, score in ranked if pid in allowed]
         return ranked[:depth], (float(found[0][1]) if found else 0.0)
+
+    def _papers_by_month(self, words: list[str], filters: SearchFilters) -> dict[str, int]:
+        return self.lexical.count_by_month(words, filters, month_spans())
+
+    def _upvotes_by_month(self, words: list[str], filters: SearchFilters) -> dict[str, int]:
+        # Few papers have votes (those that reached a daily page): a covering index (search 0005) finds them.
+        upvoted = list(Paper.objects.filter(upvotes__gt=0).values_list("pk", "upvotes"))
+        return self.lexical.sum_by_month(words, filters, upvoted, month_spans())
 
     @staticmethod
     def _row_papers(row_ids: list[int]) -> dict[int, str]:

@@ -91,6 +91,8 @@ TITLE_PHRASE_MAX_TERMS = 8
 TITLE_PHRASE_BONUS = 0.2
 # The HNSW search list: at least the rows asked for (pgvector returns at most ef_search rows).
 MIN_EF_SEARCH = 100
+# ``count_by_month``'s statement: enough for an exact bitmap of millions of rows.
+TRENDS_WORK_MEM = "256MB"
 MAX_EF_SEARCH = 1_000
 # The query embedding runs beside the keyword SQL (onnxruntime releases the GIL); the SQL stays on
 # the request's own connection (inside a test's transaction, too).
@@ -313,6 +315,41 @@ class PostgresSearchBackend(IndexedSearchBackend):
         if total <= TOTAL_COUNT_CAP:
             return ranked, total, True
         return ranked, max(total, max(df for _, df in kept)), False
+
+    @staticmethod
+    def _every_word_sql(words: list[str]) -> tuple[str, list]:
+        """`` AND d.document @@ …`` holding every one of ``words`` (none: no condition)."""
+        if not words:
+            return "", []
+        return " AND d.document @@ (" + " && ".join("plainto_tsquery('english', %s)" for _ in words) + ")", list(words)
+
+    def _papers_by_month(self, words: list[str], filters: SearchFilters) -> dict[str, int]:
+        """One GIN-driven scan grouped by month; ``work_mem`` raised for the statement so the bitmap
+        of a common word's papers stays exact (a lossy one rechecks every row's ``tsvector``)."""
+        match, match_params = self._every_word_sql(words)
+        where, filter_params = _filter_sql(filters)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [TRENDS_WORK_MEM])
+            cursor.execute(
+                f"SELECT to_char(d.published, 'YYYY-MM'), count(*) FROM {DOCUMENTS} d"
+                f" WHERE d.published IS NOT NULL{match}{where} GROUP BY 1",
+                match_params + filter_params,
+            )
+            return {month: count for month, count in cursor.fetchall()}
+
+    def _upvotes_by_month(self, words: list[str], filters: SearchFilters) -> dict[str, int]:
+        """The upvoted papers first (few: those that reached a daily page; the ``-upvotes`` index),
+        then their documents by key: a common word's GIN scan would visit most of the table."""
+        match, match_params = self._every_word_sql(words)
+        where, filter_params = _filter_sql(filters)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH u AS MATERIALIZED (SELECT p.id, p.upvotes FROM {Paper._meta.db_table} p WHERE p.upvotes > 0)"
+                f" SELECT to_char(d.published, 'YYYY-MM'), sum(u.upvotes) FROM u JOIN {DOCUMENTS} d ON d.paper_id = u.id"
+                f" WHERE d.published IS NOT NULL{match}{where} GROUP BY 1",
+                match_params + filter_params,
+            )
+            return {month: int(total) for month, total in cursor.fetchall()}
 
     def matches_all(self, terms: list[str]) -> bool:
         """Whether some paper holds every keyword of ``terms``; the last word may be half typed (the
