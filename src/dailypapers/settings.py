@@ -195,6 +195,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("DAILYPAPERS_TIME_ZONE", "UTC")
 USE_I18N = True
+# The site's words for allauth's pages ("Log in", not "Sign In"): locale/en/LC_MESSAGES/django.po.
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

@@ -8,8 +8,7 @@ Every error is JSON ``{"detail": "message"}`` (validation errors: ``{"detail": [
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.db.models import Q
 from django.http import Http404
@@ -18,6 +17,7 @@ from django.utils import timezone
 from ninja import NinjaAPI, Path, Query, Router, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
+from pydantic import WithJsonSchema
 
 from dailypapers.accounts import claims
 from dailypapers.accounts.models import ApiToken
@@ -39,7 +39,7 @@ from dailypapers.lib.ratelimit import RateLimited, check_search_rate, count_per_
 from dailypapers.papers import collections
 from dailypapers.papers.identifiers import CATEGORY_PATTERN, MAX_CATEGORY_CHARS, ORGANIZATION_SLUG_PATTERN
 from dailypapers.papers.models import Collection, CollectionItem, CollectionQuotaExceeded, DailyEntry, Organization, Paper
-from dailypapers.papers.periods import BadPeriod, parse_period
+from dailypapers.papers.periods import DAY_PATTERN, MONTH_PATTERN, WEEK_PATTERN, YEARS, BadPeriod, parse_period
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.services import EntryFilters, latest_day_with_entries, period_entries, set_upvote
 from dailypapers.search import MAX_OFFSET, MAX_QUERY_CHARS, NATIVE_API, InvalidSearch, find_papers, similar_papers
@@ -109,8 +109,8 @@ class ListingFilters(s.Schema):
 
 
 class PaperFilters(ListingFilters):
-    published_from: dt.date | None = None
-    published_to: dt.date | None = None
+    published_from: s.Day | None = None
+    published_to: s.Day | None = None
 
 
 class SearchFilterParams(PaperFilters):
@@ -259,7 +259,8 @@ def latest_day(request, filters: Query[ListingFilters]):
 def day(
     request,
     filters: Query[ListingFilters],
-    date: str = Path(..., pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2026-11-23"]),
+    date: Annotated[str, WithJsonSchema({"type": "string", "format": "date", "pattern": DAY_PATTERN})] = Path(
+        ..., pattern=DAY_PATTERN, examples=["2026-11-23"], description=f"YYYY-MM-DD, a calendar day in the years {YEARS}"),
 ):
     """The papers of one day, most upvoted first (ties: earlier submission)."""
     return period_response("day", date, filters)
@@ -270,7 +271,7 @@ def day(
 def week(
     request,
     filters: Query[ListingFilters],
-    week: str = Path(..., pattern=r"^\d{4}-W\d{2}$", examples=["2026-W48"]),
+    week: str = Path(..., pattern=WEEK_PATTERN, examples=["2026-W48"], description=f"ISO week YYYY-Www, in the years {YEARS}"),
 ):
     return period_response("week", week, filters)
 
@@ -280,7 +281,7 @@ def week(
 def month(
     request,
     filters: Query[ListingFilters],
-    month: str = Path(..., pattern=r"^\d{4}-\d{2}$", examples=["2026-11"]),
+    month: str = Path(..., pattern=MONTH_PATTERN, examples=["2026-11"], description=f"YYYY-MM, in the years {YEARS}"),
 ):
     return period_response("month", month, filters)
 
@@ -291,7 +292,8 @@ def trending(
     request,
     filters: Query[ListingFilters],
     limit: int = Query(50, ge=1, le=100),
-    since: str = Query("", max_length=40, description="only papers that reached their daily page after this ISO 8601 time or date"),
+    since: Annotated[str, WithJsonSchema(s.SINCE_SCHEMA)] = Query(
+        "", max_length=40, description="only papers that reached their daily page after this ISO 8601 time or date"),
 ):
     """Ranked by ``upvotes / (age_hours + offset_hours) ** gravity`` over the last ``window_days``.
     ``since``: what entered the window after a bot's last read (the ranking itself moves with the

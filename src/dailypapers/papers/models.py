@@ -423,7 +423,7 @@ class Upvote(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "paper"], name="unique_upvote_per_member")]
 
     def __str__(self) -> str:
-        return f"{self.user_id} ▲ {self.paper_id}"
+        return f"{self.user} ▲ {self.paper_id}"
 
 
 class CollectionQuotaExceeded(Exception):
