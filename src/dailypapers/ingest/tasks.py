@@ -98,6 +98,31 @@ def harvest_feeds(period_key: str) -> dict:
 
 
 @task()
+def harvest_biorxiv(period_key: str) -> dict:
+    """The daily bioRxiv/medRxiv harvest: each of DAILYPAPERS_BIORXIV_SERVERS from where its last
+    harvest stopped (a server never harvested starts the day before ``period_key``)."""
+    import datetime as dt
+
+    from dailypapers.ingest.pipeline import IngestPipeline
+    from dailypapers.ingest.sources.biorxiv import BiorxivError, BiorxivHarvest
+
+    summaries = {}
+    for server in settings.DAILYPAPERS_BIORXIV_SERVERS:
+        try:
+            try:
+                harvest = BiorxivHarvest(server)
+            except BiorxivError:  # first harvest of this server (or an unknown name: raised again below)
+                harvest = BiorxivHarvest(server, from_date=dt.date.fromisoformat(period_key) - dt.timedelta(days=1))
+            report = IngestPipeline(server, detail=harvest.detail).run(harvest.items())
+            summaries[server] = report.summary()
+            log.info("harvest %s (%s): %s", server, period_key, summaries[server])
+        except BiorxivError as exc:  # one server failing must not stop the other; its checkpoint is kept
+            summaries[server] = f"failed: {exc}"
+            log.error("harvest %s (%s) failed: %s", server, period_key, exc)
+    return summaries
+
+
+@task()
 def render_thumbnails(period_key: str) -> str:
     """The periodic thumbnail run (``ingest.thumbnails``; on with ``DAILYPAPERS_THUMBNAILS``)."""
     from dailypapers.ingest.thumbnails import make_thumbnails

@@ -43,13 +43,19 @@ def _with_votes(request, entries):
 
 
 PAGE_SIZE = 50
+MAX_PAGES_AT_ONCE = 10  # a full load of ?page=N shows pages 1..N up to this; past it, page N alone
 
 
 def _period_page(request, period: Period, *, is_home: bool = False):
     filters = EntryFilters.from_query(request.GET)
-    page = Paginator(period_entries(period, filters).for_listing(), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    entries = period_entries(period, filters).for_listing()
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    load_more = bool(request.htmx and request.htmx.target == "load-more")
+    if not load_more and 1 < page.number <= MAX_PAGES_AT_ONCE:
+        # "Show more" puts ?page=N in the address bar, so Back (and a reload or a shared link) comes
+        # here: the page then shows everything up to page N, and the reader is where they were.
+        page.object_list = entries[: page.end_index()]
+        page.shown_from_start = True
     page.object_list = _with_votes(request, page.object_list)
     today = timezone.localdate()
     newest = []
@@ -79,7 +85,7 @@ def _period_page(request, period: Period, *, is_home: bool = False):
             "month": period_containing("month", min(period.end, today)),
         },
     }
-    if request.htmx and request.htmx.target == "load-more":
+    if load_more:
         return render(request, "papers/_entry_page.html", context)
     return render(request, "papers/period.html", context)
 
