@@ -20,6 +20,7 @@ BEFORE = {
     "papers:week": "members", "papers:month": "members", "papers:trending": "members", "papers:about_ranking": "members",
     "papers:date_picker": "anonymous", "papers:organization": "anonymous", "papers:paper": "anonymous",
     "hf_daily_papers": "anonymous", "hf_paper": "anonymous", "hf_paper_comment": "anonymous", "paper_markdown": "anonymous",
+    "hf_openapi": "anonymous",  # the HF-compatible API's OpenAPI document (issue 29)
     "api-v1:openapi-json": "anonymous", "api-v1:openapi-view": "anonymous", "api-v1:list_papers": "anonymous",
     "api-v1:paper_similar": "anonymous", "api-v1:paper_comments": "anonymous", "api-v1:post_comment": "anonymous",
     "api-v1:paper_detail": "anonymous", "api-v1:claim_author": "anonymous", "api-v1:latest_day": "anonymous",

@@ -338,6 +338,12 @@ DAILYPAPERS_FULL_TEXT = env_bool("DAILYPAPERS_FULL_TEXT", False)
 DAILYPAPERS_FULL_TEXT_DAYS = env_int("DAILYPAPERS_FULL_TEXT_DAYS", 3)
 DAILYPAPERS_FULL_TEXT_PER_RUN = env_int("DAILYPAPERS_FULL_TEXT_PER_RUN", 200)
 DAILYPAPERS_ARXIV_HTML_URL = os.environ.get("DAILYPAPERS_ARXIV_HTML_URL", "https://arxiv.org/html/{id}")
+# bioRxiv / medRxiv (README "bioRxiv and medRxiv"): the daily harvest of these servers' postings,
+# off until named (e.g. DAILYPAPERS_BIORXIV_SERVERS=biorxiv,medrxiv), through api.biorxiv.org.
+DAILYPAPERS_BIORXIV_SERVERS = env_list("DAILYPAPERS_BIORXIV_SERVERS")
+DAILYPAPERS_BIORXIV_API_URL = os.environ.get("DAILYPAPERS_BIORXIV_API_URL", "https://api.biorxiv.org")
+DAILYPAPERS_BIORXIV_REQUEST_DELAY = env_float("DAILYPAPERS_BIORXIV_REQUEST_DELAY", 1)
+DAILYPAPERS_BIORXIV_TIMEOUT = env_float("DAILYPAPERS_BIORXIV_TIMEOUT", 30)
 
 # Search (README, "Search"). Index files live in DATA_DIR/search. The worker embeds at most
 # EMBED_PER_TASK papers per task (newest first) and, with EMBED_BACKLOG on, keeps going until all are.

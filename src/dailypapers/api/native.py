@@ -98,14 +98,16 @@ def get_paper(paper_id: str, *, with_users: bool = False) -> Paper:
 
 
 class ListingFilters(s.Schema):
-    """The filters every listing takes (the pages' ``?category=&organization=&has_code=``)."""
+    """The filters every listing takes (the pages' ``?category=&organization=&has_code=&server=``)."""
 
     category: str = s.Field("", max_length=40, description="arXiv category, e.g. cs.CL")
     organization: str = s.Field("", max_length=100, description="organization slug")
     has_code: bool = False
+    server: Literal["", "arxiv", "biorxiv", "medrxiv"] = s.Field("", description="preprint server: arxiv, biorxiv or medrxiv")
 
     def entry_filters(self) -> EntryFilters:
-        return EntryFilters(category=self.category.strip(), organization=self.organization.strip(), has_code=self.has_code)
+        return EntryFilters(category=self.category.strip(), organization=self.organization.strip(), has_code=self.has_code,
+                            server=self.server)  # fmt: skip
 
 
 class PaperFilters(ListingFilters):

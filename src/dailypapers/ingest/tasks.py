@@ -98,6 +98,31 @@ def harvest_feeds(period_key: str) -> dict:
 
 
 @task()
+def harvest_biorxiv(period_key: str) -> dict:
+    """The daily bioRxiv/medRxiv harvest: each of DAILYPAPERS_BIORXIV_SERVERS from where its last
+    harvest stopped (a server never harvested starts the day before ``period_key``)."""
+    import datetime as dt
+
+    from dailypapers.ingest.pipeline import IngestPipeline
+    from dailypapers.ingest.sources.biorxiv import BiorxivError, BiorxivHarvest
+
+    summaries = {}
+    for server in settings.DAILYPAPERS_BIORXIV_SERVERS:
+        try:
+            try:
+                harvest = BiorxivHarvest(server)
+            except BiorxivError:  # first harvest of this server (or an unknown name: raised again below)
+                harvest = BiorxivHarvest(server, from_date=dt.date.fromisoformat(period_key) - dt.timedelta(days=1))
+            report = IngestPipeline(server, detail=harvest.detail).run(harvest.items())
+            summaries[server] = report.summary()
+            log.info("harvest %s (%s): %s", server, period_key, summaries[server])
+        except BiorxivError as exc:  # one server failing must not stop the other; its checkpoint is kept
+            summaries[server] = f"failed: {exc}"
+            log.error("harvest %s (%s) failed: %s", server, period_key, exc)
+    return summaries
+
+
+@task()
 def render_thumbnails(period_key: str) -> str:
     """The periodic thumbnail run (``ingest.thumbnails``; on with ``DAILYPAPERS_THUMBNAILS``)."""
     from dailypapers.ingest.thumbnails import make_thumbnails
@@ -144,6 +169,12 @@ def fetch_submission(user_id: int, paper_id: str, day: str, attempt: int = 1, or
         SubmissionFetch.objects.filter(user_id=user_id, paper_id=paper_id).update(
             state=state, message=fetch_message(state, paper_id, date, detail), attempts=attempt,
             updated_at=timezone.now(), **fields)  # fmt: skip
+        if state not in SubmissionFetch.OPEN_STATES:  # settled: the member is told (community listens)
+            from dailypapers.ingest.signals import submission_settled
+
+            fetch = SubmissionFetch.objects.filter(user_id=user_id, paper_id=paper_id).select_related("user").first()
+            if fetch is not None:
+                submission_settled.send(sender=SubmissionFetch, fetch=fetch)
 
     try:
         entry = complete_submission(user_id, paper_id, date, organization)

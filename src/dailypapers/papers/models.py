@@ -11,7 +11,14 @@ from django.db import models
 from django.db.models import F
 from django.utils import timezone
 
-from dailypapers.papers.identifiers import MAX_ORGANIZATION_SLUG_CHARS, ORGANIZATION_SLUG_RULE, is_arxiv_id, is_organization_slug
+from dailypapers.papers.identifiers import (
+    MAX_ORGANIZATION_SLUG_CHARS,
+    ORGANIZATION_SLUG_RULE,
+    PREPRINT_SERVERS,
+    is_arxiv_id,
+    is_organization_slug,
+    server_of,
+)
 from dailypapers.papers.links import cached_reverse
 from dailypapers.papers.logos import validate_logo_upload
 
@@ -259,6 +266,19 @@ class Paper(models.Model):
     @property
     def is_arxiv(self) -> bool:
         return is_arxiv_id(self.id)
+
+    @property
+    def server(self) -> str:
+        """"arxiv", "biorxiv", "medrxiv", or "" for another source (papers.identifiers.server_of)."""
+        return server_of(self.id)
+
+    @property
+    def preprint_url(self) -> str:
+        """The paper's page on bioRxiv or medRxiv (its DOI, at its version), or ""."""
+        server = self.server
+        if server not in PREPRINT_SERVERS or not self.doi:
+            return ""
+        return f"https://www.{server}.org/content/{self.doi}v{self.version}"
 
     @property
     def arxiv_url(self) -> str:
