@@ -82,9 +82,14 @@ def notification_settings(request):
 @require_GET
 def my_papers(request):
     """The papers the member put on a daily page, newest first."""
+    from dailypapers.ingest.models import SubmissionFetch
+
     entries = DailyEntry.objects.filter(submitted_by=request.user).for_listing().order_by("-submitted_at", "-pk")
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-    return _private(render(request, "community/my_papers.html", {"page": page, "entries": page.object_list}))
+    # Submissions the worker fetches (or could not): where each stands, until it is on its page.
+    fetches = SubmissionFetch.objects.filter(user=request.user).exclude(state=SubmissionFetch.State.PLACED)[:PAGE_SIZE]
+    context = {"page": page, "entries": page.object_list, "fetches": fetches if page.number == 1 else []}
+    return _private(render(request, "community/my_papers.html", context))
 
 
 @require_http_methods(["GET", "POST"])

@@ -148,6 +148,9 @@ class NotificationKind(models.TextChoices):
     # Written by discovery's alerts (a room above this one, as accounts' claim decisions are).
     FOLLOW = "follow", "new papers from authors, organizations, categories and searches I follow"
     NEW_VERSION = "new_version", "new versions of papers I follow or saved"
+    # Written on ingest's submission_settled signal (community.decisions): the worker placed a paper
+    # the member submitted, or gave up on it.
+    SUBMISSION = "submission", "my submissions the worker fetched from arXiv (placed or given up)"
 
 
 class NotificationQuerySet(models.QuerySet):

@@ -169,6 +169,12 @@ def fetch_submission(user_id: int, paper_id: str, day: str, attempt: int = 1, or
         SubmissionFetch.objects.filter(user_id=user_id, paper_id=paper_id).update(
             state=state, message=fetch_message(state, paper_id, date, detail), attempts=attempt,
             updated_at=timezone.now(), **fields)  # fmt: skip
+        if state not in SubmissionFetch.OPEN_STATES:  # settled: the member is told (community listens)
+            from dailypapers.ingest.signals import submission_settled
+
+            fetch = SubmissionFetch.objects.filter(user_id=user_id, paper_id=paper_id).select_related("user").first()
+            if fetch is not None:
+                submission_settled.send(sender=SubmissionFetch, fetch=fetch)
 
     try:
         entry = complete_submission(user_id, paper_id, date, organization)
