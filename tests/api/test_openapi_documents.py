@@ -71,3 +71,26 @@ def test_a_fuzzer_reading_the_hf_document_finds_no_server_error(catalog, member)
         except Exception as exc:  # noqa: BLE001 (each operation's failure is collected)
             failures.append(f"{operation.label}: {str(exc)[:600]}")
     assert not failures, "\n\n".join(failures)
+
+
+def test_every_string_parameter_and_field_states_the_nul_rule_or_a_format(client):
+    """NUL is refused in any parameter or text; a string the schemas leave open would be a
+    schema-valid request the site refuses (schemathesis found ``organization=%00``)."""
+    open_strings = []
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            if node.get("type") == "string" and not {"pattern", "enum", "const", "format"} & node.keys():
+                open_strings.append(where)
+            for key, value in node.items():
+                walk(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{where}/{i}")
+
+    for url in ("/api/v1/openapi.json", "/api/openapi.json"):
+        document = client.get(url).json()
+        for part in ("paths", "components"):
+            walk(document.get(part, {}), url + "#/" + part)
+    inputs = [w for w in open_strings if "/parameters/" in w or "In/" in w or "requestBody" in w]
+    assert not inputs, "\n".join(inputs[:20])

@@ -162,3 +162,23 @@ def test_an_api_that_never_answers_stalls_nothing(settings):
         with pytest.raises(BiorxivError, match="could not be reached"):
             fetch_doi("10.1101/2020.04.01.20049999", "medrxiv")
         assert time.monotonic() - started < 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_members_submit_a_preprint_by_its_page_or_its_doi(api, member, settings):
+    from dailypapers.ingest.services import SubmissionError, submit_paper
+
+    settings.DAILYPAPERS_SUBMISSION_WINDOW_DAYS = 100 * 365  # the answers are from 2020
+    entry = submit_paper(member, "10.1101/2020.04.01.20049999")  # a bare DOI: bioRxiv has none, medRxiv has it
+    assert entry.paper_id == "medrxiv-2020.04.01.20049999" and entry.paper.source == "medrxiv"
+    assert api.paths == ["/details/biorxiv/10.1101/2020.04.01.20049999/na/json", "/details/medrxiv/10.1101/2020.04.01.20049999/na/json"]
+    with pytest.raises(SubmissionError, match="already on the page"):
+        submit_paper(member, "https://www.medrxiv.org/content/10.1101/2020.04.01.20049999v2.full.pdf")
+    with pytest.raises(SubmissionError, match="bioRxiv and medRxiv have no paper 10.1101/2020.01.01.00000000"):
+        submit_paper(member, "doi:10.1101/2020.01.01.00000000")
+    with pytest.raises(SubmissionError, match="not an arXiv id.*bioRxiv/medRxiv DOI"):
+        submit_paper(member, "10.1038/nature12373")
+    settings.DAILYPAPERS_BIORXIV_API_URL = "http://127.0.0.1:9"
+    with pytest.raises(SubmissionError, match="bioRxiv did not answer for 10.1101/2024.05.05.000001; try again"):
+        submit_paper(member, "https://www.biorxiv.org/content/10.1101/2024.05.05.000001v1")
+    assert DailyEntry.objects.count() == 1

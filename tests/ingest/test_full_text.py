@@ -178,3 +178,15 @@ def test_hf_papers_read_gets_the_full_text(arxiv_html, live_server, monkeypatch)
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     text = HfApi(endpoint=live_server.url, token=False).read_paper(PAPER_ID)  # what `hf papers read` prints
     assert "\n## 3 Awareness of behaviors\n" in text and "\n## References\n" in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_ingest_command_fetches_by_hand(arxiv_html, capsys):
+    from django.core.management import CommandError, call_command
+
+    paper(), paper("2401.00001", title="No HTML")
+    call_command("ingest", "full-text", f"https://arxiv.org/abs/{PAPER_ID}v1", "2401.00001")
+    out = capsys.readouterr().out
+    assert f"{PAPER_ID}: ok" in out and "2401.00001: no_html (arXiv has no HTML version of this paper)" in out
+    with pytest.raises(CommandError, match="no paper 2401.09999 on this site"):
+        call_command("ingest", "full-text", "2401.09999")

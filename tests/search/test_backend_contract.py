@@ -333,3 +333,23 @@ def test_count_by_month_counts_papers_and_upvotes_of_a_topic(indexed):
     assert indexed.count_by_month("", SearchFilters(category="cs.CV")).papers == {"2024-02": 1}
     assert indexed.count_by_month("diffusion", SearchFilters(category="cs.LG")).papers == {}
     assert indexed.count_by_month("zxqv").papers == {} and indexed.count_by_month("zxqv").upvotes == {}
+
+
+def test_count_by_month_follows_reindexing_and_removal(indexed):
+    """A paper re-dated, re-categorised, re-worded or removed moves out of its old counts."""
+    assert indexed.count_by_month("diffusion").papers == {"2024-02": 1}
+    assert indexed.count_by_month("", SearchFilters(category="cs.CV")).papers == {"2024-02": 1}
+    Paper.objects.filter(pk="2402.00002").update(
+        published_at=dt.datetime(2022, 5, 1, tzinfo=dt.UTC), categories=["cs.LG"], primary_category="cs.LG", title="Score models"
+    )
+    indexed.index_papers(["2402.00002"])
+    indexed.index_papers(["2402.00002"])  # twice: idempotent
+    assert indexed.count_by_month("diffusion").papers == {"2022-05": 1}  # (still in the abstract)
+    assert indexed.count_by_month("score").papers == {"2022-05": 1}
+    assert indexed.count_by_month("", SearchFilters(category="cs.CV")).papers == {}
+    assert indexed.count_by_month("", SearchFilters(category="cs.LG")).papers == {"2022-05": 1, "2024-01": 1}
+    indexed.remove_papers(["2402.00002"])
+    assert indexed.count_by_month("diffusion").papers == {} and indexed.count_by_month("score").papers == {}
+    assert indexed.count_by_month("", SearchFilters(category="cs.LG")).papers == {"2024-01": 1}
+    indexed.rebuild()
+    assert indexed.count_by_month("diffusion").papers == {"2022-05": 1}

@@ -25,9 +25,9 @@ from mcp.server.mcpserver.exceptions import ToolError
 
 from dailypapers.accounts.models import ApiToken
 from dailypapers.api.hf import load_paper
-from dailypapers.api.hf import paper_markdown as render_markdown
 from dailypapers.discovery import services as discover
 from dailypapers.papers import collections
+from dailypapers.papers.as_markdown import paper_markdown as render_markdown
 from dailypapers.papers.identifiers import parse_paper_id
 from dailypapers.papers.models import DailyEntry
 from dailypapers.papers.periods import BadPeriod, parse_period

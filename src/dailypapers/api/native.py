@@ -58,7 +58,29 @@ class TokenAuth(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+def state_the_nul_rule(node) -> None:
+    """Every string of the document without a format of its own gets the NUL rule's pattern: the
+    site refuses NUL in any parameter or text (``lib.middleware.NulCharactersMiddleware``), so a
+    schema that allowed it would call a refused request valid."""
+    if isinstance(node, dict):
+        if node.get("type") == "string" and not ({"pattern", "enum", "const", "format"} & node.keys()):
+            node["pattern"] = s.NO_NUL
+        for value in node.values():
+            state_the_nul_rule(value)
+    elif isinstance(node, list):
+        for value in node:
+            state_the_nul_rule(value)
+
+
+class DailyPapersApi(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        state_the_nul_rule(schema.get("paths", {}))
+        state_the_nul_rule(schema.get("components", {}))
+        return schema
+
+
+api = DailyPapersApi(
     title="Daily Papers API",
     version="1.0",
     description=(

@@ -171,6 +171,28 @@ def preprint_paper_id(server: str, doi: str) -> str:
     return paper_id
 
 
+# A bioRxiv/medRxiv paper as members paste it: its page (any version, .full, .full.pdf), its DOI
+# (bare, "doi:" or a doi.org link; bioRxiv's and medRxiv's prefixes only).
+_PREPRINT_PAGE = re.compile(
+    r"\s*(?:https?://)?(?:www\.)?(?P<server>biorxiv|medrxiv)\.org/content/(?:early/\d{4}/\d{2}/\d{2}/)?"
+    r"(?P<doi>10\.\d{4,9}/[0-9.]+?)(?:v\d{1,4})?(?:\.full(?:\.pdf)?|\.abstract|\.article-info)?/?(?:[?#].*)?\s*",
+    re.IGNORECASE,
+)
+_PREPRINT_DOI = re.compile(r"\s*(?:doi:\s*|(?:https?://)?(?:dx\.)?doi\.org/)?(?P<doi>10\.(?:1101|64898)/[0-9.]+?)(?:v\d{1,4})?\s*",
+                           re.IGNORECASE)  # fmt: skip
+
+
+def parse_preprint_reference(text: str) -> tuple[str | None, str] | None:
+    """(server or None when a bare DOI does not say, DOI) for a bioRxiv/medRxiv page or DOI; else None."""
+    if not isinstance(text, str):
+        return None
+    if m := _PREPRINT_PAGE.fullmatch(text):
+        return m.group("server").lower(), m.group("doi").rstrip(".")
+    if m := _PREPRINT_DOI.fullmatch(text):
+        return None, m.group("doi").rstrip(".")
+    return None
+
+
 def server_of(paper_id: str) -> str:
     """Which server a stored paper id belongs to: "arxiv", "biorxiv", "medrxiv", or "" (another source)."""
     if _ARXIV_ID.fullmatch(paper_id):

@@ -123,11 +123,11 @@ def _items(collection: list, server: str, where: str) -> list[SourceItem]:
     return items + rejected
 
 
-def fetch_json(path: str) -> dict:
+def fetch_json(path: str, timeout: float | None = None) -> dict:
     """One request to the API (``DAILYPAPERS_BIORXIV_API_URL`` + path); raises BiorxivError."""
     url = settings.DAILYPAPERS_BIORXIV_API_URL.rstrip("/") + path
     try:
-        response = requests.get(url, timeout=settings.DAILYPAPERS_BIORXIV_TIMEOUT,
+        response = requests.get(url, timeout=timeout or settings.DAILYPAPERS_BIORXIV_TIMEOUT,
                                 headers={"User-Agent": settings.DAILYPAPERS_ARXIV_USER_AGENT, "Accept": ACCEPT})  # fmt: skip
     except requests.RequestException as exc:
         raise BiorxivError(f"the bioRxiv API could not be reached ({type(exc).__name__})") from exc
@@ -149,11 +149,11 @@ def _status(body: dict) -> tuple[str, dict]:
     return str(message.get("status") or "").strip().lower(), message
 
 
-def fetch_doi(doi: str, server: str = "biorxiv") -> dict[str, Any] | None:
+def fetch_doi(doi: str, server: str = "biorxiv", *, timeout: float | None = None) -> dict[str, Any] | None:
     """The latest version of one paper, by DOI, in the import shape (its first-version date from v1);
     None when the server has no such paper. Raises BiorxivError."""
     preprint_paper_id(server, doi)  # the server and DOI are checked before anything is sent
-    body = fetch_json(f"/details/{server}/{doi.strip()}/na/json")
+    body = fetch_json(f"/details/{server}/{doi.strip()}/na/json", timeout)
     status, _ = _status(body)
     collection = [c for c in body.get("collection") or [] if isinstance(c, dict)]
     if status != "ok" or not collection:
