@@ -5,13 +5,8 @@ and the text of any submitted body (form fields, JSON strings) — PostgreSQL ca
 import json
 
 import pytest
-from django.utils import timezone
 
-from dailypapers.accounts.models import ApiToken
 from dailypapers.community.models import Comment
-from dailypapers.community.services import post_comment
-from dailypapers.papers.models import Collection, Organization, Paper
-from tests.adversarial.urlwalk import all_routes, sample_values
 
 pytestmark = pytest.mark.django_db
 
@@ -30,17 +25,6 @@ def test_a_nul_in_the_path_is_a_400(client):
     assert "NUL" in client.get("/api/v1/organizations/a%00b").json()["detail"]
 
 
-@pytest.fixture
-def site(member):
-    paper = Paper.objects.create(id="2401.00001", title="Attention again", abstract="We attend.", published_at=timezone.now())
-    org = Organization.objects.create(slug="lab", name="The Lab")
-    token, raw = ApiToken.issue(member, "nul")
-    comment = post_comment(member, paper, "Mine")
-    collection = Collection.objects.create(owner=member, name="Reading")
-    samples = sample_values(paper.pk, timezone.localdate(), org.slug, token.pk, collection.pk, comment.pk)
-    return {"paper": paper, "raw": raw, "routes": all_routes(samples)}
-
-
 # The names members' text goes in, across the site's forms and APIs (comments, collections, notes,
 # reports, profiles, submissions, follows, links); a NUL anywhere in a body is refused, so the
 # test need not know which field each route reads.
@@ -48,15 +32,15 @@ TEXT_FIELDS = ("text", "comment", "name", "description", "note", "reason", "bio"
                "q", "githubRepo", "projectPage", "organization", "email", "message")
 
 
-def test_every_route_refuses_a_nul_in_a_form_or_json_body(client, member, site):
+def test_every_route_refuses_a_nul_in_a_form_or_json_body(client, member, routed_site):
     client.force_login(member)
     failures = []
-    for route in site["routes"]:
+    for route in routed_site["routes"]:
         form = {name: "a\x00b" for name in TEXT_FIELDS}
         answers = [client.post(route.url, form)]
         payload = json.dumps({**{name: "a\x00b" for name in TEXT_FIELDS}, "kind": "search", "nested": [{"x": "\x00"}]})
         for method in (client.post, client.put, client.patch) if route.url.startswith("/api/") else (client.post,):
-            answers.append(method(route.url, payload, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {site['raw']}"))
+            answers.append(method(route.url, payload, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {routed_site['raw']}"))
         for response in answers:
             body = response.content.decode("utf-8", "replace")
             if response.status_code != 400 or "NUL" not in body:
@@ -64,9 +48,9 @@ def test_every_route_refuses_a_nul_in_a_form_or_json_body(client, member, site):
     assert not failures, "\n".join(failures)
 
 
-def test_a_nul_only_inside_a_json_body_is_refused_and_nothing_is_stored(client, member, site):
+def test_a_nul_only_inside_a_json_body_is_refused_and_nothing_is_stored(client, member, routed_site):
     """End to end on the comment paths (web form, native API, HF API): 400 with the message, no row."""
-    paper, auth = site["paper"], {"HTTP_AUTHORIZATION": f"Bearer {site['raw']}"}
+    paper, auth = routed_site["paper"], {"HTTP_AUTHORIZATION": f"Bearer {routed_site['raw']}"}
     before = Comment.objects.count()
     native = client.post(f"/api/v1/papers/{paper.pk}/comments", {"text": "hello\x00world"}, content_type="application/json", **auth)
     hf = client.post(f"/api/papers/{paper.pk}/comment", {"comment": "hi\x00"}, content_type="application/json", **auth)
@@ -77,9 +61,9 @@ def test_a_nul_only_inside_a_json_body_is_refused_and_nothing_is_stored(client, 
     assert Comment.objects.count() == before
 
 
-def test_text_that_only_talks_about_escapes_is_taken(client, site):
+def test_text_that_only_talks_about_escapes_is_taken(client, routed_site):
     """A backslash-u0000 written as text (six characters) is no NUL."""
-    paper, auth = site["paper"], {"HTTP_AUTHORIZATION": f"Bearer {site['raw']}"}
+    paper, auth = routed_site["paper"], {"HTTP_AUTHORIZATION": f"Bearer {routed_site['raw']}"}
     response = client.post(f"/api/v1/papers/{paper.pk}/comments", {"text": r"JSON writes NUL as \u0000"}, content_type="application/json", **auth)
     assert response.status_code == 201, response.content
     assert Comment.objects.filter(source__contains=r"\u0000").exists()

@@ -170,6 +170,7 @@ usage: dailypapers COMMAND [options]   (dailypapers COMMAND --help for each)
 The site:
   serve            serve the site (web server + background worker); loads the demo into an empty database
   worker           the background worker alone (search index, arXiv fetches, harvests, digests)
+  mcp              the MCP server for assistants: stdio, or streamable HTTP with --http (docs/mcp.md)
 
 Data:
   ingest           import papers: demo, sample, jsonl FILE, snapshot FILE, arxiv-oai, arxiv-rss, arxiv-id

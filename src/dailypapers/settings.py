@@ -62,6 +62,7 @@ MIDDLEWARE = [
     # /readyz, /metrics) are answered before host checks and https redirects (dailypapers.ops).
     "dailypapers.ops.middleware.RequestObservationMiddleware",
     "dailypapers.ops.middleware.ProbeMiddleware",
+    "dailypapers.lib.middleware.HttpMethodsMiddleware",  # above the JSON errors: its CORS header stays on them
     "dailypapers.lib.middleware.ApiJsonErrorsMiddleware",
     "dailypapers.lib.middleware.QueryStringLimitMiddleware",
     "dailypapers.lib.middleware.HeadAsGetMiddleware",
@@ -194,6 +195,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("DAILYPAPERS_TIME_ZONE", "UTC")
 USE_I18N = True
+# The site's words for allauth's pages ("Log in", not "Sign In"): locale/en/LC_MESSAGES/django.po.
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"
@@ -328,6 +331,19 @@ DAILYPAPERS_THUMBNAILS = env_bool("DAILYPAPERS_THUMBNAILS", False)
 DAILYPAPERS_THUMBNAILS_PER_RUN = env_int("DAILYPAPERS_THUMBNAILS_PER_RUN", 200)
 DAILYPAPERS_THUMBNAIL_DAYS = env_int("DAILYPAPERS_THUMBNAIL_DAYS", 3)
 DAILYPAPERS_ARXIV_PDF_URL = os.environ.get("DAILYPAPERS_ARXIV_PDF_URL", "https://arxiv.org/pdf/{id}")
+# Full text (README "Full text"): off until the operator turns it on, since each paper's arXiv HTML
+# page is one more request (site-wide slot). The worker converts those of the last FULL_TEXT_DAYS
+# days' entries, at most FULL_TEXT_PER_RUN per run; served at /papers/<id>.md and /papers/<id>/read.
+DAILYPAPERS_FULL_TEXT = env_bool("DAILYPAPERS_FULL_TEXT", False)
+DAILYPAPERS_FULL_TEXT_DAYS = env_int("DAILYPAPERS_FULL_TEXT_DAYS", 3)
+DAILYPAPERS_FULL_TEXT_PER_RUN = env_int("DAILYPAPERS_FULL_TEXT_PER_RUN", 200)
+DAILYPAPERS_ARXIV_HTML_URL = os.environ.get("DAILYPAPERS_ARXIV_HTML_URL", "https://arxiv.org/html/{id}")
+# bioRxiv / medRxiv (README "bioRxiv and medRxiv"): the daily harvest of these servers' postings,
+# off until named (e.g. DAILYPAPERS_BIORXIV_SERVERS=biorxiv,medrxiv), through api.biorxiv.org.
+DAILYPAPERS_BIORXIV_SERVERS = env_list("DAILYPAPERS_BIORXIV_SERVERS")
+DAILYPAPERS_BIORXIV_API_URL = os.environ.get("DAILYPAPERS_BIORXIV_API_URL", "https://api.biorxiv.org")
+DAILYPAPERS_BIORXIV_REQUEST_DELAY = env_float("DAILYPAPERS_BIORXIV_REQUEST_DELAY", 1)
+DAILYPAPERS_BIORXIV_TIMEOUT = env_float("DAILYPAPERS_BIORXIV_TIMEOUT", 30)
 
 # Search (README, "Search"). Index files live in DATA_DIR/search. The worker embeds at most
 # EMBED_PER_TASK papers per task (newest first) and, with EMBED_BACKLOG on, keeps going until all are.

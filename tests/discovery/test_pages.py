@@ -88,3 +88,4 @@ def test_paper_page_links_its_authors_pages(client, topics):
     author = Author.objects.get(name="Grace Qubit")
     assert f'href="/authors/{author.pk}">Grace Qubit</a>' in html
     assert client.get("/authors/99999999").status_code == 404
+    assert client.get("/authors/" + "9" * 30).status_code == 404  # beyond a 64-bit key: still a 404, on both databases

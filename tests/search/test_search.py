@@ -312,3 +312,25 @@ def test_result_cards_have_the_upvote_control(corpus, client, member):
     assert client.post("/papers/2401.00001/upvote", {"voted": "1"}).status_code in (200, 302)
     page = client.get("/search", {"q": "matryoshka", "mode": "lexical"}).content.decode()
     assert 'aria-pressed="true"' in page and 'class="upvote-button voted"' in page
+
+
+def test_similar_papers_sort_by_relevance_recency_or_popularity(corpus, client):
+    from dailypapers.papers.models import Paper
+
+    Paper.objects.filter(pk="2303.00003").update(imported_upvotes=9)
+    Paper.objects.filter(pk="2402.00002").update(imported_upvotes=1)
+    nearest = [h.paper_id for h in corpus.similar("2401.00001", limit=5)]
+
+    def order(sort):
+        return [p["id"] for p in client.get(f"/api/v1/papers/2401.00001/similar?sort={sort}").json()]
+
+    assert order("relevance") == nearest
+    assert order("recency") == ["2402.00002", "2303.00003"]  # 2024-02 before 2023-03
+    assert order("popularity") == ["2303.00003", "2402.00002"]  # 9 upvotes before 1
+    bad = client.get("/api/v1/papers/2401.00001/similar?sort=stars")
+    assert bad.status_code == 422 and "detail" in bad.json()
+    # The paper page's fragment: the order links, the chosen one marked, upvotes shown by popularity.
+    html = client.get("/search/similar/2401.00001?sort=popularity").content.decode()
+    assert '<strong aria-current="true">popularity</strong>' in html and "?sort=recency" in html and "▲ 9" in html
+    assert html.index("Protein folding") < html.index("Diffusion models")
+    assert client.get("/search/similar/2401.00001?sort=stars").status_code == 400

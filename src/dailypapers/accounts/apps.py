@@ -15,6 +15,8 @@ def sync_site_record(sender=None, using="default", **kwargs) -> None:
 class AccountsConfig(AppConfig):
     name = "dailypapers.accounts"
     label = "accounts"
+    # Not "Accounts": allauth's app (e-mail addresses) has that name in the admin already.
+    verbose_name = "Members"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

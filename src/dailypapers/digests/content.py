@@ -23,11 +23,12 @@ from dailypapers.digests.models import DigestIssue, Frequency, Subscription
 from dailypapers.discovery.follows import follows_in_period
 from dailypapers.discovery.ranking import recommend
 from dailypapers.lib.siteurl import site_url
+from dailypapers.papers.cards import Card, card
 from dailypapers.papers.models import Paper
 from dailypapers.papers.periods import Period, parse_period
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.services import period_entries
-from dailypapers.papers.text import author_count, plain_text
+from dailypapers.papers.text import plain_text
 
 log = logging.getLogger(__name__)
 
@@ -90,11 +91,18 @@ def get_or_create_issue(frequency: str, period_key: str) -> DigestIssue:
 
 @dataclass
 class DigestItem:
+    """One paper of the mail: the web card's data (``papers.cards.card``), the abstract's first
+    paragraph, the absolute link, and why it is there."""
+
     paper: Paper
-    authors: str
+    card: Card
     abstract: str
     url: str
     because: str = ""  # personal and following sections: why the paper is there (discovery's reason)
+
+    @property
+    def authors(self) -> str:
+        return self.card.author_line
 
 
 @dataclass
@@ -130,7 +138,7 @@ class IssueContent:
 
     @staticmethod
     def _load(paper_ids) -> dict[str, Paper]:
-        papers = Paper.objects.filter(pk__in=list(paper_ids)).with_authors()
+        papers = Paper.objects.filter(pk__in=list(paper_ids)).for_listing()  # what a card shows, as on the site
         return {p.pk: p for p in papers}
 
     # -- selection ---------------------------------------------------------------------------
@@ -168,7 +176,7 @@ class IssueContent:
     def item(self, paper: Paper, because: str = "") -> DigestItem:
         return DigestItem(
             paper=paper,
-            authors=author_line(paper),
+            card=card(paper, paper.entry),
             abstract=first_paragraph(paper.abstract),
             url=absolute_url(paper.get_absolute_url(), self.base_url),
             because=because,
@@ -186,6 +194,7 @@ class IssueContent:
             "issue": self.issue,
             "site_name": settings.SITE_NAME,
             "site_url": absolute_url("/", self.base_url),
+            "base_url": absolute_url("", self.base_url),  # before a card's site paths
             "items": [self.item(papers[pid]) for pid in selection.paper_ids if pid in papers],
             "personal": [self.item(papers[pid], because=reason) for pid, reason in selection.personal if pid in papers],
             "following": [self.item(papers[pid], because=reason) for pid, reason in selection.following if pid in papers],
@@ -209,13 +218,9 @@ def fill_links(body: str, links: dict[str, str]) -> str:
     return body
 
 
-def author_line(paper: Paper, limit: int = 6) -> str:
-    names = [a.shown_name for a in paper.authorships.all()]
-    if not names:
-        return author_count(paper.listed_author_count) if paper.listed_author_count else ""
-    if len(names) > limit:
-        return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
-    return ", ".join(names)
+def author_line(paper: Paper) -> str:
+    """The digest's author line: the card's (``papers.cards``: the first names, then "+N")."""
+    return card(paper).author_line
 
 
 def first_paragraph(text: str, max_chars: int = 600) -> str:

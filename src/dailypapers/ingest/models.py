@@ -169,7 +169,7 @@ class SubmissionFetch(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "paper_id"], name="one_submission_fetch_per_member_paper")]
 
     def __str__(self) -> str:
-        return f"{self.paper_id} by {self.user_id}: {self.state}"
+        return f"{self.paper_id} by {self.user}: {self.state}"
 
     @property
     def is_open(self) -> bool:

@@ -20,7 +20,13 @@ from dailypapers.ingest.submissions import (
     submitting_organization,
 )
 from dailypapers.lib.ratelimit import count_per_minute
-from dailypapers.papers.identifiers import NotAnArxivId, parse_arxiv_reference
+from dailypapers.papers.identifiers import (
+    PREPRINT_SERVERS,
+    NotAnArxivId,
+    parse_arxiv_reference,
+    parse_preprint_reference,
+    preprint_paper_id,
+)
 from dailypapers.papers.models import DailyEntry, Paper
 
 __all__ = ["PendingSubmission", "SubmissionError", "submit_paper"]  # what the web and API views use
@@ -46,10 +52,14 @@ def submit_paper(user, id_or_url: str, day: dt.date | None = None, organization:
     and :class:`dailypapers.lib.ratelimit.RateLimited` past the member's write rate.
     Nothing is written unless the entry is created (or the worker's task is enqueued).
     """
+    preprint = None
     try:
         paper_id, _ = parse_arxiv_reference(id_or_url)
     except NotAnArxivId as exc:
-        raise SubmissionError(f"{exc}. Paste an id like 2406.01234 or a link to its arxiv.org page.") from None
+        preprint = parse_preprint_reference(id_or_url)
+        if preprint is None:
+            raise SubmissionError(f"{exc}. Paste an id like 2406.01234 or a link to its arxiv.org page "
+                                  "(or a bioRxiv/medRxiv DOI or link).") from None  # fmt: skip
     today = timezone.localdate()
     day = day or today
     if day > today:
@@ -57,6 +67,8 @@ def submit_paper(user, id_or_url: str, day: dt.date | None = None, organization:
     submitted_for = submitting_organization(user, organization)
     count_per_minute(user.pk)  # one bucket for all member writes, web and API
 
+    if preprint is not None:
+        return _submit_preprint(user, *preprint, day, submitted_for)
     refuse_if_on_a_page(paper_id)
     paper = Paper.objects.filter(pk=paper_id).first()
     record = None
@@ -68,6 +80,31 @@ def submit_paper(user, id_or_url: str, day: dt.date | None = None, organization:
         if record is None:
             return _hand_to_worker(user, paper_id, day, organization if submitted_for else "")
     return place_submission(user, paper_id, day, paper, record, submitted_for)
+
+
+def _submit_preprint(user, server: str | None, doi: str, day: dt.date, submitted_for) -> DailyEntry:
+    """A bioRxiv/medRxiv submission (``server`` None: a bare DOI, either server): placed from the
+    site's copy, else fetched from the details API on this thread, within the submit timeout. Not
+    handed to the worker: when the API does not answer, the member is asked to try again."""
+    from dailypapers.ingest.sources.biorxiv import SERVERS, BiorxivError, fetch_doi
+
+    servers = [server] if server else list(SERVERS)
+    ids = {s: preprint_paper_id(s, doi) for s in servers}
+    paper = Paper.objects.filter(pk__in=ids.values()).first()
+    if paper is not None:
+        refuse_if_on_a_page(paper.pk)
+        return place_submission(user, paper.pk, day, paper, None, submitted_for)
+    for name in servers:
+        refuse_if_on_a_page(ids[name])
+        try:
+            record = fetch_doi(doi, name, timeout=settings.DAILYPAPERS_ARXIV_SUBMIT_TIMEOUT)
+        except BiorxivError as exc:
+            log.info("submission of %s on %s: %s", doi, name, exc)
+            raise SubmissionError(f"{PREPRINT_SERVERS[name]} did not answer for {doi}; try again in a moment.") from None
+        if record is not None:
+            return place_submission(user, ids[name], day, None, record, submitted_for, source=name)
+    raise SubmissionError(f"{' and '.join(PREPRINT_SERVERS[s] for s in servers)} have no paper {doi}."
+                          if len(servers) > 1 else f"{PREPRINT_SERVERS[servers[0]]} has no paper {doi}.")  # fmt: skip
 
 
 def _fetch_on_request_thread(paper_id: str) -> dict | None:

@@ -112,7 +112,7 @@ def refuse_if_on_a_page(paper_id: str) -> None:
 
 
 def place_submission(user, paper_id: str, day: dt.date, paper: Paper | None, record: dict | None,
-                     organization: Organization | None = None) -> DailyEntry:
+                     organization: Organization | None = None, source: str = SUBMISSION_SOURCE) -> DailyEntry:
     """The entry of ``paper_id`` on ``day``: ``paper`` when the site has it, else ``record`` (arXiv's,
     imported in the same transaction). Checks the submission window. ``organization`` (checked by
     ``submitting_organization``) is the one it is submitted for, else the paper's own."""
@@ -120,7 +120,7 @@ def place_submission(user, paper_id: str, day: dt.date, paper: Paper | None, rec
         try:
             published = normalize_record(record).published_at
         except RecordRejected as exc:
-            raise SubmissionError(f"arXiv's record of {paper_id} could not be read: {exc}") from exc
+            raise SubmissionError(f"the record of {paper_id} could not be read: {exc}") from exc
     else:
         published = paper.published_at
     window = settings.DAILYPAPERS_SUBMISSION_WINDOW_DAYS
@@ -131,11 +131,11 @@ def place_submission(user, paper_id: str, day: dt.date, paper: Paper | None, rec
     try:
         with transaction.atomic():
             if paper is None:
-                report = IngestPipeline(SUBMISSION_SOURCE, detail=f"submitted by {user}").run(
+                report = IngestPipeline(source, detail=f"submitted by {user}").run(
                     [SourceItem(location=f"submission {paper_id}", data=record)]
                 )
                 if report.rejected:
-                    raise SubmissionError(f"arXiv's record of {paper_id} could not be imported: {report.rejections[0][1]}")
+                    raise SubmissionError(f"the record of {paper_id} could not be imported: {report.rejections[0][1]}")
                 paper = Paper.objects.get(pk=paper_id)
             return DailyEntry.objects.create(
                 paper=paper,

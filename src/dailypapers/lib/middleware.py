@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpResponse, JsonResponse
 from django.http.request import RawPostDataException, UnreadablePostError
+from django.urls import Resolver404, resolve
 
 from dailypapers.lib.jsonbody import BadBody, loads_object
 
@@ -33,6 +35,60 @@ class HeadAsGetMiddleware:
             response.content = b""
         return response
 
+
+
+# Where responses may be read by pages of any origin: the read-only endpoints (APIs, feeds, a
+# paper's markdown). Writes get no CORS header, so no other site's script can make them.
+CROSS_ORIGIN_READABLE = re.compile(r"^/(?:api/|feeds/|papers/[^/]+(?:/[^/]+)?\.md$)")
+READ_METHODS = ("GET", "HEAD")
+SERVED_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
+
+def allowed_methods(path: str) -> str:
+    """The methods served under this part of the site (a resource may take fewer: its own 405 says)."""
+    if path.startswith("/feeds/") or path.endswith(".md"):
+        return "GET, HEAD, OPTIONS"
+    if path.startswith("/api/v1/"):
+        return "GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE"
+    return "GET, HEAD, OPTIONS, POST"
+
+
+class HttpMethodsMiddleware:
+    """The methods the site speaks, and CORS. ``OPTIONS`` on any existing URL is answered here: 204,
+    ``Allow``, and on the read-only endpoints a CORS preflight that allows GET and HEAD from any
+    origin (with ``Authorization``, so a page holding its own token can read the member endpoints)
+    and nothing else. Any other method (``TRACE``, ``CONNECT``, WebDAV's) is a 405: before, views
+    that take any method answered ``TRACE`` and ``OPTIONS`` on a feed with the whole feed. Reads of
+    those endpoints carry ``Access-Control-Allow-Origin: *``; writes carry none."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        method = request.method
+        readable = bool(CROSS_ORIGIN_READABLE.match(request.path))
+        if method == "OPTIONS":
+            try:
+                resolve(request.path_info)
+            except Resolver404:
+                return self.get_response(request)
+            response = HttpResponse(status=204)
+            response["Allow"] = allowed_methods(request.path)
+            if readable:
+                response["Access-Control-Allow-Origin"] = "*"
+                response["Access-Control-Allow-Methods"] = "GET, HEAD"
+                response["Access-Control-Allow-Headers"] = "Authorization, Accept"
+                response["Access-Control-Max-Age"] = "86400"
+            return response
+        if method not in SERVED_METHODS:
+            response = api_error_or_text(request, 405, f"method {method[:20]} is not allowed here; allowed: {allowed_methods(request.path)}")
+            response["Allow"] = allowed_methods(request.path)
+            return response
+        response = self.get_response(request)
+        if readable and method in READ_METHODS:
+            response["Access-Control-Allow-Origin"] = "*"
+            response["Access-Control-Expose-Headers"] = "Link, Retry-After, ETag"
+        return response
 
 
 class ContentSecurityPolicyMiddleware:

@@ -96,3 +96,10 @@ def run_checks() -> tuple[bool, dict[str, dict]]:
                 _search_ok_at = -SEARCH_OK_SECONDS
         results[name] = {"ok": ok, "detail": detail}
     return all(result["ok"] for result in results.values()), results
+
+
+def forget() -> None:
+    """Check everything afresh on the next probe (tests)."""
+    global _search_ok_at, _migrations_applied
+    _search_ok_at = -SEARCH_OK_SECONDS
+    _migrations_applied = False

@@ -158,3 +158,39 @@ def summary(text: str | None, count: int) -> str:
     """``plain_text`` cut after ``count`` words. Cached by the text: after each vote the same cards
     render again, and plain_text's formula parsing is most of what a card costs."""
     return first_words(plain_text(text), count)
+
+
+# -- a paper's full text (markdown from arXiv's HTML, ``ingest.fulltext``) as a reading view ----------
+
+FULL_TEXT_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "ul", "ol", "li", "blockquote", "pre", "code", "em", "strong",
+                  "a", "table", "thead", "tbody", "tr", "th", "td", "hr", "br", "span"} | MATHML_TAGS  # fmt: skip
+_PLACEHOLDER = re.compile(r"MATHPLACEHOLDER(\d+)X")
+
+
+def full_text_html(markdown: str | None) -> SafeString:
+    """Stored full-text markdown as sanitized HTML: math as MathML (as abstracts), figures as links to
+    their images (the page loads nothing from arXiv), raw HTML never passed through."""
+    from markdown_it import MarkdownIt
+
+    formulas: list[str] = []
+
+    def protect(match: re.Match) -> str:
+        source, display = _math_source(match)
+        markup = _mathml(source, display) if source and len(source) <= MAX_MATH_CHARS else None
+        formulas.append(f'<span class="math">{markup}</span>' if markup else escape(match.group(0)))
+        return f"MATHPLACEHOLDER{len(formulas) - 1}X"
+
+    parser = MarkdownIt("commonmark", {"html": False}).enable("table")
+    parser.validateLink = lambda url: url.lower().startswith(("http://", "https://"))
+
+    def figure_link(renderer, tokens, idx, options, env):
+        token = tokens[idx]
+        label = escape(renderer.renderInlineAsText(token.children or [], options, env) or "figure")
+        return f'<a class="figure-link" href="{escape(token.attrGet("src") or "")}" rel="noopener">{label}</a>'
+
+    parser.add_render_rule("image", figure_link)
+    html = parser.render(_MATH.sub(protect, markdown or ""))
+    html = _PLACEHOLDER.sub(lambda m: formulas[int(m.group(1))], html)
+    attributes = {**MATHML_ATTRIBUTES, "a": {"href", "class"}, "span": {"class"}}
+    return mark_safe(nh3.clean(html, tags=FULL_TEXT_TAGS, attributes=attributes, url_schemes={"http", "https"},  # noqa: S308 - nh3's allowlist
+                               link_rel="noopener nofollow"))  # fmt: skip
