@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-from django.conf import settings
 from django.db import close_old_connections
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -47,7 +46,10 @@ INSTRUCTIONS = (
 
 
 def _base_url() -> str:
-    return getattr(settings, "DAILYPAPERS_BASE_URL", "") or "http://127.0.0.1:8000"
+    """The site's address, by the one rule mail uses too (``lib.siteurl``)."""
+    from dailypapers.lib.siteurl import site_url
+
+    return site_url()
 
 
 def _paper(paper, entry=None) -> dict:

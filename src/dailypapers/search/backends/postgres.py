@@ -377,15 +377,15 @@ class PostgresSearchBackend(IndexedSearchBackend):
         return lexemes[0] if len(lexemes) == 1 else None
 
     def _upvotes_by_month(self, words: list[str], filters: SearchFilters) -> dict[str, int]:
-        """The upvoted papers first (few: those that reached a daily page; the ``-upvotes`` index),
-        then their documents by key: a common word's GIN scan would visit most of the table."""
+        """The upvoted papers' documents that match, by month. Left to the planner: a rare word
+        goes by its GIN match (40k papers, 20k upvoted: 0.7 ms), a common one by the upvoted papers'
+        keys (search 0005), each document tested (~9 us a paper: 60k upvoted papers ~0.5 s)."""
         match, match_params = self._every_word_sql(words)
         where, filter_params = _filter_sql(filters)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"WITH u AS MATERIALIZED (SELECT p.id, p.upvotes FROM {Paper._meta.db_table} p WHERE p.upvotes > 0)"
-                f" SELECT to_char(d.published, 'YYYY-MM'), sum(u.upvotes) FROM u JOIN {DOCUMENTS} d ON d.paper_id = u.id"
-                f" WHERE d.published IS NOT NULL{match}{where} GROUP BY 1",
+                f"SELECT to_char(d.published, 'YYYY-MM'), sum(p.upvotes) FROM {DOCUMENTS} d JOIN {Paper._meta.db_table} p ON p.id = d.paper_id"
+                f" WHERE p.upvotes > 0 AND d.published IS NOT NULL{match}{where} GROUP BY 1",
                 match_params + filter_params,
             )
             return {month: int(total) for month, total in cursor.fetchall()}
