@@ -9,9 +9,10 @@ cosine lists), so nothing is searched again. Fusions compared:
 - ``wrrf``: weighted RRF, ``w / (k + lexical rank) + (1 - w) / (k + vector rank)``: two parameters;
 - ``cc``: convex combination of min-max normalised scores, ``a * bm25' + (1 - a) * cosine'``
   (``fusion.combine``): one parameter;
-- ``served``: the hybrid as it was served before this fit (``fusion.hybrid`` at the time of the run),
-  and the chosen fusion with each extra rule (``+titles``, ``+standouts``, ``+person``) to see
-  whether a rule helps on data it was not chosen on.
+- ``cc+titles``, ``cc+person``: the chosen combination with one extra rule each (titles that start
+  with the query first; a person's name keeps BM25's order), to see whether a rule helps on data it
+  was not chosen on;
+- ``served``: ``fusion.hybrid`` as it is now, and ``before``: an older ``fusion.py`` (``--before``).
 
 Every grid point is scored on the fit split only; the best is then reported on every other set.
 """
@@ -60,6 +61,7 @@ def main(argv=None):
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--model", default="shipped")
     parser.add_argument("--fit", default="scifact:judged-train", help="COLLECTION:QUERY_SET the parameters are chosen on")
+    parser.add_argument("--before", type=Path, help="an older fusion.py to score beside (column 'before')")
     args = parser.parse_args(argv)
     data = {}
     for file in sorted(args.work.glob(f"halves-*-{args.model}.pkl")):
@@ -81,11 +83,12 @@ def main(argv=None):
         "vector": lambda r, t: ids(r["vector"]),
         "rrf60": lambda r, t: plain_rrf(ids(r["lexical"]), ids(r["vector"])),
         "served": lambda r, t: served_hybrid(r, t),
+        **({"before": lambda r, t: served_hybrid(r, t, before)} if (before := older_fusion(args.before)) else {}),
         f"wrrf{best_kw[0]},{best_kw[1]}": lambda r, t: wrrf(r, *best_kw),
         f"cc{best_a}": lambda r, t: cc(r, best_a),
     }
-    for label, rule in (("+titles", "titles"), ("+standouts", "standouts"), ("+person", "person")):
-        systems[f"cc{label}"] = lambda r, t, rule=rule: ids(rule_applied(fusion.combine(r["lexical"], r["vector"], best_a), r, t, rule))
+    systems["cc+titles"] = lambda r, t: ids(rule_applied(fusion.combine(r["lexical"], r["vector"], best_a), r, t, "titles"))
+    systems["cc+person"] = lambda r, t: ids(rule_applied(fusion.combine(r["lexical"], r["vector"], best_a), r, t, "person"))
     names = list(systems)
     header = f"{'collection':<10} {'queries':<16} {'n':>4} " + " ".join(f"{s:>11}" for s in names)
     print(header)
@@ -98,12 +101,21 @@ def main(argv=None):
             print(f"{collection:<10} {set_name + mark:<16} {len(rows):>4} " + " ".join(f"{s:>10.3f}{'*' if s == best else ' '}" for s in scores))
 
 
+def older_fusion(path: Path | None):
+    if path is None:
+        return None
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("fusion_before", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def rule_applied(fused, row, titles, rule):
     terms = row["terms"]
     if rule == "titles" and len(terms) >= fusion.TITLE_START_MIN_TERMS:
         return fusion.titles_first(fused, {d: titles[d] for d in fusion.title_start_candidates(row["lexical"])}, terms)
-    if rule == "standouts":
-        return fusion.put_first(fused, fusion.standouts(row["lexical"]))
     if rule == "person" and row["person"]:
         return fusion.put_first(fused, ids(row["lexical"]))
     return fused

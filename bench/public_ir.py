@@ -155,11 +155,15 @@ def halves(collection: public_sets.Collection, work: Path, model: str) -> dict:
     return {"titles": {d: doc.title for d, doc in zip(ids, docs)}, "sets": out}
 
 
-def served_hybrid(row: dict, titles: dict[str, str]) -> list[str]:
-    best = row["vector"][0][1] if row["vector"] else 0.0
-    if fusion.no_good_match(best, lambda: row["matches_all"]):
+def served_hybrid(row: dict, titles: dict[str, str], module=fusion) -> list[str]:
+    """The hybrid ranking ``IndexedSearchBackend.search`` serves for these halves (``module``: the
+    fusion module, or an older one to compare)."""
+    if row.get("no_good_match"):
         return []
-    return [d for d, _ in fusion.hybrid(row["lexical"], row["vector"], row["terms"], lambda ids: {d: titles[d] for d in ids}, row["person"])]
+    best = row["vector"][0][1] if row["vector"] else 0.0
+    if module.no_good_match(best, lambda: row["matches_all"]):
+        return []
+    return [d for d, _ in module.hybrid(row["lexical"], row["vector"], row["terms"], lambda ids: {d: titles[d] for d in ids}, row["person"])]
 
 
 def rankings(row: dict, titles: dict[str, str]) -> dict[str, list[str]]:
@@ -195,12 +199,49 @@ def format_table(results: dict[str, dict[str, dict[str, float]]], systems=SYSTEM
     return "\n".join(lines)
 
 
+def project_halves() -> dict:
+    """The project's own judged set (``search/relevance``), replayable like the public sets: every
+    query searched once through the configured backend's hybrid mode, capturing what it hands to
+    ``fusion.hybrid`` (a query judged "no good match" keeps no halves and ranks nothing in every
+    fusion). Needs the sample and the arXiv records ingested and embedded in DAILYPAPERS_DATA_DIR
+    (``dailypapers index evaluate`` says how)."""
+    from dailypapers.search import get_backend
+    from dailypapers.search.backends.base import SearchQuery
+    from dailypapers.search.backends.common import paper_titles
+    from dailypapers.search.evaluation import relevance_set
+
+    backend = get_backend()
+    captured = []
+    served = fusion.hybrid
+
+    def capture(lexical, vector, terms, titles_of, person=False):
+        captured.append({"lexical": list(lexical), "vector": list(vector), "terms": list(terms), "person": person})
+        return served(lexical, vector, terms, titles_of, person)
+
+    sets: dict[str, list[dict]] = {}
+    titles: dict[str, str] = {}
+    fusion.hybrid = capture
+    try:
+        for q in relevance_set("all"):
+            captured.clear()
+            backend.search(SearchQuery(q["query"], limit=CUTOFF, mode="hybrid"))
+            row = captured[0] if captured else {"lexical": [], "vector": [], "terms": [], "person": False}
+            row = {**row, "query": q["query"], "relevant": {d: 1 for d in q["relevant"]}, "matches_all": True,
+                   "bm25s": [], "no_good_match": not captured}  # fmt: skip
+            titles.update(paper_titles([d for d, _ in row["lexical"][: fusion.TITLE_START_CANDIDATES]]))
+            sets.setdefault(f"{q['split']}-{q['class']}", []).append(row)
+    finally:
+        fusion.hybrid = served
+    return {"titles": titles, "sets": sets}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", action="append", required=True, metavar="NAME=KIND:PATH", help="a collection (repeatable)")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=KIND:PATH", help="a collection (repeatable)")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "public-ir", help="cache of vectors, indexes, halves")
     parser.add_argument("--model", default="shipped", help="embedding model: shipped, or a bench/embed_candidates.py name")
     parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument("--project", action="store_true", help="also save the project's judged set for bench/fit_fusion.py")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     print(" ".join(["bench/public_ir.py", *(argv if argv is not None else sys.argv[1:])]), flush=True)
@@ -217,6 +258,8 @@ def main(argv=None):
             data = halves(collection, args.work, args.model)
             cache.write_bytes(pickle.dumps(data))
         results[name] = score(data)
+    if args.project:
+        (args.work / f"halves-project-{args.model}.pkl").write_bytes(pickle.dumps(project_halves()))
     print(format_table(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))

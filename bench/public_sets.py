@@ -251,4 +251,17 @@ def known_item_queries(collection: Collection, per_class: int = GENERATED_PER_CL
     if len(by_surname) >= per_class:
         surnames = rng.sample(sorted(by_surname), per_class)
         out += [{"class": "author", "query": s.capitalize(), "relevant": {x: 1 for x in by_surname[s]}} for s in surnames]
+    # ``author_name``: forenames and surname as the collection lists them ("A. J. Perlis"): every
+    # document of that person (same name, case aside). Drawn from its own random.Random.
+    by_name: dict[str, set[str]] = defaultdict(set)
+    spelled: dict[str, str] = {}
+    for d, doc in collection.docs.items():
+        for name in doc.authors:
+            parts = name.split()
+            if len(parts) >= 2 and len(parts[-1]) > 2 and parts[-1].isalpha():
+                by_name[name.lower()].add(d)
+                spelled.setdefault(name.lower(), name)
+    if len(by_name) >= per_class:
+        names = random.Random(seed + 1).sample(sorted(by_name), per_class)
+        out += [{"class": "author_name", "query": spelled[n], "relevant": {x: 1 for x in by_name[n]}} for n in names]
     return out

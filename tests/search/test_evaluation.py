@@ -187,8 +187,9 @@ def test_index_evaluate_prints_the_table_per_class(sample_papers, arxiv_records,
     assert set(report["modes"]) == {"hybrid", "lexical", "vector", "bm25s", "rrf"}
     # Exact titles are the easiest class: every mode and baseline finds each paper first.
     assert all(scores["hit@3"] == 1.0 for scores in report["classes"]["title"]["modes"].values())
-    # The 23 tuned descriptions score what the README reports for them (hybrid 0.613).
-    assert report["classes"]["description"]["modes"]["hybrid"]["ndcg@10"] > 0.55
+    # Descriptions are paraphrases: the vectors carry the hybrid well above the keyword half.
+    descriptions = report["classes"]["description"]["modes"]
+    assert descriptions["hybrid"]["ndcg@10"] > descriptions["lexical"]["ndcg@10"] + 0.05
     assert len(report["per_query"]) == report["queries"]
 
 
