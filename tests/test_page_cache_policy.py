@@ -38,6 +38,8 @@ NEVER_STORED = {
 EXPECTED = {name: how for name, how in BEFORE.items() if name not in NEVER_STORED}
 # Added since: the full-text reading view (issue 27), cached like the paper's markdown.
 EXPECTED["papers:paper_read"] = "anonymous"
+# Topic trends (issue 26): the page (members get it too: its only member part is the header), its CSV, its API.
+EXPECTED.update({"enrichment:trends": "members", "enrichment:trends_csv": "anonymous", "api-v1:topic_trends": "anonymous"})
 
 
 def url_patterns(patterns=None, namespace=""):
