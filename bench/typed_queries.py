@@ -1,7 +1,7 @@
 """Queries as people type them (issue 24): typos, "Surname et al.", years, "arxiv <id>", questions,
 keyboard mash — measured on queries this project did not write, against the words spelled right.
 
-    PYTHONPATH=src .venv/bin/python bench/typed_queries.py [--vectors /tmp/typed-vectors.npz] [--json out.json]
+    PYTHONPATH=src .venv/bin/python bench/typed_queries.py [--vectors /tmp/typed-vectors.npy] [--json out.json]
 
 Corpus: the bundled sample listings (``ingest sample``, the judged set's papers) plus the 3,032
 real arXiv records of ``data/demo_arxiv_records.jsonl.gz`` (those whose title is a listing's are
@@ -57,7 +57,7 @@ from django.core.management import call_command  # noqa: E402
 
 from dailypapers.ingest.pipeline import IngestPipeline, SourceItem  # noqa: E402
 from dailypapers.ingest.sources.sample import sample_items, sample_rows, title_key  # noqa: E402
-from dailypapers.papers.models import Paper, unaccented  # noqa: E402
+from dailypapers.papers.models import Authorship, Paper, unaccented  # noqa: E402
 from dailypapers.search import SearchQuery, get_backend  # noqa: E402
 from dailypapers.search.evaluation import BM25sBaseline, ndcg, relevance_set  # noqa: E402
 from dailypapers.search.query import STOP_WORDS  # noqa: E402
@@ -106,6 +106,9 @@ def misspelled(text: str, rng: random.Random) -> str:
 
 def load_corpus(vectors: Path | None) -> None:
     call_command("migrate", verbosity=0)
+    if Paper.objects.exists():  # DAILYPAPERS_DATA_DIR of an earlier run: its papers and vectors
+        get_backend().ensure_consistent()
+        return
     IngestPipeline("sample").run(sample_items())
     listed = {title_key(r["title"]) for r in sample_rows()}
     with gzip.open(ROOT / "src/dailypapers/data/demo_arxiv_records.jsonl.gz", "rt", encoding="utf-8") as lines:
@@ -125,25 +128,29 @@ def load_corpus(vectors: Path | None) -> None:
 
 
 def author_queries(rng: random.Random) -> dict[str, list[dict]]:
-    records = list(Paper.objects.exclude(source="sample").prefetch_related("authorships__author"))
+    records = list(Paper.objects.exclude(source="sample").values_list("pk", "published_at"))
+    names_of = defaultdict(list)
+    for pid, name in Authorship.objects.order_by("paper_id", "position").values_list("paper_id", "author__name"):
+        names_of[pid].append(name)
+
     def surname(name: str) -> str:
         words = [w for w in unaccented(name).replace(".", " ").split() if len(w) > 1]
         return words[-1] if words else ""
 
     first, anywhere = defaultdict(set), defaultdict(set)
     years = {}
-    for paper in records:
-        names = [a.author.name for a in sorted(paper.authorships.all(), key=lambda a: a.position)]
-        years[paper.pk] = paper.published_at.year if paper.published_at else None
+    for pid, published in records:
+        names = names_of.get(pid, [])
+        years[pid] = published.year if published else None
         if names and (s := surname(names[0])):
-            first[s.lower()].add(paper.pk)
+            first[s.lower()].add(pid)
         for name in names:
             if s := surname(name):
-                anywhere[s.lower()].add(paper.pk)
+                anywhere[s.lower()].add(pid)
     spelled = {}
-    for paper in records:
-        for a in paper.authorships.all():
-            spelled.setdefault(surname(a.author.name).lower(), surname(a.author.name))
+    for names in names_of.values():
+        for name in names:
+            spelled.setdefault(surname(name).lower(), surname(name))
     picks = rng.sample(sorted(s for s in first if s.isalpha()), PEOPLE)
     sets = {"et al": [], "et al year": [], "surname year": []}
     for s in picks:
@@ -153,7 +160,7 @@ def author_queries(rng: random.Random) -> dict[str, list[dict]]:
         if year:
             sets["et al year"].append({"query": f"{name} et al. {year}", "relevant": {p for p in first[s] if years[p] == year}})
             sets["surname year"].append({"query": f"{name} {year}", "relevant": {p for p in anywhere[s] if years[p] == year}})
-    ids = rng.sample(sorted(p.pk for p in records), 40)
+    ids = rng.sample(sorted(pid for pid, _ in records), 40)
     sets["arxiv id"] = [{"query": f"arxiv {pid}", "relevant": {pid}} for pid in ids[:20]]
     sets["arxiv id"] += [{"query": f"arXiv:{pid}v2", "relevant": {pid}} for pid in ids[20:]]
     return sets
@@ -198,7 +205,7 @@ def search(text: str, **options) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--vectors", type=Path, help="an .npz of vectors to reuse (written after a first embedding)")
+    parser.add_argument("--vectors", type=Path, help="an .npy of vectors to reuse (written after a first embedding)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     load_corpus(args.vectors)
