@@ -10,7 +10,7 @@ cosine. Embedding 1M papers with a transformer on 2 CPU cores takes days, so the
 *clustered synthetic* 384-d unit vectors (4,096 Gaussian clusters; graph/IVF recall collapses on
 uniform noise, clustered data behaves like real embeddings); queries are perturbed corpus vectors.
 The real model's throughput and per-query latency are measured on sample papers and added to
-give the "with query embedding" figures. Hybrid = lexical top-100 + ANN top-100 + ``fusion.fuse`` +
+give the "with query embedding" figures. Hybrid = lexical top-100 + ANN top-100 + ``fusion.combine`` +
 ``fusion.titles_first`` (with its primary-key lookup of <= 20 titles in SQLite), as served.
 Serving RSS is measured in a fresh process that loads both saved indexes and answers queries.
 """
@@ -52,9 +52,9 @@ from dailypapers.search.backends.base import SearchFilters  # noqa: E402
 from dailypapers.search.backends.common import FUSION_DEPTH  # noqa: E402
 from dailypapers.search.backends.local import in_parallel  # noqa: E402
 from dailypapers.search.embedder import Embedder, paper_text  # noqa: E402
-from dailypapers.search.fusion import TITLE_START_MIN_TERMS, fuse, title_start_candidates, titles_first  # noqa: E402
+from dailypapers.search.fusion import TITLE_START_MIN_TERMS, combine, title_start_candidates, titles_first  # noqa: E402
 from dailypapers.search.lexical import SCHEMA_VERSION, LexicalDoc, LexicalIndex  # noqa: E402
-from dailypapers.search.query import STOP_WORDS, keywords, query_terms  # noqa: E402
+from dailypapers.search.query import query_terms  # noqa: E402
 from dailypapers.search.vectors import IVF_NPROBE, make_index  # noqa: E402
 
 DIM = 384
@@ -191,8 +191,8 @@ def served_hybrid(lexical, index, embedder, titles_db, text, terms, query_vector
         return lexical.search(terms, SearchFilters(), DEPTH)
 
     lex, ids = in_parallel(lexical_half, vector_half) if parallel else (lexical_half(), vector_half())
-    scores = np.linspace(0.6, 0.3, len(ids))  # stand-in cosines: fuse only compares the first with a threshold
-    ranked = fuse(lex.hits, list(zip(map(str, ids), scores)), len(keywords(terms)), sum(t in STOP_WORDS for t in terms))
+    scores = np.linspace(0.6, 0.3, len(ids))  # stand-in cosines: the combination only scales them to their list
+    ranked = combine(lex.hits, list(zip(map(str, ids), scores)))
     if title_start and len(terms) >= TITLE_START_MIN_TERMS:
         candidates = title_start_candidates(lex.hits)
         sql = f"SELECT id, title FROM titles WHERE id IN ({', '.join('?' * len(candidates))})"

@@ -16,7 +16,7 @@ added in ``*_with_query_embedding``):
   keyword mode runs it (with the capped exact count), and its first statements apart (document
   frequencies, whether the words read as a person's name): where the time goes;
 * vector: the nearest 100 (HNSW, ``hnsw.ef_search`` as served) vs faiss;
-* hybrid: both halves + ``fusion.fuse`` as served (PostgreSQL: the embedding overlaps the keyword SQL).
+* hybrid: both halves + ``fusion.hybrid`` as served (without the title-start lookup) (PostgreSQL: the embedding overlaps the keyword SQL).
 """
 
 from __future__ import annotations
@@ -59,9 +59,9 @@ from dailypapers.search.backends.base import SearchFilters  # noqa: E402
 from dailypapers.search.backends.common import FUSION_DEPTH  # noqa: E402
 from dailypapers.search.backends.local import in_parallel  # noqa: E402
 from dailypapers.search.embedder import Embedder, get_embedder  # noqa: E402
-from dailypapers.search.fusion import fuse  # noqa: E402
+from dailypapers.search.fusion import hybrid  # noqa: E402
 from dailypapers.search.lexical import LexicalDoc, LexicalIndex  # noqa: E402
-from dailypapers.search.query import STOP_WORDS, keywords, query_terms  # noqa: E402
+from dailypapers.search.query import keywords, query_terms  # noqa: E402
 from dailypapers.search.vectors import make_index  # noqa: E402
 
 DEPTH = FUSION_DEPTH
@@ -214,7 +214,7 @@ def main(argv=None):
         if future is not None:
             future.result()  # the synthetic vector searches: the model's cannot find synthetic papers
         ranked, _ = backend._vector_ranking(qv[i], none, DEPTH)
-        return fuse(lex, ranked, len(keywords(terms)), sum(t in STOP_WORDS for t in terms), person)
+        return hybrid(lex, ranked, terms, lambda ids: {}, person)
 
     report["postgres"]["hybrid"] = summary(timed(lambda i: pg_hybrid(i, False), range(args.queries)))
     report["postgres"]["hybrid_with_query_embedding"] = summary(timed(lambda i: pg_hybrid(i, True), range(args.queries)))
@@ -228,7 +228,7 @@ def main(argv=None):
             return ann.search(qv[i].reshape(1, -1), DEPTH)
 
         lex, (scores, ids) = in_parallel(lambda: lexical.search(terms, none, DEPTH), vector_half)
-        return fuse(lex.hits, list(zip(map(str, ids[0]), scores[0])), len(keywords(terms)), sum(t in STOP_WORDS for t in terms))
+        return hybrid(lex.hits, list(zip(map(str, ids[0]), scores[0])), terms, lambda ids: {}, lex.person)
 
     report["local"] = {
         "lexical": summary(timed(lambda terms: lexical.search(terms, none, DEPTH), term_lists)),

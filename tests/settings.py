@@ -18,3 +18,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DATABASES["default"].setdefault("TEST", {})  # noqa: F405
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"]["NAME"] = str(DATA_DIR / "test.sqlite3")  # noqa: F405
+
+# Tests never reach arXiv: a test that needs one of its endpoints points it at a loopback server; the
+# rest (an API lookup that falls back to OAI-PMH, a feed) find a closed port on loopback.
+DAILYPAPERS_ARXIV_OAI_URL = "http://127.0.0.1:9/oai"
+DAILYPAPERS_ARXIV_RSS_URL = "http://127.0.0.1:9/rss"

@@ -19,7 +19,7 @@ def free_port() -> int:
 
 
 def cli_env(data_dir):
-    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL"}}
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DAILYPAPERS_BASE_URL"}}
     env["DAILYPAPERS_DATA_DIR"] = str(data_dir)
     return env
 
@@ -132,6 +132,62 @@ def test_a_newcomers_first_hour(serve, tmp_path):
     assert links and all(link.startswith(f"http://127.0.0.1:{port}/") for link in links), links
     for link in links:
         assert browser.open(link, timeout=10).status == 200, link
+
+
+def sent_mails(data_dir):
+    import email
+    import email.policy
+
+    return [email.message_from_string(m, policy=email.policy.default) for f in sorted((data_dir / "sent-mail").iterdir())
+            for m in f.read_text().split("\n" + "-" * 79 + "\n") if m.strip()]
+
+
+def test_a_digest_sent_from_the_cli_links_to_the_port_served(serve, tmp_path):
+    """Issue 29: `dailypapers digests send` in another shell (no DAILYPAPERS_BASE_URL) linked every
+    paper, page and the List-Unsubscribe header to port 8000 while `serve --port N` served the site.
+    One rule (lib.siteurl): the address serve recorded at start."""
+    import http.cookiejar
+    import re
+    import urllib.parse
+
+    data_dir = tmp_path / "mailer"
+    records = tmp_path / "papers.jsonl"
+    records.write_text("".join(json.dumps({"id": f"2411.0000{i}", "title": f"Paper number {i}", "daily_date": "2026-01-05",
+                                            "upvotes": i}) + "\n" for i in range(1, 4)))
+    result = subprocess.run([sys.executable, "-m", "dailypapers", "ingest", "jsonl", str(records)],
+                            env=cli_env(data_dir), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    url, _ = serve("mailer")
+    assert urllib.parse.urlsplit(url).port != 8000
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def form_post(page_url, fields):
+        page = browser.open(page_url, timeout=10).read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+        data = urllib.parse.urlencode({"csrfmiddlewaretoken": token, **fields}).encode()
+        return browser.open(urllib.request.Request(page_url, data=data, headers={"Referer": page_url}), timeout=10)
+
+    form_post(url + "/digests/subscribe", {"email": "reader@example.org", "frequency": "daily"})
+    confirmation = next(m for m in sent_mails(data_dir) if "Confirm" in m["Subject"])
+    confirm_url = re.search(r"https?://\S+/digests/confirm/\S+", confirmation.get_body(("plain",)).get_content())[0]
+    # The token is the credential (the confirm page's form carries no CSRF token): one POST confirms.
+    assert browser.open(urllib.request.Request(confirm_url, data=b"", headers={"Referer": confirm_url}), timeout=10).status == 200
+
+    result = subprocess.run([sys.executable, "-m", "dailypapers", "digests", "send", "--period", "2026-01-05"],
+                            env=cli_env(data_dir), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "1 sent" in result.stdout, result.stdout + result.stderr
+    digest = next(m for m in sent_mails(data_dir) if m["List-Unsubscribe"])
+    unsubscribe = " ".join(digest["List-Unsubscribe"].split())  # a folded header unfolds with a leading space
+    assert unsubscribe.startswith(f"<{url}/digests/u/"), unsubscribe
+    text = "".join(part.get_content() for part in digest.walk() if not part.is_multipart())
+    links = [x.rstrip(".,;") for x in re.findall(r"https?://[^\s\"'<>()]+", text)]
+    assert len(links) >= 10 and all(link.startswith(url + "/") for link in links), links
+    for link in sorted(set(links)):
+        try:
+            status = browser.open(link, timeout=10).status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        assert status == 200, link
 
 
 @pytest.mark.parametrize(

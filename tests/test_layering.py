@@ -169,7 +169,7 @@ def import_cycles(module_level_only: bool) -> set[frozenset[str]]:
 
 
 # Templates: the room of a template's top folder under any templates/ directory.
-TEMPLATE_ROOM_ALIASES = {"allauth": "accounts"}
+TEMPLATE_ROOM_ALIASES = {"allauth": "accounts", "account": "accounts"}  # allauth overrides
 # member_part (lib.pagecache.tags) is an include rendered per request inside a cached page.
 TEMPLATE_TAG = re.compile(r"{%-?\s*(extends|include|member_part|load)\s+(.+?)\s*-?%}")
 TEMPLATE_NAME = re.compile(r"""^(["'])([^"']+)\1""")

@@ -29,10 +29,16 @@ def _fresh_ops_state(tmp_path, settings):
     settings.DAILYPAPERS_METRICS_DIR = tmp_path / "metrics"
     previous = metrics.REQUESTS
     metrics.REQUESTS = metrics.RequestMetrics(tmp_path / "metrics")
-    checks.forget()
+    probe_afresh()
     yield
     metrics.REQUESTS = previous
-    checks.forget()
+    probe_afresh()
+
+
+def probe_afresh() -> None:
+    """Check everything afresh on the next probe (the checks remember recent successes)."""
+    checks._search_ok_at = -checks.SEARCH_OK_SECONDS
+    checks._migrations_applied = False
 
 
 # -- /healthz and /readyz ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@ BEFORE = {
     "papers:week": "members", "papers:month": "members", "papers:trending": "members", "papers:about_ranking": "members",
     "papers:date_picker": "anonymous", "papers:organization": "anonymous", "papers:paper": "anonymous",
     "hf_daily_papers": "anonymous", "hf_paper": "anonymous", "hf_paper_comment": "anonymous", "paper_markdown": "anonymous",
+    "hf_openapi": "anonymous",  # the HF-compatible API's OpenAPI document (issue 29)
     "api-v1:openapi-json": "anonymous", "api-v1:openapi-view": "anonymous", "api-v1:list_papers": "anonymous",
     "api-v1:paper_similar": "anonymous", "api-v1:paper_comments": "anonymous", "api-v1:post_comment": "anonymous",
     "api-v1:paper_detail": "anonymous", "api-v1:claim_author": "anonymous", "api-v1:latest_day": "anonymous",
@@ -35,6 +36,8 @@ NEVER_STORED = {
 }
 # api-v1:post_comment stays: it is the POST of /api/v1/papers/{id}/comments, whose GET (paper_comments) is cached.
 EXPECTED = {name: how for name, how in BEFORE.items() if name not in NEVER_STORED}
+# Added since: the full-text reading view (issue 27), cached like the paper's markdown.
+EXPECTED["papers:paper_read"] = "anonymous"
 
 
 def url_patterns(patterns=None, namespace=""):

@@ -102,7 +102,7 @@ def default_web_workers() -> int:
     return max(1, cores or 1)
 
 
-def serve(argv: list[str]) -> int:
+def serve_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dailypapers serve", description="Serve the Daily Papers site.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
@@ -112,7 +112,11 @@ def serve(argv: list[str]) -> int:
                         help="request threads per process (default 8)")
     parser.add_argument("--no-worker", action="store_true", help="do not start the background task worker")
     parser.add_argument("--no-sample", action="store_true", help="do not load the sample papers into an empty database")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def serve(argv: list[str]) -> int:
+    args = serve_parser().parse_args(argv)
 
     if not os.environ.get("DAILYPAPERS_BASE_URL"):
         # Set before Django reads its settings, and inherited by the worker started below, which
@@ -160,9 +164,65 @@ def serve(argv: list[str]) -> int:
     return 0
 
 
+OVERVIEW = """\
+usage: dailypapers COMMAND [options]   (dailypapers COMMAND --help for each)
+
+The site:
+  serve            serve the site (web server + background worker); loads the demo into an empty database
+  worker           the background worker alone (search index, arXiv fetches, harvests, digests)
+  mcp              the MCP server for assistants: stdio, or streamable HTTP with --http (docs/mcp.md)
+
+Data:
+  ingest           import papers: demo, sample, jsonl FILE, snapshot FILE, arxiv-oai, arxiv-rss, arxiv-id
+  index            search indexes: status, rebuild, update, embed, evaluate, export-vectors, import-vectors
+  enrich           find code/Hub/project links and keywords of stored papers
+  thumbnails       render first-page thumbnails of papers' PDFs
+  export           every paper as JSON lines or Parquet
+  digests          digest mail: send, status
+  scheduler        periodic jobs: list, tick, run
+
+Operations:
+  createsuperuser  make an admin account (the admin is at /admin/)
+  backup, restore  back the database up to a file, and restore it
+  db               db move: copy every table into an empty PostgreSQL database
+  migrate          apply database migrations (every command does this first)
+
+Django's own management commands are listed by `dailypapers help --commands`, and run the same way.
+"""
+
+
+def _help(argv: list[str]) -> int | None:
+    """``dailypapers``, ``dailypapers help`` and ``--help``: the site's commands first, not lost among
+    Django's (serve and worker are not Django commands at all). ``help --commands`` and ``help NAME``
+    go to Django's help."""
+    if argv and argv[0] in {"help", "--help", "-h"} and len(argv) > 1 and argv[1] != "--commands":
+        return None  # `dailypapers help ingest`: Django prints that command's help
+    if argv and argv[0] == "help" and argv[1:] == ["--commands"]:
+        return None
+    print(OVERVIEW, end="")
+    return 0
+
+
+def worker_parser():
+    """``dailypapers worker``'s options: db_worker's own (the worker runs it), named as this command."""
+    from django.core.management import load_command_class
+
+    command = load_command_class("django_tasks_db", "db_worker")
+    parser = command.create_parser("dailypapers", "worker")
+    parser.prog = "dailypapers worker"
+    parser.description = ("Run the background worker: the task queue (search index upkeep, arXiv fetches of "
+                          "submissions, thumbnails, digests) and the scheduler of periodic jobs (daily harvest, "
+                          "digests). `dailypapers serve` starts one; run more for more throughput.")
+    return parser
+
+
 def worker(argv: list[str]) -> int:
     _setup_django()
     from django.core.management import call_command
+
+    if {"-h", "--help"} & set(argv):
+        worker_parser().print_help()
+        return 0
 
     from dailypapers.ingest.bulkload import restore_deferred_indexes
     from dailypapers.scheduling import scheduler
@@ -180,6 +240,12 @@ def main(argv: list[str] | None = None) -> int:
     # Before Django reads its settings: they name the data dir and its secret key, this makes them.
     prepare_data_dir()
     command = argv[0] if argv else "help"
+    if command in {"help", "--help", "-h"}:
+        shown = _help(argv or ["help"])
+        if shown is not None:
+            return shown
+        if argv[1:] == ["--commands"]:
+            argv = ["help"]
     if command == "serve":
         return serve(argv[1:])
     if command == "worker":

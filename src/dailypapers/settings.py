@@ -62,6 +62,7 @@ MIDDLEWARE = [
     # /readyz, /metrics) are answered before host checks and https redirects (dailypapers.ops).
     "dailypapers.ops.middleware.RequestObservationMiddleware",
     "dailypapers.ops.middleware.ProbeMiddleware",
+    "dailypapers.lib.middleware.HttpMethodsMiddleware",  # above the JSON errors: its CORS header stays on them
     "dailypapers.lib.middleware.ApiJsonErrorsMiddleware",
     "dailypapers.lib.middleware.QueryStringLimitMiddleware",
     "dailypapers.lib.middleware.HeadAsGetMiddleware",
@@ -126,10 +127,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache is shared by every process of one site (web processes, the worker): pages, the content
 # version that invalidates them, trending rankings. Redis when DAILYPAPERS_REDIS_URL is set (needs the
-# `redis` package); else its own SQLite file in the data dir (dailypapers.lib.sqlite_cache).
+# `redis` package); else its own SQLite file in the data dir (dailypapers.lib.sqlite_cache). Either fails
+# soft: a store error (a full disk, Redis gone) is a miss, reported by /healthz (lib.tolerant_cache).
 DAILYPAPERS_REDIS_URL = os.environ.get("DAILYPAPERS_REDIS_URL", "")
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": DAILYPAPERS_REDIS_URL}
+    "default": {"BACKEND": "dailypapers.lib.tolerant_cache.TolerantRedisCache", "LOCATION": DAILYPAPERS_REDIS_URL}
     if DAILYPAPERS_REDIS_URL
     else {
         "BACKEND": "dailypapers.lib.sqlite_cache.SQLiteCache",
@@ -193,6 +195,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("DAILYPAPERS_TIME_ZONE", "UTC")
 USE_I18N = True
+# The site's words for allauth's pages ("Log in", not "Sign In"): locale/en/LC_MESSAGES/django.po.
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"
@@ -262,7 +266,9 @@ DAILYPAPERS_MAX_COLLECTION_ITEMS = env_int("DAILYPAPERS_MAX_COLLECTION_ITEMS", 1
 # Absolute links in mail (and the Sites record account mails name): the address readers reach the
 # site at. `dailypapers serve` defaults it from its own --host/--port (cli.default_base_url), so the
 # worker it starts mails links to the port actually served; web pages build links from the request.
-DAILYPAPERS_BASE_URL = os.environ.get("DAILYPAPERS_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# A process without it (a CLI command in another shell, a worker started alone) uses the address
+# `serve` recorded in the Sites record: one rule for every mail, lib/siteurl.py.
+DAILYPAPERS_BASE_URL = os.environ.get("DAILYPAPERS_BASE_URL", "").rstrip("/")
 
 # Digests (README, "Email digests"). Sent by the worker at DIGEST_HOUR:DIGEST_MINUTE (TIME_ZONE);
 # the weekly one on DIGEST_WEEKDAY (0 = Monday) for the week before.
@@ -285,7 +291,7 @@ DAILYPAPERS_DIGEST_RETRY_MAX_SECONDS = env_float("DAILYPAPERS_DIGEST_RETRY_MAX_S
 # host whose process is gone are taken back at once).
 DAILYPAPERS_DIGEST_CLAIM_LEASE_SECONDS = env_int("DAILYPAPERS_DIGEST_CLAIM_LEASE_SECONDS", 900)
 DAILYPAPERS_DIGEST_MESSAGE_ID_DOMAIN = os.environ.get(
-    "DAILYPAPERS_DIGEST_MESSAGE_ID_DOMAIN", DAILYPAPERS_BASE_URL.split("://", 1)[-1].split("/")[0].split(":")[0]
+    "DAILYPAPERS_DIGEST_MESSAGE_ID_DOMAIN", (DAILYPAPERS_BASE_URL or "http://127.0.0.1").split("://", 1)[-1].split("/")[0].split(":")[0]
 )
 # Optional mailto: for List-Unsubscribe (the HTTPS one-click link is always there).
 DAILYPAPERS_DIGEST_UNSUBSCRIBE_MAILTO = os.environ.get("DAILYPAPERS_DIGEST_UNSUBSCRIBE_MAILTO", "")
@@ -325,6 +331,19 @@ DAILYPAPERS_THUMBNAILS = env_bool("DAILYPAPERS_THUMBNAILS", False)
 DAILYPAPERS_THUMBNAILS_PER_RUN = env_int("DAILYPAPERS_THUMBNAILS_PER_RUN", 200)
 DAILYPAPERS_THUMBNAIL_DAYS = env_int("DAILYPAPERS_THUMBNAIL_DAYS", 3)
 DAILYPAPERS_ARXIV_PDF_URL = os.environ.get("DAILYPAPERS_ARXIV_PDF_URL", "https://arxiv.org/pdf/{id}")
+# Full text (README "Full text"): off until the operator turns it on, since each paper's arXiv HTML
+# page is one more request (site-wide slot). The worker converts those of the last FULL_TEXT_DAYS
+# days' entries, at most FULL_TEXT_PER_RUN per run; served at /papers/<id>.md and /papers/<id>/read.
+DAILYPAPERS_FULL_TEXT = env_bool("DAILYPAPERS_FULL_TEXT", False)
+DAILYPAPERS_FULL_TEXT_DAYS = env_int("DAILYPAPERS_FULL_TEXT_DAYS", 3)
+DAILYPAPERS_FULL_TEXT_PER_RUN = env_int("DAILYPAPERS_FULL_TEXT_PER_RUN", 200)
+DAILYPAPERS_ARXIV_HTML_URL = os.environ.get("DAILYPAPERS_ARXIV_HTML_URL", "https://arxiv.org/html/{id}")
+# bioRxiv / medRxiv (README "bioRxiv and medRxiv"): the daily harvest of these servers' postings,
+# off until named (e.g. DAILYPAPERS_BIORXIV_SERVERS=biorxiv,medrxiv), through api.biorxiv.org.
+DAILYPAPERS_BIORXIV_SERVERS = env_list("DAILYPAPERS_BIORXIV_SERVERS")
+DAILYPAPERS_BIORXIV_API_URL = os.environ.get("DAILYPAPERS_BIORXIV_API_URL", "https://api.biorxiv.org")
+DAILYPAPERS_BIORXIV_REQUEST_DELAY = env_float("DAILYPAPERS_BIORXIV_REQUEST_DELAY", 1)
+DAILYPAPERS_BIORXIV_TIMEOUT = env_float("DAILYPAPERS_BIORXIV_TIMEOUT", 30)
 
 # Search (README, "Search"). Index files live in DATA_DIR/search. The worker embeds at most
 # EMBED_PER_TASK papers per task (newest first) and, with EMBED_BACKLOG on, keeps going until all are.

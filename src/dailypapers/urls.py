@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("dailypapers.search.urls")),
     path("", include("dailypapers.community.urls")),
     path("", include("dailypapers.discovery.urls")),  # /for-you, /following, /follow, /authors/<id>
+    path("", include("dailypapers.enrichment.urls")),  # /trends, /trends.csv
     path("", include("dailypapers.papers.urls")),
     path("", include("dailypapers.accounts.urls")),
     path("accounts/", include("allauth.urls")),

@@ -124,3 +124,27 @@ def test_admin_survives_edge_values(samples, django_user_model):
                 for name in ADMIN_QUERY_PARAMS:
                     check(client, route.url, f"{name}={value}", failures)
     assert not failures, "\n".join(failures)
+
+
+def test_deeply_nested_json_is_a_400_on_every_api_write(routes, owned):
+    """``[[[[…]]]]`` made the JSON decoder raise RecursionError (a 500 on the HF-compatible writes).
+    Every API route, every write method: a 4xx in its JSON error shape, never a 500."""
+    from django.test import Client
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {owned['raw']}")
+    deep = "[" * 100_000 + "]" * 100_000
+    bodies = [deep, '{"comment": ' + deep + ', "text": ' + deep + "}", '{"x": ' + '{"a": ' * 5000 + "1" + "}" * 5001]
+    failures, refused = [], 0
+    for route in routes:
+        if not route.url.startswith("/api/"):
+            continue
+        for method in ("post", "put", "patch"):
+            for body in bodies:
+                response = getattr(client, method)(route.url, body, content_type="application/json")
+                is_json = response["Content-Type"].startswith("application/json")
+                if response.status_code >= 500 or (response.status_code >= 400 and not is_json):
+                    failures.append(f"{method.upper()} {route.url}: {response.status_code} {response.content[:100]!r}")
+                elif response.status_code == 400:
+                    refused += 1
+    assert not failures, "\n".join(failures)
+    assert refused >= 20  # the write endpoints read the body and refuse it (not merely a 404/405)

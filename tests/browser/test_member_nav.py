@@ -138,13 +138,35 @@ def test_a_reply_shows_in_the_header_count_and_is_marked_read_in_place(live_serv
     page.wait_for_url(re.compile(r"/papers/2401\.00001#comment-\d+$"))
 
 
+def _submit_inline(page, reference: str) -> None:
+    """Send the day page's inline submit form and wait for its answer to be swapped in. The click
+    waits until htmx has bound the form (a click before that posts the form as a page and reloads),
+    and the test waits for the POST's own response rather than for text with expect's 5 s default,
+    which a loaded machine outran (the flaky failure of issue 29)."""
+    page.wait_for_function("() => !!(window.htmx && document.querySelector('#submit-paper form')['htmx-internal-data'])")
+    page.get_by_test_id("submit-input").fill(reference)
+    with page.expect_response(lambda r: r.url.endswith("/papers/submit") and r.request.method == "POST", timeout=30_000):
+        page.get_by_test_id("submit-button").click()
+
+
 def test_the_inline_submit_answers_in_place_and_links_a_paper_already_on_a_page(live_server, page, site):
     sign_in(page, live_server.url, "ada")
     page.evaluate("window.__noReload = true")
-    page.get_by_test_id("submit-input").fill("2401.00001")
-    page.get_by_test_id("submit-button").click()
+    _submit_inline(page, "2401.00001")
     already = page.get_by_test_id("already-on-page")
-    expect(already).to_contain_text("already on")
+    expect(already).to_contain_text("already on", timeout=15_000)
     assert page.evaluate("window.__noReload") is True
     already.click()
     page.wait_for_url(re.compile(r"/papers/date/\d{4}-\d{2}-\d{2}#paper-240100001$"))
+
+
+def test_after_an_inline_submit_the_list_and_its_count_show_the_new_paper(live_server, page, site):
+    Paper.objects.create(id="2401.00002", title="Submitted inline", abstract="New.", published_at=timezone.now())
+    sign_in(page, live_server.url, "ada")
+    expect(page.locator(".count-line")).to_have_text("1 paper")
+    page.evaluate("window.__noReload = true")
+    _submit_inline(page, "2401.00002")
+    expect(page.get_by_test_id("submit-done")).to_contain_text("Submitted inline", timeout=15_000)
+    expect(page.locator(".count-line")).to_have_text("2 papers", timeout=15_000)
+    expect(page.locator("#entry-list #paper-240100002")).to_have_count(1)
+    assert page.evaluate("window.__noReload") is True

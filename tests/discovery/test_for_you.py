@@ -129,3 +129,26 @@ def test_the_window_is_read_once_and_follows_new_vectors(topics, member):
     recent_vectors.load()
     assert len(recent_vectors.ids) == 30 and recent_vectors.matrix.shape == (30, 384)
     assert np.allclose(np.linalg.norm(recent_vectors.matrix, axis=1), 1, atol=1e-2)
+
+
+def test_upvotes_break_ties_between_papers_the_member_vector_cannot_tell_apart(topics, member):
+    """The popularity prior (bench/recommend.py chose it): of two papers with the same text, the one
+    readers upvoted more comes first, whichever of the two the window holds first."""
+    import datetime as dt
+
+    from dailypapers.discovery.ranking import recent_vectors
+    from dailypapers.search import get_backend
+    from tests.discovery.conftest import ingest
+
+    first, second = (Paper.objects.get(pk=pid) for pid in ids_of("quantum")[:2])
+    day = (topics - dt.timedelta(days=1)).isoformat()
+    twins = [("2612.90001", first, 40), ("2612.90002", first, 0), ("2612.90003", second, 0), ("2612.90004", second, 40)]
+    ingest([{"id": pid, "title": f"Twin of {like.title}", "abstract": like.abstract, "authors": ["Twin Author"],
+             "categories": ["quant-ph"], "published": day, "upvotes": votes} for pid, like, votes in twins])
+    get_backend().process_pending_updates()
+    get_backend().embed_pending()
+    recent_vectors.reset()
+    upvote(member, ids_of("quantum")[2:5])
+    order = [p.paper_id for p in recommend(member)]
+    assert order.index("2612.90001") < order.index("2612.90002")
+    assert order.index("2612.90004") < order.index("2612.90003")

@@ -88,3 +88,21 @@ def test_paper_page_links_its_authors_pages(client, topics):
     author = Author.objects.get(name="Grace Qubit")
     assert f'href="/authors/{author.pk}">Grace Qubit</a>' in html
     assert client.get("/authors/99999999").status_code == 404
+    assert client.get("/authors/" + "9" * 30).status_code == 404  # beyond a 64-bit key: still a 404, on both databases
+
+
+def test_marks_can_be_undone_from_the_for_you_page_later(client, topics, member):
+    """A paper marked "not interested" leaves the feed, so the feed cannot offer its Undo again: the
+    page lists the member's marks, each with its Undo."""
+    target = ids_of("graphs")[0]
+    Upvote.objects.create(user=member, paper_id=ids_of("graphs")[1])
+    client.force_login(member)
+    client.post(f"/papers/{target}/feedback", {"signal": "less"})
+    page = client.get("/for-you").content.decode()
+    marks = page[page.index('data-testid="feedback-marks"'):]
+    assert f'data-paper-id="{target}"' not in page  # out of the feed
+    assert Paper.objects.get(pk=target).title in marks and 'data-testid="feedback-undo"' in marks
+    assert f'action="/papers/{target}/feedback"' in marks
+    client.post(f"/papers/{target}/feedback", {"signal": "none"})  # what its Undo sends
+    page = client.get("/for-you").content.decode()
+    assert 'data-testid="feedback-marks"' not in page and f'data-paper-id="{target}"' in page

@@ -15,10 +15,10 @@ from dailypapers.ingest.sources.arxiv_rss import (
     FEED_ITEM_CAP,
     FeedError,
     feed_name_for,
-    harvest_feed,
     parse_feed,
     pipeline_items,
 )
+from dailypapers.ingest.tasks import harvest_feed
 from dailypapers.papers.models import Paper
 from tests.ingest.fixture_server import FixtureServer
 

@@ -114,3 +114,23 @@ def test_trending_page_pages_and_ranks_once_per_change(client, member, django_as
         page = client.get("/papers/trending?page=2").content.decode()
     card = page[page.index(f'id="paper-{papers[54].pk.replace(".", "")}"'):page.index("Trend 54")]
     assert 'data-testid="upvote-count">7<' in card  # 6 imported + the member's
+
+
+@pytest.mark.django_db
+def test_no_trending_list_is_padded_with_papers_that_score_zero(client):
+    """The page, the native API, the HF API's sort=trending, the feed (and digests, ranked by
+    ``rank``): one rule (issue 29)."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    voted = make_paper(title="Voted paper", upvotes=4, day=now.date(), submitted_at=now - dt.timedelta(hours=1))
+    make_paper(title="Unvoted paper", upvotes=0, day=now.date(), submitted_at=now - dt.timedelta(hours=1))
+    assert [e.paper_id for e in TrendingRanker().rank(DailyEntry.objects.all())] == [voted.pk]
+    page = client.get("/papers/trending").content.decode()
+    native = client.get("/api/v1/trending").json()
+    hf = client.get("/api/daily_papers?sort=trending").json()
+    feed = client.get("/feeds/trending.rss").content.decode()
+    assert "Voted paper" in page and "Unvoted paper" not in page
+    assert [item["paper"]["id"] if "paper" in item else item["id"] for item in native["items"]] == [voted.pk]
+    assert [item["paper"]["id"] for item in hf] == [voted.pk]
+    assert "Voted paper" in feed and "Unvoted paper" not in feed

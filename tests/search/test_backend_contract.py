@@ -360,3 +360,42 @@ def test_a_typo_is_the_commoner_word_and_real_words_stay_as_typed(typos):
     # Case and the rest of the text are kept around the corrected words.
     assert typos.search(SearchQuery("Contrastve predictive coding")).did_you_mean == "contrastive predictive coding"
     assert typos.search(SearchQuery("Lovelase et al.")).hits[0].paper_id == "1901.00002"
+
+
+def test_count_by_month_counts_papers_and_upvotes_of_a_topic(indexed):
+    Paper.objects.filter(pk="2402.00002").update(imported_upvotes=7)
+    Paper.objects.filter(pk="2303.00003").update(imported_upvotes=2)
+    counts = indexed.count_by_month("protein folding")
+    assert counts.papers == {"2023-03": 1} and counts.upvotes == {"2023-03": 2} and counts.total == 1
+    # Every word must be there: "protein diffusion" is in no paper; stemming and case as searches.
+    assert indexed.count_by_month("Protein Diffusion").papers == {}
+    assert indexed.count_by_month("DIFFUSION model").papers == {"2024-02": 1}
+    assert indexed.count_by_month("Hopper").papers == {"2023-03": 1, "2024-02": 1}  # author names count
+    # No words: every paper passing the filters (a category's trend); undated papers are not counted.
+    Paper.objects.create(id="2405.00009", title="Undated diffusion note", primary_category="cs.CV", categories=["cs.CV"])
+    indexed.index_papers(["2405.00009"])
+    every = indexed.count_by_month("")
+    assert every.papers == {"2024-01": 1, "2024-02": 1, "2023-03": 1} and every.upvotes == {"2024-02": 7, "2023-03": 2}
+    assert indexed.count_by_month("", SearchFilters(category="cs.CV")).papers == {"2024-02": 1}
+    assert indexed.count_by_month("diffusion", SearchFilters(category="cs.LG")).papers == {}
+    assert indexed.count_by_month("zxqv").papers == {} and indexed.count_by_month("zxqv").upvotes == {}
+
+
+def test_count_by_month_follows_reindexing_and_removal(indexed):
+    """A paper re-dated, re-categorised, re-worded or removed moves out of its old counts."""
+    assert indexed.count_by_month("diffusion").papers == {"2024-02": 1}
+    assert indexed.count_by_month("", SearchFilters(category="cs.CV")).papers == {"2024-02": 1}
+    Paper.objects.filter(pk="2402.00002").update(
+        published_at=dt.datetime(2022, 5, 1, tzinfo=dt.UTC), categories=["cs.LG"], primary_category="cs.LG", title="Score models"
+    )
+    indexed.index_papers(["2402.00002"])
+    indexed.index_papers(["2402.00002"])  # twice: idempotent
+    assert indexed.count_by_month("diffusion").papers == {"2022-05": 1}  # (still in the abstract)
+    assert indexed.count_by_month("score").papers == {"2022-05": 1}
+    assert indexed.count_by_month("", SearchFilters(category="cs.CV")).papers == {}
+    assert indexed.count_by_month("", SearchFilters(category="cs.LG")).papers == {"2022-05": 1, "2024-01": 1}
+    indexed.remove_papers(["2402.00002"])
+    assert indexed.count_by_month("diffusion").papers == {} and indexed.count_by_month("score").papers == {}
+    assert indexed.count_by_month("", SearchFilters(category="cs.LG")).papers == {"2024-01": 1}
+    indexed.rebuild()
+    assert indexed.count_by_month("diffusion").papers == {"2022-05": 1}

@@ -187,8 +187,9 @@ def test_index_evaluate_prints_the_table_per_class(sample_papers, arxiv_records,
     assert set(report["modes"]) == {"hybrid", "lexical", "vector", "bm25s", "rrf"}
     # Exact titles are the easiest class: every mode and baseline finds each paper first.
     assert all(scores["hit@3"] == 1.0 for scores in report["classes"]["title"]["modes"].values())
-    # The 23 tuned descriptions score what the README reports for them (hybrid 0.613).
-    assert report["classes"]["description"]["modes"]["hybrid"]["ndcg@10"] > 0.55
+    # Descriptions are paraphrases: the vectors carry the hybrid well above the keyword half.
+    descriptions = report["classes"]["description"]["modes"]
+    assert descriptions["hybrid"]["ndcg@10"] > descriptions["lexical"]["ndcg@10"] + 0.05
     assert len(report["per_query"]) == report["queries"]
 
 
@@ -198,3 +199,14 @@ def test_index_evaluate_without_the_sample_says_what_to_run():
 
     with pytest.raises(CommandError, match="dailypapers ingest sample"):
         call_command("index", "evaluate")
+
+
+def test_the_bm25s_baseline_takes_any_corpus():
+    """bench/public_ir.py judges public test collections with the same baseline as the judged set."""
+    from dailypapers.search.evaluation import BM25sBaseline
+
+    baseline = BM25sBaseline.from_texts(
+        ["a", "b", "c"], ["wing flutter at supersonic speed", "boundary layer transition", "flutter of panels in supersonic flow"]
+    )
+    assert baseline.search("supersonic flutter")[:2] == ["a", "c"] or baseline.search("supersonic flutter")[:2] == ["c", "a"]
+    assert "b" not in baseline.search("supersonic flutter") and baseline.search("the of") == []

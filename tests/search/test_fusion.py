@@ -1,6 +1,8 @@
-"""The query-shaped fusion prototype (issue 14): behaviour on small hand-made rankings."""
+"""The hybrid fusion: behaviour on small hand-made rankings (its weight was fit on public data:
+docs/benchmarks.md, "Search quality on public test collections")."""
 
 from dailypapers.search import fusion
+from dailypapers.search.backends.common import FUSION_DEPTH
 
 VECTORS = [("v1", 0.55), ("v2", 0.54), ("shared", 0.50)]
 
@@ -9,62 +11,52 @@ def ids(ranked):
     return [pid for pid, _ in ranked]
 
 
-def test_a_lexical_leader_that_stands_out_goes_first():
-    # "Towards a Unified View": one paper's title words score far above every other paper's.
-    lexical = [("title", 60.0), ("other", 20.0), ("shared", 10.0)]
-    assert ids(fusion.fuse(lexical, VECTORS, keyword_count=2))[0] == "title"
-    assert ids(fusion.fuse(lexical, VECTORS, keyword_count=8))[0] == "title"
-    assert ids(fusion.fuse([("only", 3.0)], VECTORS, keyword_count=5))[0] == "only"
+def test_a_paper_both_halves_rank_high_beats_one_only_a_half_puts_first():
+    lexical = [("lex", 30.0), ("both", 29.0)] + [(f"l{i}", 20.0 - i * 0.1) for i in range(98)]
+    vector = [("vec", 0.62), ("both", 0.61)] + [(f"v{i}", 0.5 - i * 0.001) for i in range(98)]
+    ranked = ids(fusion.hybrid(lexical, vector, ["flutter", "of", "supersonic", "panels"], lambda _: {}))
+    assert ranked[0] == "both" and set(ranked[1:3]) == {"lex", "vec"}
+    # Neither half alone decides: that is the combination, not either half's order.
+    assert ranked[:3] != ids(lexical)[:3] and ranked[:3] != ids(vector)[:3]
 
 
-def test_a_group_of_leaders_above_a_gap_goes_first_in_its_order():
-    # "Towards a Unified View" starts two titles: both score far above the rest.
-    lexical = [("view-a", 40.0), ("view-b", 38.0), ("other", 12.0), ("shared", 11.0)]
-    assert ids(fusion.fuse(lexical, VECTORS, keyword_count=2))[:2] == ["view-a", "view-b"]
-    assert fusion.standouts(lexical) == ["view-a", "view-b"]
-    assert fusion.standouts([("a", 10.0), ("b", 9.0), ("c", 8.0), ("d", 7.0), ("e", 1.0)]) == []  # gap too deep
+def test_the_weight_is_the_lexical_share_fit_on_public_data():
+    """BM25 a little ahead of the vectors (0.55, fit on SciFact's training claims): the paper both
+    halves rank second beats each half's own first choice."""
+    lexical = [("a", 10.0), ("b", 9.0), ("c", 5.0)] + [(f"l{i}", 1.0) for i in range(97)]
+    vector = [("c", 0.60), ("b", 0.50), ("a", 0.45)] + [(f"v{i}", 0.40) for i in range(97)]
+    assert 0.5 < fusion.LEXICAL_WEIGHT < 0.6
+    assert ids(fusion.combine(lexical, vector))[:3] == ["b", "c", "a"]
+    assert ids(fusion.combine(lexical, vector, 0.2))[0] == "c"  # the vectors' pick when they lead
+    assert ids(fusion.combine(lexical, vector, 0.7))[0] == "a"  # BM25's when it does
 
 
-def test_close_lexical_scores_are_fused_and_long_queries_follow_the_vectors():
-    lexical = [("l1", 10.0), ("l2", 9.5), ("shared", 9.0)]  # no standout: ratio 1.05
-    long_query = ids(fusion.fuse(lexical, VECTORS, keyword_count=8))
-    assert long_query[0] == "shared"  # found by both halves
-    assert long_query.index("v1") < long_query.index("l1")  # the vectors lead a description
-    short_query = ids(fusion.fuse(lexical, VECTORS, keyword_count=2))
-    assert short_query[0] == "shared"
-    assert short_query.index("l1") < short_query.index("v2")  # equal weights: rank 1 beats rank 2
+def test_a_list_that_holds_every_match_keeps_its_papers_above_the_other_halfs_guesses():
+    # A surname two papers have: BM25 found both and nothing else. Scaling that list by its own last
+    # score would put the second paper at 0, below every vector guess.
+    lexical = [("by-her", 9.1), ("also-by-her", 9.0)]
+    vector = [(f"guess{i}", 0.3 - i * 0.001) for i in range(100)]
+    assert ids(fusion.combine(lexical, vector))[:2] == ["by-her", "also-by-her"]
+    assert fusion.FULL_LIST == FUSION_DEPTH  # the backends' lists are that long when they are full
 
 
-def test_lexical_leads_when_the_vectors_did_not_understand_the_query():
-    lexical = [("l1", 10.0), ("l2", 9.5)]
-    unsure = [("v1", 0.12), ("v2", 0.11)]
-    assert ids(fusion.fuse(lexical, unsure, keyword_count=8))[:2] == ["l1", "l2"]
+def test_a_name_query_keeps_the_keyword_ranking_first():
+    # "F. R. Ferraro" (read as a person by the lexical half) or one keyword ("Perlis", "LoRA"): the
+    # vectors know names not at all, so their neighbours must not reorder BM25's papers.
+    lexical = [("ferraro", 6.0), ("other-f", 4.0), ("other-r", 3.9)]
+    vector = [("other-f", 0.31), ("noise1", 0.30), ("other-r", 0.29)]
+    no_titles = lambda _: {}  # noqa: E731
+    assert ids(fusion.hybrid(lexical, vector, ["f", "r", "ferraro"], no_titles, person=True))[:4] == ["ferraro", "other-f", "other-r", "noise1"]
+    assert ids(fusion.hybrid(lexical, vector, ["ferraro"], no_titles))[:3] == ["ferraro", "other-f", "other-r"]
+    # Two keywords that are no name are combined: the paper both halves found comes first.
+    assert ids(fusion.hybrid(lexical, vector, ["supersonic", "flutter"], no_titles))[0] == "other-f"
 
 
 def test_empty_halves():
-    assert fusion.fuse([], [], keyword_count=1) == []
-    assert ids(fusion.fuse([], VECTORS, keyword_count=4)) == ["v1", "v2", "shared"]
-
-
-def test_sentence_like_queries_trust_the_vectors_more():
-    lexical = [("l1", 10.0), ("l2", 9.5), ("l3", 9.0)]
-    vectors = [("v1", 0.55), ("v2", 0.54), ("v3", 0.50)]
-    keywords_only = ids(fusion.fuse(lexical, vectors, keyword_count=4))
-    sentence = fusion.fuse(lexical, vectors, keyword_count=4, stop_word_count=3)
-    plain = dict(fusion.fuse(lexical, vectors, keyword_count=4))
-    assert ids(sentence)[:3] == ["v1", "v2", "v3"] and keywords_only[:3] == ["v1", "v2", "v3"]
-    # BM25's share of the score is smaller for the sentence than for the same keywords alone.
-    assert dict(sentence)["l1"] < plain["l1"] and dict(sentence)["v1"] == plain["v1"]
-
-
-def test_a_one_keyword_query_is_a_name_and_bm25_orders_it():
-    # "LoRA", "MoE": the vectors know names badly, so papers with the word come before the vectors' guesses.
-    lexical = [("l1", 10.0), ("l2", 9.5), ("l3", 9.0)]
-    vectors = [("v1", 0.55), ("v2", 0.54), ("v3", 0.50)]
-    assert ids(fusion.fuse(lexical, vectors, keyword_count=1))[:3] == ["l1", "l2", "l3"]
-    assert ids(fusion.fuse(lexical, vectors, keyword_count=2))[:3] == ["l1", "v1", "l2"]  # equal weights
-    # ...unless it reads like a sentence ("what is attention"): the vectors lead those.
-    assert ids(fusion.fuse(lexical, vectors, keyword_count=1, stop_word_count=2))[:3] == ["v1", "v2", "v3"]
+    no_titles = lambda _: {}  # noqa: E731
+    assert fusion.hybrid([], [], ["flutter", "panels"], no_titles) == []
+    assert ids(fusion.hybrid([], VECTORS, ["flutter", "panels"], no_titles)) == ["v1", "v2", "shared"]
+    assert ids(fusion.hybrid([("only", 3.0)], [], ["flutter", "panels"], no_titles)) == ["only"]
 
 
 def test_titles_starting_with_the_query_go_first_in_their_fused_order():
@@ -98,10 +90,14 @@ def test_no_good_match_needs_a_weak_vector_and_no_paper_with_every_word():
     assert asked == [False, True]  # the lexical check runs only when the vector is weak
 
 
-def test_a_query_with_initials_keeps_the_keyword_ranking_first():
-    # "F. R. Ferraro": the vectors know nothing of names; their neighbours must not reorder BM25's.
-    lexical = [("ferraro", 6.0), ("other-f", 4.0), ("other-r", 3.9)]  # no standout: below a 2x gap
-    vector = [("other-f", 0.31), ("noise1", 0.30), ("other-r", 0.29)]
-    assert [pid for pid, _ in fusion.fuse(lexical, vector, 3, 0, has_initials=True)][:3] == ["ferraro", "other-f", "other-r"]
-    # Without initials the same lists are fused as a 3-keyword topic, where the vectors lead.
-    assert [pid for pid, _ in fusion.fuse(lexical, vector, 3, 0)][0] != "ferraro"
+def test_combine_scales_each_half_to_its_own_list():
+    lexical = [("both", 30.0), ("lex", 28.0), ("lex-last", 2.0)]
+    vector = [("vec", 0.62), ("both", 0.60), ("vec-last", 0.20)]
+    fused = ids(fusion.combine(lexical, vector, 0.5))
+    assert fused[0] == "both"  # near the top of both lists
+    # Only the order inside each list counts, not the scale: BM25 x 10 or cosines shifted change nothing.
+    assert ids(fusion.combine([(p, s * 10) for p, s in lexical], [(p, s - 0.1) for p, s in vector], 0.5)) == fused
+    # The weight is the lexical half's share: all of it, or none, gives that half's own order.
+    assert ids(fusion.combine(lexical, vector, 1.0))[:2] == ["both", "lex"]
+    assert ids(fusion.combine(lexical, vector, 0.0))[:2] == ["vec", "both"]
+    assert fusion.combine([], [], 0.5) == [] and ids(fusion.combine([("only", 3.0)], [], 0.5)) == ["only"]

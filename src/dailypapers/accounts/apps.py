@@ -4,20 +4,19 @@ from django.db.models.signals import post_migrate
 
 def sync_site_record(sender=None, using="default", **kwargs) -> None:
     """Name the site in the Sites record that account mails (allauth) read: without it they say
-    "example.com". Domain from DAILYPAPERS_BASE_URL, name from DAILYPAPERS_SITE_NAME; kept in step on
-    every migrate, which `serve` and `worker` run at start."""
-    from urllib.parse import urlsplit
+    "example.com". Name from DAILYPAPERS_SITE_NAME, domain by the one site-address rule
+    (``lib.siteurl.record_site_url``); kept in step on every migrate, which `serve` and `worker` run
+    at start."""
+    from dailypapers.lib.siteurl import record_site_url
 
-    from django.conf import settings
-    from django.contrib.sites.models import Site
-
-    domain = urlsplit(settings.DAILYPAPERS_BASE_URL).netloc or "localhost"
-    Site.objects.using(using).update_or_create(pk=settings.SITE_ID, defaults={"domain": domain[:100], "name": settings.SITE_NAME[:50]})
+    record_site_url(using)
 
 
 class AccountsConfig(AppConfig):
     name = "dailypapers.accounts"
     label = "accounts"
+    # Not "Accounts": allauth's app (e-mail addresses) has that name in the admin already.
+    verbose_name = "Members"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import Q
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -71,6 +71,9 @@ class PaperFeed(Feed):
     feed_type = Rss201rev2Feed
 
     def __call__(self, request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):  # Feed answers any method with the feed
+            response = HttpResponseNotAllowed(["GET", "HEAD", "OPTIONS"])
+            return response
         if any(CONTROL_CHARACTERS.search(key) or any(CONTROL_CHARACTERS.search(v) for v in values)
                for key, values in request.GET.lists()):
             return HttpResponseBadRequest("Feed parameters must not contain control characters.\n",
@@ -81,8 +84,7 @@ class PaperFeed(Feed):
             response = too_many_requests(exc)
         except BadFeedParameter as exc:
             response = HttpResponseBadRequest(f"{exc}\n", content_type="text/plain; charset=utf-8")
-        response["Access-Control-Allow-Origin"] = "*"
-        return response
+        return response  # readable from any origin (lib.middleware.HttpMethodsMiddleware)
 
     def get_object(self, request, *args, **kwargs) -> FeedSource:
         source = self.source(request, *args, **kwargs)
@@ -106,6 +108,10 @@ class PaperFeed(Feed):
 
     def feed_url(self, obj: FeedSource) -> str:
         return obj.feed_url
+
+    def author_name(self, obj: FeedSource) -> str:
+        """The feed's author (the site): Atom's feed-level author, for entries that name none."""
+        return settings.SITE_NAME
 
     def items(self, obj: FeedSource) -> list[Paper]:
         return obj.papers
@@ -148,9 +154,32 @@ class PaperFeed(Feed):
         return list(paper.categories or [])
 
 
+class AtomWithAuthors(Atom1Feed):
+    """Atom (RFC 4287) as readers expect it: one ``<author>`` per author (Django's generator writes
+    one holding every name, which readers show as one person), and the feed's own ``<author>`` (the
+    site), which RFC 4287 requires when an entry has none."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        for name in item.get("authors") or ():
+            handler.startElement("author", {})
+            handler.addQuickElement("name", name)
+            handler.endElement("author")
+
+
 def atom(feed_class: type[PaperFeed]) -> type[PaperFeed]:
-    """The Atom variant of an RSS feed class."""
-    return type(f"{feed_class.__name__}Atom", (feed_class,), {"feed_type": Atom1Feed})
+    """The Atom variant of an RSS feed class: the authors one element each (``AtomWithAuthors``)."""
+
+    def item_extra_kwargs(self, paper):
+        names = [a.shown_name for a in paper.authorships.all()]
+        shown = names[:AUTHORS_IN_FEED] + ([f"et al. ({len(names) - AUTHORS_IN_FEED} more)"] if len(names) > AUTHORS_IN_FEED else [])
+        return {**feed_class.item_extra_kwargs(self, paper), "authors": shown}
+
+    return type(f"{feed_class.__name__}Atom", (feed_class,), {
+        "feed_type": AtomWithAuthors,
+        "item_author_name": lambda self, paper: None,  # written by AtomWithAuthors, one per author
+        "item_extra_kwargs": item_extra_kwargs,
+    })
 
 
 def this_feed_url(request) -> str:

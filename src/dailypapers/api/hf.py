@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 from django.db.models import F, Q, prefetch_related_objects
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
@@ -30,10 +30,11 @@ from dailypapers.community import services as community
 from dailypapers.community.models import Comment
 from dailypapers.enrichment import services as enrichment
 from dailypapers.ingest import services as submissions
-from dailypapers.lib import markdown as md
+from dailypapers.lib.jsonbody import BadBody, loads_object
 from dailypapers.lib.pagecache import cached_page
 from dailypapers.lib.params import BadParameter, int_param
 from dailypapers.lib.ratelimit import RateLimited, check_search_rate, count_per_minute, too_many_requests
+from dailypapers.papers.as_markdown import markdown_response
 from dailypapers.papers.models import DailyEntry, Paper, ordered_authorships
 from dailypapers.papers.periods import BadPeriod, Period, parse_period
 from dailypapers.papers.ranking import TrendingRanker
@@ -272,47 +273,10 @@ def paper_info(request, paper_id: str):
     return JsonResponse({**paper_payload(paper, entry, site_base(request)), **linked_repos_payload(paper)})
 
 
-def paper_markdown(paper: Paper, entry: DailyEntry | None, base_url: str) -> str:
-    """The paper as markdown; every outside text escaped (``dailypapers.lib.markdown``)."""
-    authors = ", ".join(md.escape_text(a.shown_name) for a in paper.authorships.all())
-    facts = []
-    if paper.published_at:
-        facts.append(f"Published: {paper.published_at:%Y-%m-%d}")
-    if entry:
-        facts.append(f"On the daily page: {entry.date:%Y-%m-%d}")
-    facts.append(f"Upvotes: {paper.upvotes}")
-    if paper.categories:
-        facts.append("Categories: " + ", ".join(md.escape_text(c) for c in paper.categories))
-    links = [md.link("Paper page", f"{base_url}{paper.get_absolute_url()}")]
-    if paper.is_arxiv:
-        links += [md.link("arXiv", paper.arxiv_url), md.link("PDF", paper.pdf_url)]
-    if paper.github_repo:
-        links.append(md.link("Code", paper.github_repo))
-    if paper.project_page:
-        links.append(md.link("Project page", paper.project_page))
-    organization = paper.shown_organization(entry)
-    lines = [f"# {md.escape_text(paper.title)}", ""]
-    if authors:
-        lines += [f"Authors: {authors}", ""]
-    elif paper.listed_author_count:
-        lines += [f"Authors: {paper.listed_author_count} (names not listed)", ""]
-    if organization:
-        lines += [f"Organization: {md.escape_text(organization.name)}", ""]
-    lines += [" · ".join(facts), "", " · ".join(x for x in links if x), ""]
-    if paper.doi or paper.journal_ref:
-        lines += [" · ".join(md.escape_text(x) for x in (f"DOI: {paper.doi}" if paper.doi else "", paper.journal_ref) if x), ""]
-    lines += ["## Abstract", "", md.escape_prose(plain_text(paper.abstract)) or "(no abstract)", ""]
-    return "\n".join(lines)
-
-
 @cached_page
 @require_GET
 def paper_md(request, paper_id: str):
-    paper, entry = load_paper(paper_id)
-    if paper is None:
-        return HttpResponse("Paper not found\n", status=404, content_type="text/plain; charset=utf-8")
-    base_url = f"{request.scheme}://{request.get_host()}"
-    return HttpResponse(paper_markdown(paper, entry, base_url), content_type="text/markdown; charset=utf-8")
+    return markdown_response(request, paper_id)
 
 
 def comment_payload(comment: Comment) -> dict:
@@ -363,10 +327,10 @@ def _post_comment(request, paper_id: str, parent_id: str | None) -> JsonResponse
         if parent is None:
             return hf_error(404, "Comment not found")
     try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        return hf_error(400, "Invalid JSON body")
-    text = body.get("comment") if isinstance(body, dict) else None
+        body = loads_object(request.body)
+    except BadBody as exc:
+        return hf_error(400, f"Invalid JSON body: {exc}")
+    text = body.get("comment")
     if not isinstance(text, str):
         return hf_error(400, 'Expected a JSON body {"comment": "..."}')
     try:
@@ -391,10 +355,9 @@ def paper_comment_reply(request, paper_id: str, comment_id: str):
 
 def _json_body(request) -> dict | None:
     try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+        return loads_object(request.body)
+    except BadBody:
         return None
-    return body if isinstance(body, dict) else None
 
 
 @csrf_exempt  # a Bearer-token API, as paper_comment

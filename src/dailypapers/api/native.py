@@ -8,8 +8,7 @@ Every error is JSON ``{"detail": "message"}`` (validation errors: ``{"detail": [
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.db.models import Q
 from django.http import Http404
@@ -18,10 +17,14 @@ from django.utils import timezone
 from ninja import NinjaAPI, Path, Query, Router, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
+from pydantic import WithJsonSchema
 
 from dailypapers.accounts import claims
 from dailypapers.accounts.models import ApiToken
-from dailypapers.api import converters  # noqa: F401  (registers "paperid")
+from dailypapers.api import (
+    converters,  # noqa: F401  (registers "paperid")
+    sync,
+)
 from dailypapers.api import discovery_schemas as ds
 from dailypapers.api import schemas as s
 from dailypapers.api.parsing import JsonObjectParser
@@ -30,12 +33,13 @@ from dailypapers.community.models import Comment
 from dailypapers.discovery import follows
 from dailypapers.discovery import services as discover
 from dailypapers.discovery.models import Follow
+from dailypapers.enrichment import trends as trends_service
 from dailypapers.lib.pagecache import cached_page
 from dailypapers.lib.ratelimit import RateLimited, check_search_rate, count_per_minute, too_many_requests
 from dailypapers.papers import collections
 from dailypapers.papers.identifiers import CATEGORY_PATTERN, MAX_CATEGORY_CHARS, ORGANIZATION_SLUG_PATTERN
 from dailypapers.papers.models import Collection, CollectionItem, CollectionQuotaExceeded, DailyEntry, Organization, Paper
-from dailypapers.papers.periods import BadPeriod, parse_period
+from dailypapers.papers.periods import DAY_PATTERN, MONTH_PATTERN, WEEK_PATTERN, YEARS, BadPeriod, parse_period
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.services import EntryFilters, latest_day_with_entries, period_entries, set_upvote
 from dailypapers.search import MAX_OFFSET, MAX_QUERY_CHARS, NATIVE_API, InvalidSearch, find_papers, similar_papers
@@ -54,7 +58,29 @@ class TokenAuth(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+def state_the_nul_rule(node) -> None:
+    """Every string of the document without a format of its own gets the NUL rule's pattern: the
+    site refuses NUL in any parameter or text (``lib.middleware.NulCharactersMiddleware``), so a
+    schema that allowed it would call a refused request valid."""
+    if isinstance(node, dict):
+        if node.get("type") == "string" and not ({"pattern", "enum", "const", "format"} & node.keys()):
+            node["pattern"] = s.NO_NUL
+        for value in node.values():
+            state_the_nul_rule(value)
+    elif isinstance(node, list):
+        for value in node:
+            state_the_nul_rule(value)
+
+
+class DailyPapersApi(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        state_the_nul_rule(schema.get("paths", {}))
+        state_the_nul_rule(schema.get("components", {}))
+        return schema
+
+
+api = DailyPapersApi(
     title="Daily Papers API",
     version="1.0",
     description=(
@@ -94,19 +120,21 @@ def get_paper(paper_id: str, *, with_users: bool = False) -> Paper:
 
 
 class ListingFilters(s.Schema):
-    """The filters every listing takes (the pages' ``?category=&organization=&has_code=``)."""
+    """The filters every listing takes (the pages' ``?category=&organization=&has_code=&server=``)."""
 
     category: str = s.Field("", max_length=40, description="arXiv category, e.g. cs.CL")
     organization: str = s.Field("", max_length=100, description="organization slug")
     has_code: bool = False
+    server: Literal["", "arxiv", "biorxiv", "medrxiv"] = s.Field("", description="preprint server: arxiv, biorxiv or medrxiv")
 
     def entry_filters(self) -> EntryFilters:
-        return EntryFilters(category=self.category.strip(), organization=self.organization.strip(), has_code=self.has_code)
+        return EntryFilters(category=self.category.strip(), organization=self.organization.strip(), has_code=self.has_code,
+                            server=self.server)  # fmt: skip
 
 
 class PaperFilters(ListingFilters):
-    published_from: dt.date | None = None
-    published_to: dt.date | None = None
+    published_from: s.Day | None = None
+    published_to: s.Day | None = None
 
 
 class SearchFilterParams(PaperFilters):
@@ -144,9 +172,17 @@ def list_papers(
 
 @papers.get("/papers/{paperid:paper_id}/similar", response={200: list[s.SimilarItemOut], **ERRORS}, summary="Similar papers")
 @cached_page
-def paper_similar(request, paper_id: str, limit: int = Query(10, ge=1, le=50)):
+def paper_similar(
+    request,
+    paper_id: str,
+    limit: int = Query(10, ge=1, le=50),
+    sort: Literal["relevance", "recency", "popularity"] = Query(
+        "relevance", description="nearest first; or the 30 nearest (or `limit`) newest first / most upvoted first"
+    ),
+):
+    """The nearest papers by the paper's own vector (``score``: cosine); ``[]`` until it is embedded."""
     get_paper(paper_id)
-    return [{**s.paper_out(p), "score": p.hit.score} for p in similar_papers(paper_id, limit=limit)]
+    return [{**s.paper_out(p), "score": p.hit.score} for p in similar_papers(paper_id, limit=limit, sort=sort)]
 
 
 @papers.get("/papers/{paperid:paper_id}/comments", response={200: list[s.CommentOut], **ERRORS}, summary="A paper's comments")
@@ -247,7 +283,8 @@ def latest_day(request, filters: Query[ListingFilters]):
 def day(
     request,
     filters: Query[ListingFilters],
-    date: str = Path(..., pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2026-11-23"]),
+    date: Annotated[str, WithJsonSchema({"type": "string", "format": "date", "pattern": DAY_PATTERN})] = Path(
+        ..., pattern=DAY_PATTERN, examples=["2026-11-23"], description=f"YYYY-MM-DD, a calendar day in the years {YEARS}"),
 ):
     """The papers of one day, most upvoted first (ties: earlier submission)."""
     return period_response("day", date, filters)
@@ -258,7 +295,7 @@ def day(
 def week(
     request,
     filters: Query[ListingFilters],
-    week: str = Path(..., pattern=r"^\d{4}-W\d{2}$", examples=["2026-W48"]),
+    week: str = Path(..., pattern=WEEK_PATTERN, examples=["2026-W48"], description=f"ISO week YYYY-Www, in the years {YEARS}"),
 ):
     return period_response("week", week, filters)
 
@@ -268,7 +305,7 @@ def week(
 def month(
     request,
     filters: Query[ListingFilters],
-    month: str = Path(..., pattern=r"^\d{4}-\d{2}$", examples=["2026-11"]),
+    month: str = Path(..., pattern=MONTH_PATTERN, examples=["2026-11"], description=f"YYYY-MM, in the years {YEARS}"),
 ):
     return period_response("month", month, filters)
 
@@ -279,10 +316,16 @@ def trending(
     request,
     filters: Query[ListingFilters],
     limit: int = Query(50, ge=1, le=100),
+    since: Annotated[str, WithJsonSchema(s.SINCE_SCHEMA)] = Query(
+        "", max_length=40, description="only papers that reached their daily page after this ISO 8601 time or date"),
 ):
-    """Ranked by ``upvotes / (age_hours + offset_hours) ** gravity`` over the last ``window_days``."""
+    """Ranked by ``upvotes / (age_hours + offset_hours) ** gravity`` over the last ``window_days``.
+    ``since``: what entered the window after a bot's last read (the ranking itself moves with the
+    clock, so it has no cursor)."""
     ranker = TrendingRanker.from_settings()
     entries = filters.entry_filters().apply(DailyEntry.objects.for_listing())
+    if after := sync.parse_since(since):
+        entries = entries.filter(submitted_at__gt=after)
     ranked = ranker.rank(entries)[:limit]
     return {
         "formula": "upvotes / (age_hours + offset_hours) ** gravity",
@@ -291,6 +334,26 @@ def trending(
         "window_days": ranker.window_days,
         "items": [{**s.entry_out(e), "trending_score": e.trending_score, "age_hours": e.age_hours} for e in ranked],
     }
+
+
+@pages.get("/trends", response={200: s.TrendsOut, **ERRORS, 429: s.ErrorOut}, summary="Topic trends: papers and upvotes per month")
+@cached_page
+def topic_trends(
+    request,
+    q: list[str] = Query([], description="a topic's words (up to three: repeat q or separate by commas); `category:cs.CL` names a category"),
+    category: list[str] = Query([], description="an arXiv category, e.g. cs.CL (repeatable)"),
+):
+    """Per month of first publication: the papers holding every word of each topic (title, abstract
+    or author names, as search reads them) or listed in each category, and their upvotes; counted by
+    the search backend. The same numbers as ``/trends`` and ``/trends.csv``."""
+    try:
+        topics = trends_service.parse_topics(q, category)
+    except trends_service.BadTrends as exc:
+        raise HttpError(400, str(exc)) from None
+    if not topics:
+        raise HttpError(400, "name a topic: q=words or category=cs.CL (up to three)")
+    check_search_rate(request)
+    return trends_service.as_json(trends_service.compute(topics))
 
 
 # --------------------------------------------------------------------------------------------
@@ -423,7 +486,7 @@ def submit(request, body: s.SubmissionIn):
     except SubmissionError as exc:
         raise HttpError(400, str(exc)) from None
     if isinstance(result, PendingSubmission):
-        return Status(202, {"id": result.paper_id, "status": "fetching", "date": result.date, "detail": result.message})
+        return Status(202, {"id": result.paper_id, "status": result.state, "date": result.date, "detail": result.message})
     paper_id = result.paper_id if isinstance(result, DailyEntry) else result.pk
     paper = Paper.objects.for_listing().get(pk=paper_id)
     return Status(201, s.paper_out(paper))
@@ -617,3 +680,4 @@ api.add_router("", organizations)
 api.add_router("", member)
 api.add_router("", public)
 api.add_router("", discovery)
+api.add_router("", sync.router)

@@ -1,10 +1,10 @@
-"""Request bodies of the native API: one JSON object, or nothing."""
+"""Request bodies of the native API: one JSON object, or nothing (read by ``lib.jsonbody``)."""
 
 from __future__ import annotations
 
-import json
-
 from ninja.parser import Parser
+
+from dailypapers.lib.jsonbody import loads_object
 
 
 class JsonObjectParser(Parser):
@@ -13,7 +13,4 @@ class JsonObjectParser(Parser):
     (ninja answers 400 "Cannot parse request body")."""
 
     def parse_body(self, request):
-        data = json.loads(request.body)
-        if not isinstance(data, dict):
-            raise ValueError("the request body must be a JSON object")
-        return data
+        return loads_object(request.body)

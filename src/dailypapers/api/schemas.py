@@ -3,12 +3,43 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from ninja import Schema
-from pydantic import ConfigDict, Field, StrictBool, StrictInt
+from pydantic import ConfigDict, Field, PlainValidator, StrictBool, StrictInt, WithJsonSchema
 
 from dailypapers.papers.models import CollectionItem, DailyEntry, Organization, Paper
+from dailypapers.papers.periods import DAY_PATTERN, YEARS, BadPeriod, parse_day
 from dailypapers.papers.text import plain_text
+
+# Rules the schema states so clients and fuzzers can read them: no NUL in any text (the site refuses
+# it everywhere, lib.middleware.NulCharactersMiddleware), dates as YYYY-MM-DD in the site's years.
+NO_NUL = r"^[^\x00]*$"
+NO_NUL_RULE = "no NUL characters"
+
+
+def _day(value) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str):  # 0 read as a Unix time (1970-01-01) before
+        raise ValueError(f"a date as YYYY-MM-DD in the years {YEARS}")
+    try:
+        return parse_day(value)
+    except BadPeriod as exc:
+        raise ValueError(str(exc)) from None
+
+
+# ``since`` (api.sync.parse_since): a day, or a time on one (RFC 3339), in the site's years.
+_TIME = r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?(?:Z|[+-](?:0[0-9]|1[0-3]):[0-5][0-9])"
+SINCE_SCHEMA = {"anyOf": [
+    {"type": "string", "maxLength": 0},
+    {"type": "string", "format": "date", "pattern": DAY_PATTERN},
+    {"type": "string", "format": "date-time", "pattern": DAY_PATTERN[:-1] + _TIME + "$"},
+], "description": f"an ISO 8601 date or RFC 3339 time, in the years {YEARS} (empty: no bound)"}
+
+Day = Annotated[dt.date, PlainValidator(_day), WithJsonSchema(
+    {"type": "string", "format": "date", "pattern": DAY_PATTERN, "description": f"YYYY-MM-DD, in the years {YEARS}"}
+)]
 
 
 class ErrorOut(Schema):
@@ -160,30 +191,31 @@ class InputSchema(Schema):
 
 
 class SubmissionIn(InputSchema):
-    paper: str = Field(min_length=1, max_length=300, description="arXiv id or URL (abs or pdf)")
-    organization: str = Field("", max_length=100, description="Slug of an organization that approved you as a member: submit on its behalf")
+    paper: str = Field(min_length=1, max_length=300, pattern=NO_NUL, description=f"arXiv id or URL (abs or pdf); {NO_NUL_RULE}")
+    organization: str = Field("", max_length=100, pattern=NO_NUL,
+                              description="Slug of an organization that approved you as a member: submit on its behalf")
 
 
 class PendingSubmissionOut(Schema):
     """A submission accepted while arXiv is slow: the worker fetches the paper, then it is on ``date``'s page."""
 
     id: str
-    status: str = Field(description='always "fetching"')
+    status: str = Field(description='"fetching", or "retrying" while arXiv is too busy to answer (the worker tries again)')
     date: dt.date
     detail: str
 
 
 class CollectionIn(InputSchema):
-    name: str = Field(min_length=1, max_length=200)
-    description: str = Field("", max_length=5000)
+    name: str = Field(min_length=1, max_length=200, pattern=NO_NUL, description=NO_NUL_RULE)
+    description: str = Field("", max_length=5000, pattern=NO_NUL, description=NO_NUL_RULE)
     is_public: StrictBool = False
 
 
 class CollectionPatch(InputSchema):
     """Only the fields given change; null is not a value for any of them."""
 
-    name: str = Field(None, min_length=1, max_length=200)
-    description: str = Field(None, max_length=5000)
+    name: str = Field(None, min_length=1, max_length=200, pattern=NO_NUL, description=NO_NUL_RULE)
+    description: str = Field(None, max_length=5000, pattern=NO_NUL, description=NO_NUL_RULE)
     is_public: StrictBool = Field(None)
 
 
@@ -199,7 +231,7 @@ class CollectionOut(Schema):
 
 
 class CollectionItemIn(InputSchema):
-    note: str = Field("", max_length=5000)
+    note: str = Field("", max_length=5000, pattern=NO_NUL, description=NO_NUL_RULE)
     position: StrictInt | None = Field(None, ge=0, le=1_000_000)
     read: StrictBool | None = Field(None, description="true: mark read (now); false: unread; omitted: unchanged")
 
@@ -325,7 +357,7 @@ class CommentOut(Schema):
 
 
 class CommentIn(Schema):
-    text: str = Field(description="Markdown (CommonMark, no raw HTML or images); @username mentions a member")
+    text: str = Field(pattern=NO_NUL, description=f"Markdown (CommonMark, no raw HTML or images); @username mentions a member; {NO_NUL_RULE}")
     parent_id: int | None = Field(None, description="The comment this replies to")
 
 
@@ -343,3 +375,51 @@ def comment_out(comment) -> dict:
         "deleted": comment.is_deleted,
         "hidden": comment.is_hidden,
     }
+
+
+class TrendSeriesOut(Schema):
+    topic: str = Field(description="the words, or the arXiv category")
+    kind: str = Field(description='"words" or "category"')
+    label: str
+    papers: list[int] = Field(description="papers first published in each month of `months`")
+    upvotes: list[int] = Field(description="upvotes (imported and members') of those papers")
+    total_papers: int
+    total_upvotes: int
+
+
+class TrendsOut(Schema):
+    months: list[str] = Field(description='"YYYY-MM", consecutive, from the first month with a paper to the current one')
+    series: list[TrendSeriesOut]
+
+
+class PaperChangeOut(PaperOut):
+    modified_at: dt.datetime = Field(description="the paper's last change: the feed's order")
+
+
+class VoteChangeOut(Schema):
+    id: int
+    paper_id: str
+    created_at: dt.datetime
+    upvotes: int = Field(description="the paper's upvotes now (imported + members')")
+    member_upvotes: int
+
+
+class CommentChangeOut(CommentOut):
+    changed_at: dt.datetime = Field(description="posted, edited, deleted or hidden, the latest: the feed's order")
+
+
+class ChangesPage(Schema):
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page, and keep the last one to ask again later")
+    has_more: bool = Field(description="more rows are waiting now")
+
+
+class PaperChangesOut(ChangesPage):
+    items: list[PaperChangeOut]
+
+
+class VoteChangesOut(ChangesPage):
+    items: list[VoteChangeOut]
+
+
+class CommentChangesOut(ChangesPage):
+    items: list[CommentChangeOut]

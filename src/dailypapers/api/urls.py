@@ -3,7 +3,7 @@ over the paper page's catch-all id pattern."""
 
 from django.urls import path, re_path
 
-from dailypapers.api import hf
+from dailypapers.api import hf, hf_openapi
 from dailypapers.api.feeds import FEEDS, atom
 from dailypapers.api.native import api
 from dailypapers.api.private_feeds import PrivateFeed
@@ -24,6 +24,7 @@ feed_prefixes = {
 }
 
 urlpatterns = [
+    path("api/openapi.json", hf_openapi.openapi_json, name="hf_openapi"),
     path("api/daily_papers", hf.daily_papers, name="hf_daily_papers"),
     path("api/papers/search", hf.papers_search, name="hf_papers_search"),
     path("api/papers", hf.papers_list, name="hf_papers_list"),

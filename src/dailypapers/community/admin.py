@@ -22,6 +22,7 @@ def _ban_authors(modeladmin, request, comments) -> None:
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
     list_display = ["pk", "paper", "author", "created_at", "edited_at", "deleted_at", "hidden_at"]
+    list_select_related = ["paper", "author"]
     list_filter = [("hidden_at", admin.EmptyFieldListFilter), ("deleted_at", admin.EmptyFieldListFilter)]
     search_fields = ["source", "author__username", "paper__id"]
     raw_id_fields = ["paper", "author", "parent"]
@@ -64,7 +65,7 @@ class ReportAdmin(admin.ModelAdmin):
     actions = ["resolve", "hide_and_resolve", "ban_authors"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("comment__author", "reporter").order_by("resolved_at", "-created_at")
+        return super().get_queryset(request).select_related("comment__author", "reporter", "resolved_by").order_by("resolved_at", "-created_at")
 
     def has_add_permission(self, request):
         return False
@@ -92,6 +93,7 @@ class ModerationActionAdmin(ReadOnlyAdmin):
     """The audit log: read-only."""
 
     list_display = ["created_at", "moderator", "kind", "comment", "member", "note"]
+    list_select_related = ["moderator", "comment__author", "member"]
     list_filter = ["kind"]
 
 

@@ -39,7 +39,20 @@ def join_decided(sender, instance, created=False, update_fields=None, **kwargs) 
     notify(instance.user, NotificationKind.JOIN_DECISION, actor=instance.decided_by, text=text)
 
 
+def submission_settled(sender, fetch, **kwargs) -> None:
+    """The worker settled a member's handed-over submission (ingest's ``submission_settled``): placed
+    on its page, or not (not on arXiv, refused, arXiv never answered). The member was told "it will
+    appear in a moment", so they hear either way; "My papers" shows the state meanwhile."""
+    from dailypapers.papers.models import Paper
+
+    paper = Paper.objects.filter(pk=fetch.paper_id).first()
+    notify(fetch.user, NotificationKind.SUBMISSION, paper=paper, text=fetch.message)
+
+
 def connect() -> None:
+    from dailypapers.ingest.signals import submission_settled as settled
+
+    settled.connect(submission_settled, dispatch_uid="community-notify-submission-settled")
     try:
         membership_model = apps.get_model("papers", "OrganizationMembership")
     except LookupError:

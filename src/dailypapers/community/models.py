@@ -20,6 +20,12 @@ DELETED_MEMBER = "[deleted member]"
 MAX_NOTIFICATION_TEXT_CHARS = 500
 
 
+def member_name(user) -> str:
+    """How the admin and logs name a member: the username, never the row id (a moderator reads
+    "ada on 2401.00001", not "17 on 2401.00001")."""
+    return user.username if user is not None else DELETED_MEMBER
+
+
 class CommentQuerySet(models.QuerySet):
     def visible(self):
         """What counts and shows as a comment: not deleted, not hidden, not by a banned member."""
@@ -51,7 +57,7 @@ class Comment(models.Model):
         indexes = [models.Index(fields=["paper", "created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.author_id} on {self.paper_id}: {self.source[:60]}"
+        return f"{member_name(self.author)} on {self.paper_id}: {self.source[:60]}"
 
     @property
     def is_deleted(self) -> bool:
@@ -100,7 +106,7 @@ class Report(models.Model):
         constraints = [models.UniqueConstraint(fields=["comment", "reporter"], name="one_report_per_member_and_comment")]
 
     def __str__(self) -> str:
-        return f"report on comment {self.comment_id}"
+        return f"report by {member_name(self.reporter)} on comment {self.comment_id}"
 
     @property
     def resolved(self) -> bool:
@@ -131,7 +137,7 @@ class ModerationAction(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} by {self.moderator_id}"
+        return f"{self.get_kind_display()} by {member_name(self.moderator)}"
 
 
 class NotificationKind(models.TextChoices):
@@ -142,6 +148,9 @@ class NotificationKind(models.TextChoices):
     # Written by discovery's alerts (a room above this one, as accounts' claim decisions are).
     FOLLOW = "follow", "new papers from authors, organizations, categories and searches I follow"
     NEW_VERSION = "new_version", "new versions of papers I follow or saved"
+    # Written on ingest's submission_settled signal (community.decisions): the worker placed a paper
+    # the member submitted, or gave up on it.
+    SUBMISSION = "submission", "my submissions the worker fetched from arXiv (placed or given up)"
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -184,7 +193,7 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} for {self.recipient_id}"
+        return f"{self.kind} for {member_name(self.recipient)}"
 
     @property
     def is_read(self) -> bool:
@@ -213,4 +222,4 @@ class NotificationPreference(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "kind"], name="one_notification_preference_per_kind")]
 
     def __str__(self) -> str:
-        return f"{self.user_id} {self.kind}: site={self.site} mail={self.mail}"
+        return f"{member_name(self.user)} {self.kind}: site={self.site} mail={self.mail}"

@@ -12,6 +12,7 @@ from django_tasks import task
 
 from dailypapers.accounts.addresses import verified_address
 from dailypapers.lib.mail import build_mail
+from dailypapers.lib.siteurl import site_url
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def send_notification_mail(notification_id: int) -> str:
     address = verified_address(recipient)
     if not address:
         return "no verified address"
-    base = settings.DAILYPAPERS_BASE_URL.rstrip("/")
+    base = site_url()
     context = {
         "notification": notification,
         "recipient": recipient,

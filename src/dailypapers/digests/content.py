@@ -22,11 +22,13 @@ from django.utils.text import Truncator
 from dailypapers.digests.models import DigestIssue, Frequency, Subscription
 from dailypapers.discovery.follows import follows_in_period
 from dailypapers.discovery.ranking import recommend
+from dailypapers.lib.siteurl import site_url
+from dailypapers.papers.cards import Card, card
 from dailypapers.papers.models import Paper
 from dailypapers.papers.periods import Period, parse_period
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.services import period_entries
-from dailypapers.papers.text import author_count, plain_text
+from dailypapers.papers.text import plain_text
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +44,8 @@ LINK_MARKERS = {
 
 def absolute_url(path: str, base_url: str | None = None) -> str:
     """``path`` on the site: under ``base_url`` (a web page passes its request's, see
-    ``request_base_url``), else under DAILYPAPERS_BASE_URL (mail, which has no request)."""
-    return (base_url or settings.DAILYPAPERS_BASE_URL).rstrip("/") + path
+    ``request_base_url``), else under the site's address for mail (``lib.siteurl.site_url``)."""
+    return (base_url or site_url()).rstrip("/") + path
 
 
 def request_base_url(request) -> str:
@@ -89,11 +91,18 @@ def get_or_create_issue(frequency: str, period_key: str) -> DigestIssue:
 
 @dataclass
 class DigestItem:
+    """One paper of the mail: the web card's data (``papers.cards.card``), the abstract's first
+    paragraph, the absolute link, and why it is there."""
+
     paper: Paper
-    authors: str
+    card: Card
     abstract: str
     url: str
     because: str = ""  # personal and following sections: why the paper is there (discovery's reason)
+
+    @property
+    def authors(self) -> str:
+        return self.card.author_line
 
 
 @dataclass
@@ -118,7 +127,8 @@ class IssueContent:
 
     def __init__(self, issue: DigestIssue, base_url: str | None = None):
         self.issue = issue
-        self.base_url = base_url  # a web page's own address; None in mail (DAILYPAPERS_BASE_URL)
+        # A web page's own address, or (mail) the site's, looked up once per issue: lib.siteurl.
+        self.base_url = base_url or site_url()
         self.top_n = settings.DAILYPAPERS_DIGEST_TOP_N
         self.papers = self._load(issue.ranked_paper_ids)
         self.ranked_ids = [pid for pid in issue.ranked_paper_ids if pid in self.papers]
@@ -128,7 +138,7 @@ class IssueContent:
 
     @staticmethod
     def _load(paper_ids) -> dict[str, Paper]:
-        papers = Paper.objects.filter(pk__in=list(paper_ids)).with_authors()
+        papers = Paper.objects.filter(pk__in=list(paper_ids)).for_listing()  # what a card shows, as on the site
         return {p.pk: p for p in papers}
 
     # -- selection ---------------------------------------------------------------------------
@@ -166,7 +176,7 @@ class IssueContent:
     def item(self, paper: Paper, because: str = "") -> DigestItem:
         return DigestItem(
             paper=paper,
-            authors=author_line(paper),
+            card=card(paper, paper.entry),
             abstract=first_paragraph(paper.abstract),
             url=absolute_url(paper.get_absolute_url(), self.base_url),
             because=because,
@@ -184,6 +194,7 @@ class IssueContent:
             "issue": self.issue,
             "site_name": settings.SITE_NAME,
             "site_url": absolute_url("/", self.base_url),
+            "base_url": absolute_url("", self.base_url),  # before a card's site paths
             "items": [self.item(papers[pid]) for pid in selection.paper_ids if pid in papers],
             "personal": [self.item(papers[pid], because=reason) for pid, reason in selection.personal if pid in papers],
             "following": [self.item(papers[pid], because=reason) for pid, reason in selection.following if pid in papers],
@@ -207,13 +218,9 @@ def fill_links(body: str, links: dict[str, str]) -> str:
     return body
 
 
-def author_line(paper: Paper, limit: int = 6) -> str:
-    names = [a.shown_name for a in paper.authorships.all()]
-    if not names:
-        return author_count(paper.listed_author_count) if paper.listed_author_count else ""
-    if len(names) > limit:
-        return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
-    return ", ".join(names)
+def author_line(paper: Paper) -> str:
+    """The digest's author line: the card's (``papers.cards``: the first names, then "+N")."""
+    return card(paper).author_line
 
 
 def first_paragraph(text: str, max_chars: int = 600) -> str:

@@ -35,7 +35,7 @@ def build_message(content: IssueContent, delivery: DigestDelivery, connection=No
     sub = delivery.subscription
     selection = content.select(sub)
     html, text = content.render(selection)
-    links = subscriber_links(sub, delivery.pk)
+    links = subscriber_links(sub, delivery.pk, content.base_url)  # the same address as the papers' links
     headers = {
         "List-Id": f"{settings.SITE_NAME} {delivery.issue.frequency} digest "
                    f"<{delivery.issue.frequency}.digest.{settings.DAILYPAPERS_DIGEST_MESSAGE_ID_DOMAIN}>",

@@ -41,7 +41,7 @@ class Feedback(models.Model):
         indexes = [models.Index(fields=["user", "-created_at"], name="feedback_member_recent_idx")]
 
     def __str__(self) -> str:
-        return f"{self.user_id} {self.signal} {self.paper_id}"
+        return f"{self.user} {self.signal} {self.paper_id}"
 
 
 class Interests(models.Model):
@@ -54,7 +54,7 @@ class Interests(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
-        return f"interests of {self.user_id}"
+        return f"interests of {self.user}"
 
 
 class Follow(models.Model):
@@ -79,7 +79,7 @@ class Follow(models.Model):
         indexes = [models.Index(fields=["kind", "target"], name="follow_target_idx")]
 
     def __str__(self) -> str:
-        return f"{self.user_id} follows {self.kind} {self.target}"
+        return f"{self.user} follows {self.kind} {self.target}"
 
     @property
     def description(self) -> str:
@@ -104,7 +104,7 @@ class Alert(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "paper", "version"], name="one_alert_per_member_paper_version")]
 
     def __str__(self) -> str:
-        return f"alert {self.user_id} {self.paper_id} v{self.version}"
+        return f"alert {self.user} {self.paper_id} v{self.version}"
 
 
 class SeenVersion(models.Model):

@@ -1,13 +1,15 @@
 """The one per-member model: "for you", the private feed and the digest's personal section all rank
 with :func:`recommend`.
 
-The model (chosen by ``bench/recommend.py``, docs/benchmarks.md "Recommendations"): a member is one
-vector, the centroid of what they liked (upvotes, saved papers, "more like this", cold-start
+The model (measured by ``bench/recommend.py``, docs/benchmarks.md "Recommendations"): a member is
+one vector, the centroid of what they liked (upvotes, saved papers, "more like this", cold-start
 keywords embedded as queries) minus ``NEGATIVE_WEIGHT`` times the centroid of what they marked "not
-interested". A candidate scores its cosine with that vector, less ``NEIGHBOUR_PENALTY`` times its
-closeness to the nearest "not interested" paper above ``NEIGHBOUR_FLOOR`` (so one mark pushes that
-paper's neighbours down even when a member has many likes), plus ``FOLLOW_BOOST`` when it matches
-one of the member's follows.
+interested". A candidate scores its cosine with that vector, both centred on the window's mean
+vector (recall@20 0.14 → 0.20 on the bench: uncentred, every paper looks alike to the sentence
+model), plus ``POPULARITY_WEIGHT`` times its upvotes (log, scaled to the window's most upvoted),
+less ``NEIGHBOUR_PENALTY`` times its closeness to the nearest "not interested" paper above
+``NEIGHBOUR_FLOOR`` (so one mark pushes that paper's neighbours down even when a member has many
+likes), plus ``FOLLOW_BOOST`` when it matches one of the member's follows.
 
 Cost: candidates are only the *recent* papers (``DAILYPAPERS_FOR_YOU_DAYS`` before the newest
 paper), whose vectors each process holds as one float32 matrix (:class:`RecentVectors`, reloaded
@@ -37,6 +39,8 @@ from dailypapers.search.models import PaperEmbedding
 from dailypapers.search.query import STOP_WORDS
 
 NEGATIVE_WEIGHT = 0.5
+POPULARITY_WEIGHT = 0.2  # the upvotes prior: chosen on one simulated population (seed 0), reported on another (docs/benchmarks.md)
+POPULARITY_REFRESH_S = 60.0
 NEIGHBOUR_PENALTY = 1.0
 NEIGHBOUR_FLOOR = 0.3
 FOLLOW_BOOST = 0.15
@@ -64,13 +68,21 @@ class RecentVectors:
         self.ids: list[str] = []
         self.index: dict[str, int] = {}
         self.matrix = np.zeros((0, 384), dtype=np.float32)
+        self.mean = np.zeros(384, dtype=np.float32)  # the window's mean vector: scores are centred on it
+        self.popularity = np.zeros(0, dtype=np.float32)  # log(1 + upvotes), scaled to [0, 1] over the window
         self._checked = 0.0
+        self._popularity_at = 0.0
 
     def _fingerprint(self, model: str) -> tuple:
+        """What changes when the window does: its newest paper, the newest vector row (a changed
+        paper gets a new row), and how many papers the window holds (one deleted). The count runs
+        on the ``published_at`` index over the window alone: a count of the whole vector table took
+        2.4 s at 1M papers, every RELOAD_CHECK_S (bench/recommend.py latency, docs/benchmarks.md)."""
+        days = settings.DAILYPAPERS_FOR_YOU_DAYS
         newest = Paper.objects.aggregate(m=Max("published_at"))["m"]
         last_row = PaperEmbedding.objects.filter(model=model).aggregate(m=Max("id"))["m"]
-        count = PaperEmbedding.objects.filter(model=model).count() if last_row else 0
-        return (model, newest, last_row, count, settings.DAILYPAPERS_FOR_YOU_DAYS)
+        in_window = Paper.objects.filter(published_at__gte=newest - dt.timedelta(days=days)).count() if newest else 0
+        return (model, newest, last_row, in_window, days)
 
     def load(self) -> RecentVectors:
         now = time.monotonic()
@@ -97,8 +109,21 @@ class RecentVectors:
                 np.frombuffer(b"".join(bytes(r[1]) for r in rows), dtype=np.float16).reshape(len(rows), dim).astype(np.float32)
                 if rows else np.zeros((0, dim), dtype=np.float32)
             )
+            self.mean = self.matrix.mean(axis=0) if len(rows) else np.zeros(dim, dtype=np.float32)
             self._state = state
+            self._popularity_at = 0.0
         return self
+
+    def current_popularity(self) -> np.ndarray:
+        """The window's upvotes as the prior (:func:`score_window`): re-read at most every
+        POPULARITY_REFRESH_S (one query of the window's counts), since votes do not reload the window."""
+        if time.monotonic() - self._popularity_at >= POPULARITY_REFRESH_S or len(self.popularity) != len(self.ids):
+            ids = list(self.ids)
+            votes = dict(Paper.objects.filter(pk__in=ids).values_list("pk", "upvotes")) if ids else {}
+            logs = np.log1p(np.array([votes.get(pid, 0) for pid in ids], dtype=np.float32))
+            self.popularity = logs / max(float(logs.max()), 1.0) if len(logs) else logs
+            self._popularity_at = time.monotonic()
+        return self.popularity
 
     def reset(self) -> None:
         with self._lock:
@@ -169,12 +194,19 @@ def build_model(user) -> MemberModel:
     for keyword in keywords:
         model.positives.append(Signal(None, "keyword", keyword, keyword_vector(keyword)))
     model.negatives = [Signal(pid, "less", titles.get(pid, pid), vectors[pid]) for pid in less if pid in vectors]
-    if model.positives:
-        w = _unit(np.mean([s.vector for s in model.positives], axis=0))
-        if model.negatives:
-            w = w - NEGATIVE_WEIGHT * _unit(np.mean([s.vector for s in model.negatives], axis=0))
-        model.vector = w.astype(np.float32)
+    model.vector = member_vector([s.vector for s in model.positives], [s.vector for s in model.negatives])
     return model
+
+
+def member_vector(liked: list[np.ndarray], disliked: list[np.ndarray]) -> np.ndarray | None:
+    """The member's one vector: the unit centroid of what they liked, less ``NEGATIVE_WEIGHT``
+    times the unit centroid of what they marked "not interested"; None with nothing liked."""
+    if not liked:
+        return None
+    w = _unit(np.mean(liked, axis=0))
+    if disliked:
+        w = w - NEGATIVE_WEIGHT * _unit(np.mean(disliked, axis=0))
+    return w.astype(np.float32)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -189,12 +221,20 @@ class Pick:
     because: dict  # what the reason names, for the API: kind, paper_id / keyword / follow, shared terms
 
 
-def score_window(model: MemberModel, recent: RecentVectors) -> np.ndarray:
-    """Every recent paper's score for the member (before follows and exclusions)."""
+def score_window(model: MemberModel, recent: RecentVectors, popularity: np.ndarray | None = None,
+                 popularity_weight: float = POPULARITY_WEIGHT) -> np.ndarray:
+    """Every recent paper's score for the member (before follows and exclusions): the cosine of its
+    vector with the member's, both centred on the window's mean vector (the sentence model puts
+    every paper in one narrow cone, so the uncentred cosine mostly says "is a paper"), plus
+    ``popularity_weight`` times its upvotes prior (``popularity``, in [0, 1]), less the
+    neighbour penalty of the member's "not interested" marks."""
     matrix = recent.matrix
     if not len(matrix):
         return np.zeros(0, dtype=np.float32)
-    scores = matrix @ model.vector if model.vector is not None else np.zeros(len(matrix), dtype=np.float32)
+    # (v - m)·(w - m) ranks as v·(w - m): the term m·(w - m) is the same for every paper.
+    scores = matrix @ (model.vector - recent.mean) if model.vector is not None else np.zeros(len(matrix), dtype=np.float32)
+    if popularity is not None and len(popularity) == len(matrix) and popularity_weight:
+        scores = scores + popularity_weight * popularity
     if model.negatives:
         negatives = np.stack([s.vector for s in model.negatives[:MAX_NEGATIVES_FOR_NEIGHBOURS]])
         closeness = (matrix @ negatives.T).max(axis=1)
@@ -208,8 +248,8 @@ def recommend(user, *, limit: int = MAX_RANKED, exclude: set[str] = frozenset())
     recent = recent_vectors.load()
     if not len(recent.ids):
         return []
-    scores = score_window(model, recent)
-    followed = follow_rules.matching_in(model.follows, recent.ids) if model.follows else {}
+    scores = score_window(model, recent, recent.current_popularity())
+    followed = followed_in_window(model.follows, recent)
     for pid in followed:
         scores[recent.index[pid]] += FOLLOW_BOOST
     if model.vector is None and not followed:
@@ -225,6 +265,27 @@ def recommend(user, *, limit: int = MAX_RANKED, exclude: set[str] = frozenset())
         if len(chosen) >= min(limit, MAX_RANKED):
             break
     return explain(model, recent, chosen, followed)
+
+
+FOLLOW_MATCH_SECONDS = 600
+
+
+def followed_in_window(follows: list[Follow], recent: RecentVectors) -> dict[str, list[Follow]]:
+    """``{paper id: [follows it matches]}`` over the window, kept in the shared cache per window
+    state and set of follows (either changing makes a new key): matching a saved search is SQL
+    substring scans over the window, ~1.5 s at 30k papers, and the answer only changes when the
+    window or the follows do (or, for up to FOLLOW_MATCH_SECONDS, a paper's organization)."""
+    if not follows:
+        return {}
+    key_text = repr((recent._state, sorted((f.pk, f.kind, f.target) for f in follows)))
+    key = "dailypapers:discovery:followed:" + hashlib.sha1(key_text.encode()).hexdigest()
+    by_pk = {f.pk: f for f in follows}
+    found = cache.get(key)
+    if found is None:
+        matched = follow_rules.matching_in(follows, recent.ids)
+        cache.set(key, {pid: [f.pk for f in fs] for pid, fs in matched.items()}, FOLLOW_MATCH_SECONDS)
+        return matched
+    return {pid: [by_pk[k] for k in pks if k in by_pk] for pid, pks in found.items()}
 
 
 def explain(model: MemberModel, recent: RecentVectors, chosen: list[tuple[str, float]], followed: dict) -> list[Pick]:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dailypapers.discovery import follows as follow_rules
 from dailypapers.discovery import services as discover
-from dailypapers.discovery.models import Follow
+from dailypapers.discovery.models import Feedback, Follow
 from dailypapers.lib.ratelimit import RateLimited, count_per_minute, too_many_requests
 from dailypapers.papers.context_processors import safe_return_path
 from dailypapers.papers.models import Author, Paper
@@ -41,10 +41,19 @@ def for_you(request):
     except discover.BadParameter as exc:
         return render(request, "error.html", {"status": 400, "message": str(exc)}, status=400)
     mark_member_state(request.user, page.papers)
-    context = {"page": page, "papers": page.papers, "tab": "for_you"}
+    context = {"page": page, "papers": page.papers, "tab": "for_you", "marks": recent_marks(request.user)}
     if page.cold or request.GET.get("start"):
         context.update(starter_choices())
     return render(request, "discovery/for_you.html", context)
+
+
+MARKS_SHOWN = 50
+
+
+def recent_marks(user) -> list[Feedback]:
+    """The member's latest "more like this" / "not interested" marks, each with its Undo (a marked
+    paper leaves the feed, so the feed itself cannot offer it again)."""
+    return list(Feedback.objects.filter(user=user).select_related("paper").order_by("-created_at", "-pk")[:MARKS_SHOWN])
 
 
 def starter_choices() -> dict:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from dailypapers.ingest.models import DeferredIndex, HarvestState, IngestRun, QuarantinedRecord
+from dailypapers.ingest.models import DeferredIndex, HarvestState, IngestRun, QuarantinedRecord, SubmissionFetch
 from dailypapers.papers.admin import ReadOnlyAdmin
 
 
@@ -29,3 +29,12 @@ class DeferredIndexAdmin(ReadOnlyAdmin):
     """Read-only: rows come and go with bulk imports (see ingest.bulkload)."""
 
     list_display = ["name", "table", "deferred_at", "pid"]
+
+
+@admin.register(SubmissionFetch)
+class SubmissionFetchAdmin(ReadOnlyAdmin):
+    """Read-only: the worker moves each one on (ingest.tasks.fetch_submission)."""
+
+    list_display = ["paper_id", "user", "date", "state", "attempts", "next_attempt_at", "updated_at"]
+    list_filter = ["state"]
+    search_fields = ["paper_id"]

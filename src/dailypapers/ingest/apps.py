@@ -9,7 +9,7 @@ class IngestConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
-        from dailypapers.ingest.tasks import harvest_arxiv, render_thumbnails
+        from dailypapers.ingest.tasks import fetch_full_texts, harvest_arxiv, harvest_biorxiv, render_thumbnails
         from dailypapers.scheduling import scheduler
 
         scheduler.register(
@@ -28,4 +28,18 @@ class IngestConfig(AppConfig):
             hour=(settings.DAILYPAPERS_HARVEST_HOUR + 1) % 24,
             minute=settings.DAILYPAPERS_HARVEST_MINUTE,
             enabled=lambda: settings.DAILYPAPERS_THUMBNAILS,
+        )
+        scheduler.register(
+            "full-text",
+            fetch_full_texts,
+            hour=(settings.DAILYPAPERS_HARVEST_HOUR + 1) % 24,
+            minute=(settings.DAILYPAPERS_HARVEST_MINUTE + 30) % 60,
+            enabled=lambda: settings.DAILYPAPERS_FULL_TEXT,
+        )
+        scheduler.register(
+            "biorxiv-harvest",
+            harvest_biorxiv,
+            hour=settings.DAILYPAPERS_HARVEST_HOUR,
+            minute=(settings.DAILYPAPERS_HARVEST_MINUTE + 15) % 60,
+            enabled=lambda: bool(settings.DAILYPAPERS_BIORXIV_SERVERS),
         )

@@ -1,5 +1,6 @@
 import time
 
+from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
@@ -130,3 +131,46 @@ class ArxivRequestSlot(models.Model):
             except IntegrityError:  # another process created it first
                 pass
         raise RuntimeError("arXiv request slot row could not be created")
+
+
+class SubmissionFetch(models.Model):
+    """A member's submission of a paper the site did not have, while the worker fetches it from arXiv.
+
+    One row per (member, paper): submitting it again while it is open, or the task running again,
+    never makes a second fetch or a second entry. ``state`` is what the member is shown ("My papers",
+    the 202 answers): fetching, arXiv busy and retried, not found, placed, refused or given up;
+    ``message`` says it in words. The worker's task (``ingest.tasks.fetch_submission``) moves it on.
+    """
+
+    class State(models.TextChoices):
+        FETCHING = "fetching", "Fetching from arXiv"
+        RETRYING = "retrying", "arXiv is busy, we retry"
+        NOT_FOUND = "not_found", "Not found on arXiv"
+        PLACED = "placed", "On the page"
+        REFUSED = "refused", "Not accepted"
+        FAILED = "failed", "arXiv did not answer"
+
+    OPEN_STATES = (State.FETCHING, State.RETRYING)
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submission_fetches")
+    paper_id = models.CharField(max_length=80)
+    date = models.DateField(help_text="the day's page it goes on")
+    organization_slug = models.CharField(max_length=100, blank=True, help_text="submitted on behalf of (a slug)")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.FETCHING, db_index=True)
+    message = models.TextField(blank=True, help_text="the state in words, as the member sees it")
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="fetches tried by the worker")
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    entry = models.ForeignKey("papers.DailyEntry", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "paper_id"], name="one_submission_fetch_per_member_paper")]
+
+    def __str__(self) -> str:
+        return f"{self.paper_id} by {self.user}: {self.state}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES

@@ -7,6 +7,8 @@ organization slugs follow ``papers.identifiers``; the rest of the record's rules
 from __future__ import annotations
 
 import datetime as dt
+import html
+import html.entities
 import json
 import re
 import time
@@ -46,6 +48,31 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])  # as _CONTROL_CHARS
 
 
+# HTML character references in text from sources that scraped or re-escaped HTML (listings, feeds):
+# whole ones (``&#x2013;``, ``&#8211;``, ``&amp;``, ``&mdash;``), and ones whose ``&#`` and ``;`` an
+# earlier step stripped, glued between words ("componentsx2013such", "(7B)x2014a"; only the
+# punctuation block U+2010..U+2027, dashes, quotes and ellipsis, where no real word looks so).
+_CHARACTER_REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_STRIPPED_REFERENCE = re.compile(r"(?<=[A-Za-z)\]])x(20(?:1[0-9a-f]|2[0-7]))(?=[A-Za-z(\[])")
+
+
+def _decode_reference(match: re.Match) -> str:
+    reference = match.group(0)
+    if reference[1] == "#" or reference[1:] in html.entities.html5:  # a named one only when whole
+        return html.unescape(reference)
+    return reference
+
+
+def decode_character_references(text: str) -> str:
+    """``text`` with HTML character references turned into the characters they stand for (text is
+    text: every output escapes it for its own syntax, so a literal ``&#x2013;`` is never wanted)."""
+    if "&" in text:
+        text = _CHARACTER_REFERENCE.sub(_decode_reference, text)
+    if "x20" in text:
+        text = _STRIPPED_REFERENCE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    return text
+
+
 def clean_text(value: Any, field_name: str, max_chars: int, *, single_line: bool = False) -> str:
     if value is None:
         return ""
@@ -61,6 +88,7 @@ def clean_text(value: Any, field_name: str, max_chars: int, *, single_line: bool
         raise RecordRejected(f"bad {field_name}: invalid Unicode (a lone surrogate)") from None
     if len(encoded.translate(None, _CONTROL_BYTES)) != len(encoded):
         value = _CONTROL_CHARS.sub("", value)
+    value = decode_character_references(value)
     if not value.isascii():
         value = unicodedata.normalize("NFC", value)
     text = " ".join(value.split()) if single_line else value.strip()

@@ -7,11 +7,26 @@ import logging
 import threading
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from dailypapers.ingest.submissions import PendingSubmission, SubmissionError, place_submission, refuse_if_on_a_page, submitting_organization
+from dailypapers.ingest.models import SubmissionFetch
+from dailypapers.ingest.submissions import (
+    PendingSubmission,
+    SubmissionError,
+    fetch_message,
+    place_submission,
+    refuse_if_on_a_page,
+    submitting_organization,
+)
 from dailypapers.lib.ratelimit import count_per_minute
-from dailypapers.papers.identifiers import NotAnArxivId, parse_arxiv_reference
+from dailypapers.papers.identifiers import (
+    PREPRINT_SERVERS,
+    NotAnArxivId,
+    parse_arxiv_reference,
+    parse_preprint_reference,
+    preprint_paper_id,
+)
 from dailypapers.papers.models import DailyEntry, Paper
 
 __all__ = ["PendingSubmission", "SubmissionError", "submit_paper"]  # what the web and API views use
@@ -37,10 +52,14 @@ def submit_paper(user, id_or_url: str, day: dt.date | None = None, organization:
     and :class:`dailypapers.lib.ratelimit.RateLimited` past the member's write rate.
     Nothing is written unless the entry is created (or the worker's task is enqueued).
     """
+    preprint = None
     try:
         paper_id, _ = parse_arxiv_reference(id_or_url)
     except NotAnArxivId as exc:
-        raise SubmissionError(f"{exc}. Paste an id like 2406.01234 or a link to its arxiv.org page.") from None
+        preprint = parse_preprint_reference(id_or_url)
+        if preprint is None:
+            raise SubmissionError(f"{exc}. Paste an id like 2406.01234 or a link to its arxiv.org page "
+                                  "(or a bioRxiv/medRxiv DOI or link).") from None  # fmt: skip
     today = timezone.localdate()
     day = day or today
     if day > today:
@@ -48,14 +67,44 @@ def submit_paper(user, id_or_url: str, day: dt.date | None = None, organization:
     submitted_for = submitting_organization(user, organization)
     count_per_minute(user.pk)  # one bucket for all member writes, web and API
 
+    if preprint is not None:
+        return _submit_preprint(user, *preprint, day, submitted_for)
     refuse_if_on_a_page(paper_id)
     paper = Paper.objects.filter(pk=paper_id).first()
     record = None
     if paper is None:
+        pending = SubmissionFetch.objects.filter(user=user, paper_id=paper_id, state__in=SubmissionFetch.OPEN_STATES).first()
+        if pending is not None:  # the worker is on it already: no second fetch
+            return PendingSubmission.of(pending)
         record = _fetch_on_request_thread(paper_id)
         if record is None:
             return _hand_to_worker(user, paper_id, day, organization if submitted_for else "")
     return place_submission(user, paper_id, day, paper, record, submitted_for)
+
+
+def _submit_preprint(user, server: str | None, doi: str, day: dt.date, submitted_for) -> DailyEntry:
+    """A bioRxiv/medRxiv submission (``server`` None: a bare DOI, either server): placed from the
+    site's copy, else fetched from the details API on this thread, within the submit timeout. Not
+    handed to the worker: when the API does not answer, the member is asked to try again."""
+    from dailypapers.ingest.sources.biorxiv import SERVERS, BiorxivError, fetch_doi
+
+    servers = [server] if server else list(SERVERS)
+    ids = {s: preprint_paper_id(s, doi) for s in servers}
+    paper = Paper.objects.filter(pk__in=ids.values()).first()
+    if paper is not None:
+        refuse_if_on_a_page(paper.pk)
+        return place_submission(user, paper.pk, day, paper, None, submitted_for)
+    for name in servers:
+        refuse_if_on_a_page(ids[name])
+        try:
+            record = fetch_doi(doi, name, timeout=settings.DAILYPAPERS_ARXIV_SUBMIT_TIMEOUT)
+        except BiorxivError as exc:
+            log.info("submission of %s on %s: %s", doi, name, exc)
+            raise SubmissionError(f"{PREPRINT_SERVERS[name]} did not answer for {doi}; try again in a moment.") from None
+        if record is not None:
+            return place_submission(user, ids[name], day, None, record, submitted_for, source=name)
+    raise SubmissionError(f"{' and '.join(PREPRINT_SERVERS[s] for s in servers)} have no paper {doi}."
+                          if len(servers) > 1 else f"{PREPRINT_SERVERS[servers[0]]} has no paper {doi}.")  # fmt: skip
 
 
 def _fetch_on_request_thread(paper_id: str) -> dict | None:
@@ -77,10 +126,26 @@ def _fetch_on_request_thread(paper_id: str) -> dict | None:
 
 
 def _hand_to_worker(user, paper_id: str, day: dt.date, organization: str = "") -> PendingSubmission:
+    """Open the member's :class:`SubmissionFetch` (one per member and paper) and enqueue its task, in
+    one transaction; a fetch already open is returned as it is, with no second task."""
     from dailypapers.ingest.tasks import fetch_submission
 
-    on_behalf = {"organization": organization} if organization else {}
-    fetch_submission.enqueue(user.pk, paper_id, day.isoformat(), **on_behalf)  # the task carries who, what and which day
-    return PendingSubmission(paper_id=paper_id, date=day)
+    state = SubmissionFetch.State.FETCHING
+    opened = {"date": day, "organization_slug": organization, "state": state, "attempts": 0,
+              "next_attempt_at": None, "entry": None, "message": fetch_message(state, paper_id, day)}  # fmt: skip
+    try:
+        with transaction.atomic():
+            fetch, created = SubmissionFetch.objects.select_for_update().get_or_create(user=user, paper_id=paper_id, defaults=opened)
+            if not created:
+                if fetch.is_open:
+                    return PendingSubmission.of(fetch)
+                for name, value in opened.items():  # a closed one (not found, given up): open it again
+                    setattr(fetch, name, value)
+                fetch.save()
+            on_behalf = {"organization": organization} if organization else {}
+            fetch_submission.enqueue(user.pk, paper_id, day.isoformat(), **on_behalf)  # who, what and which day
+    except IntegrityError:  # the same member's other request opened it a moment earlier
+        return PendingSubmission.of(SubmissionFetch.objects.get(user=user, paper_id=paper_id))
+    return PendingSubmission.of(fetch)
 
 

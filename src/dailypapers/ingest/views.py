@@ -31,7 +31,9 @@ def submit(request):
     if isinstance(entry, PendingSubmission):  # the worker fetches it from arXiv: accepted, not yet done
         return _form(request, "", notice=entry.message, status=202)
     if request.htmx:
-        return _form(request, "", submitted=entry)
+        response = _form(request, "", submitted=entry)
+        response["HX-Trigger"] = "entries-changed"  # the page's list and its count reload (papers/_entry_list.html)
+        return response
     messages.success(request, f"Submitted “{entry.paper.title}” to today's page.")
     return redirect(entry.paper.get_absolute_url())
 

@@ -291,10 +291,19 @@ class IngestPipeline:
         """Replace each record in ``by_id`` by what is written over its stored paper (``merged_with_stored``);
         return those still changed: a record that differs from the stored paper only in what the merge
         keeps (a lower or unknown version, a later date) leaves it unchanged."""
-        facts = Paper.objects.filter(pk__in=changed).values_list("pk", "version", "published_at", "updated_at", "withdrawn_at")
-        for pid, version, published_at, updated_at, withdrawn_at in facts:
+        facts = Paper.objects.filter(pk__in=changed).values_list(
+            "pk", "version", "published_at", "updated_at", "withdrawn_at", "github_repo", "project_page"
+        )
+        for pid, version, published_at, updated_at, withdrawn_at, github_repo, project_page in facts:
             item = by_id[pid]
-            by_id[pid] = _with_record(item, merged_with_stored(item.record, version, published_at, updated_at, withdrawn_at))
+            record = merged_with_stored(item.record, version, published_at, updated_at, withdrawn_at)
+            # A record without a code repository or project page says nothing about them: the shown
+            # ones (the record's earlier value, or what enrichment found) stay until enrichment,
+            # which every import queues, picks again. A record's own value is written: enrichment
+            # reads it from the column as the source's link.
+            if not record.github_repo and github_repo or not record.project_page and project_page:
+                record = record._replace(github_repo=record.github_repo or github_repo, project_page=record.project_page or project_page)
+            by_id[pid] = _with_record(item, record)
         return [pid for pid in changed if stored[pid] != by_id[pid].content_hash]
 
     def _upgrade_legacy_hashes(

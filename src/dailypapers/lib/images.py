@@ -3,8 +3,8 @@
 Pillow is not a dependency, so an upload is accepted only as PNG, JPEG or WebP whose structure
 parses (PNG chunks with their CRCs, JPEG segments, the WebP RIFF header), at most
 MAX_IMAGE_BYTES, with no markup anywhere in it (a browser that sniffs would otherwise find a page
-inside a "picture"). Metadata chunks and segments (EXIF with its GPS position, text, comments) are
-dropped from PNG and JPEG before storing. SVG is never accepted: it is a document that runs scripts.
+inside a "picture"). Metadata chunks and segments (EXIF with its GPS position, XMP, text, comments)
+are dropped from PNG, JPEG (before, between and after its scans) and WebP before storing. SVG is never accepted: it is a document that runs scripts.
 Stored files are served with the type they were validated as and ``nosniff``.
 
 A shared module: it imports no room.
@@ -96,37 +96,70 @@ def _clean_png(data: bytes) -> bytes:
 
 
 def _clean_jpeg(data: bytes) -> bytes:
+    """Segment by segment through the whole file, scans included: between and after scans (a
+    progressive JPEG has several) tables are kept and metadata (APPn, COM) dropped as before the
+    first; the file ends at its end-of-image marker."""
     broken = ImageRejected("This is not a valid JPEG file.")
-    if not data.endswith(b"\xff\xd9"):
-        raise broken
-    pos, kept, has_frame = 2, [b"\xff\xd8"], False
+    pos, kept, has_frame, scans = 2, [b"\xff\xd8"], False, 0
     while True:
-        if pos + 4 > len(data) or data[pos] != 0xFF:
+        if pos + 2 > len(data) or data[pos] != 0xFF:
             raise broken
         marker = data[pos + 1]
         if marker == 0xFF:  # fill byte
             pos += 1
             continue
+        if marker == 0xD9:  # end of image
+            if not scans or pos + 2 != len(data):  # bytes after the end: where a polyglot hides
+                raise broken
+            kept.append(b"\xff\xd9")
+            return b"".join(kept)
+        if pos + 4 > len(data):
+            raise broken
         (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
         end = pos + 2 + length
         if length < 2 or end > len(data):
             raise broken
         if marker in JPEG_SOF_MARKERS:
-            if length < 8:
+            if length < 8 or has_frame:
                 raise broken
             height, width = struct.unpack(">HH", data[pos + 5 : pos + 9])
             _check_size(width, height)
             has_frame = True
-        if marker == 0xDA:  # start of scan: the compressed picture follows, up to the end marker
+        if marker == 0xDA:  # start of scan: its header, then entropy-coded data up to the next marker
             if not has_frame:
                 raise broken
-            kept.append(data[pos:])
-            return b"".join(kept)
-        if marker in JPEG_KEPT_SEGMENTS:
+            scan_end = _entropy_coded_end(data, end)
+            kept.append(data[pos:scan_end])
+            scans += 1
+            pos = scan_end
+            continue
+        if marker in JPEG_KEPT_SEGMENTS or marker == 0xDC:  # 0xDC: the number of lines, after a scan
             kept.append(data[pos:end])
         elif not (0xE0 <= marker <= 0xEF or marker == 0xFE):
-            raise broken  # not a segment that may come before the scan
+            raise broken  # not a segment a JPEG holds
         pos = end
+
+
+def _entropy_coded_end(data: bytes, pos: int) -> int:
+    """Where the compressed data starting at ``pos`` ends: at the first marker that is neither a
+    stuffed 0xFF00 nor a restart marker (0xFFD0-0xFFD7)."""
+    while True:
+        pos = data.find(b"\xff", pos)
+        if pos < 0 or pos + 1 >= len(data):
+            raise ImageRejected("This is not a valid JPEG file.")
+        following = data[pos + 1]
+        if following == 0x00 or 0xD0 <= following <= 0xD7:
+            pos += 2
+        elif following == 0xFF:  # fill bytes before a marker
+            pos += 1
+        else:
+            return pos
+
+
+# WebP chunks a picture needs (RIFF container): the bitstreams, alpha, animation, the colour profile.
+# EXIF and XMP (a camera's GPS position, the author) and unknown chunks are dropped.
+WEBP_KEPT_CHUNKS = {b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ANIM", b"ANMF", b"ICCP"}
+VP8X_EXIF_FLAG, VP8X_XMP_FLAG = 0x08, 0x04
 
 
 def _check_webp(data: bytes) -> bytes:
@@ -150,4 +183,20 @@ def _check_webp(data: bytes) -> bytes:
     else:
         raise broken
     _check_size(width, height)
-    return data
+    pos, kept = 12, []
+    while pos < len(data):
+        if pos + 8 > len(data):
+            raise broken
+        kind = data[pos : pos + 4]
+        (size,) = struct.unpack("<I", data[pos + 4 : pos + 8])
+        end = pos + 8 + size + (size & 1)  # chunks are padded to an even length
+        if end > len(data):
+            raise broken
+        chunk = data[pos:end]
+        if kind == b"VP8X":
+            chunk = chunk[:8] + bytes([chunk[8] & ~(VP8X_EXIF_FLAG | VP8X_XMP_FLAG) & 0xFF]) + chunk[9:]
+        if kind in WEBP_KEPT_CHUNKS:
+            kept.append(chunk)
+        pos = end
+    body = b"WEBP" + b"".join(kept)
+    return b"RIFF" + struct.pack("<I", len(body)) + body

@@ -108,7 +108,8 @@ def _text_token(token_class, content: str):
 
 def render_untrusted(source: str, mention_url=None):
     """A member's markdown as sanitized HTML (a SafeString): the allowlist of UNTRUSTED_TAGS, links
-    only to http(s)/mailto with ``rel="nofollow ugc noopener"``, no images, no raw HTML.
+    only to http(s)/mailto with ``rel="nofollow ugc noopener"``, no images, no raw HTML; LaTeX math
+    (``$x^2$``) as MathML, as abstracts show it.
 
     ``mention_url(username)`` gives the profile URL of an ``@username`` that names a member (the
     mention becomes a link to it) or None (it stays text); without it mentions are text.
@@ -116,7 +117,11 @@ def render_untrusted(source: str, mention_url=None):
     import nh3
     from django.utils.safestring import mark_safe
 
-    html = _untrusted_parser(mention_url).render(source or "")
+    from dailypapers.lib.latex import protect_math, restore_math
+
+    # Math as in abstracts (one rule, lib.latex): $x^2$ becomes MathML, sanitized on its own.
+    source, formulas = protect_math(source or "")
+    html = _untrusted_parser(mention_url).render(source)
     clean = nh3.clean(
         html,
         tags=UNTRUSTED_TAGS,
@@ -126,7 +131,7 @@ def render_untrusted(source: str, mention_url=None):
         link_rel=UNTRUSTED_LINK_REL,
         strip_comments=True,
     )
-    return mark_safe(clean)  # noqa: S308 - nh3 has just reduced it to the allowlist
+    return mark_safe(restore_math(clean, formulas))  # noqa: S308 - nh3 has just reduced it to the allowlist; MathML is sanitized by lib.latex
 
 
 def mentioned_usernames(source: str) -> list[str]:

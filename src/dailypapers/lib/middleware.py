@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpResponse, JsonResponse
+from django.http.request import RawPostDataException, UnreadablePostError
+from django.urls import Resolver404, resolve
+
+from dailypapers.lib.jsonbody import BadBody, loads_object
 
 
 class HeadAsGetMiddleware:
@@ -30,6 +35,60 @@ class HeadAsGetMiddleware:
             response.content = b""
         return response
 
+
+
+# Where responses may be read by pages of any origin: the read-only endpoints (APIs, feeds, a
+# paper's markdown). Writes get no CORS header, so no other site's script can make them.
+CROSS_ORIGIN_READABLE = re.compile(r"^/(?:api/|feeds/|papers/[^/]+(?:/[^/]+)?\.md$)")
+READ_METHODS = ("GET", "HEAD")
+SERVED_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
+
+def allowed_methods(path: str) -> str:
+    """The methods served under this part of the site (a resource may take fewer: its own 405 says)."""
+    if path.startswith("/feeds/") or path.endswith(".md"):
+        return "GET, HEAD, OPTIONS"
+    if path.startswith("/api/v1/"):
+        return "GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE"
+    return "GET, HEAD, OPTIONS, POST"
+
+
+class HttpMethodsMiddleware:
+    """The methods the site speaks, and CORS. ``OPTIONS`` on any existing URL is answered here: 204,
+    ``Allow``, and on the read-only endpoints a CORS preflight that allows GET and HEAD from any
+    origin (with ``Authorization``, so a page holding its own token can read the member endpoints)
+    and nothing else. Any other method (``TRACE``, ``CONNECT``, WebDAV's) is a 405: before, views
+    that take any method answered ``TRACE`` and ``OPTIONS`` on a feed with the whole feed. Reads of
+    those endpoints carry ``Access-Control-Allow-Origin: *``; writes carry none."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        method = request.method
+        readable = bool(CROSS_ORIGIN_READABLE.match(request.path))
+        if method == "OPTIONS":
+            try:
+                resolve(request.path_info)
+            except Resolver404:
+                return self.get_response(request)
+            response = HttpResponse(status=204)
+            response["Allow"] = allowed_methods(request.path)
+            if readable:
+                response["Access-Control-Allow-Origin"] = "*"
+                response["Access-Control-Allow-Methods"] = "GET, HEAD"
+                response["Access-Control-Allow-Headers"] = "Authorization, Accept"
+                response["Access-Control-Max-Age"] = "86400"
+            return response
+        if method not in SERVED_METHODS:
+            response = api_error_or_text(request, 405, f"method {method[:20]} is not allowed here; allowed: {allowed_methods(request.path)}")
+            response["Allow"] = allowed_methods(request.path)
+            return response
+        response = self.get_response(request)
+        if readable and method in READ_METHODS:
+            response["Access-Control-Allow-Origin"] = "*"
+            response["Access-Control-Expose-Headers"] = "Link, Retry-After, ETag"
+        return response
 
 
 class ContentSecurityPolicyMiddleware:
@@ -68,26 +127,60 @@ class QueryStringLimitMiddleware:
 
 
 class NulCharactersMiddleware:
-    """NUL characters in the path or the query are a 400: no valid input holds one (nobody types one
-    into a search box), PostgreSQL refuses them in any text parameter (a 500 there, where SQLite
-    merely finds nothing), and one rule for every parameter keeps "control characters are a clear
-    400" true whichever view reads them. Below the session and auth middleware, so pages get the
-    site's own error page; the APIs get their JSON shapes."""
+    """NUL characters in the path, the query or a submitted body's text are a 400: no valid input
+    holds one (nobody types one into a search box or a comment), PostgreSQL refuses them in any text
+    (a 500 there, where SQLite stored them), and one rule for every parameter and field keeps "control
+    characters are a clear 400" true whichever view reads them — forms, the native API, the Hugging
+    Face–compatible one. Bodies: form fields (files are not text and are not looked at) and JSON
+    strings (``\\u0000``). Below the session and auth middleware, so pages get the site's own error
+    page; the APIs get their JSON shapes."""
 
-    MESSAGE = "NUL (control characters) are not allowed in the path or the query"
+    MESSAGE = "NUL (control characters) are not allowed in the path, the query or submitted text"
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         query_string = request.META.get("QUERY_STRING", "")
-        if "\x00" in request.path or "%00" in query_string or "\x00" in query_string:
+        if "\x00" in request.path or "%00" in query_string or "\x00" in query_string or body_has_nul(request):
             if request.path.startswith("/api/"):
                 return api_error_or_text(request, 400, self.MESSAGE)
             from django.shortcuts import render
 
             return render(request, "error.html", {"status": 400, "message": self.MESSAGE + "."}, status=400)
         return self.get_response(request)
+
+
+def body_has_nul(request) -> bool:
+    """Whether a request body's text holds a NUL: a form field's name or value, or a JSON string."""
+    if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
+        return False
+    try:
+        if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            return any("\x00" in key or any("\x00" in value for value in request.POST.getlist(key)) for key in request.POST)
+        body = request.body
+    except (RequestDataTooBig, TooManyFieldsSent, RawPostDataException, UnreadablePostError):
+        return False  # the view meets the same error and answers it in its own way (413, 400)
+    if b"\x00" in body:
+        return True
+    if b"\\u0000" not in body:
+        return False
+    try:
+        data = loads_object(body)
+    except (BadBody, UnicodeDecodeError):
+        return False  # "\\u0000" inside text that is no JSON object: the view refuses the body
+    stack = [data]
+    while stack:  # every key and string, iteratively (the depth is already bounded)
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def api_error_or_text(request, status: int, message: str) -> HttpResponse:

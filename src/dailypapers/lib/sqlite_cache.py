@@ -8,6 +8,7 @@ statement: ``incr`` is an atomic ``UPDATE â€¦ RETURNING``, ``add`` an ``INSERT â
 only replaces an expired row.
 
 Integers are stored as SQLite integers (so ``incr`` can add in place); everything else is pickled.
+A failing store (a full disk) is a miss, not an error (``lib.tolerant_cache``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import time
 from pathlib import Path
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
+
+from dailypapers.lib.tolerant_cache import MissOnError
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS cache (key TEXT PRIMARY KEY, value BLOB, expires REAL) WITHOUT ROWID"
 # One set in this many trims the table: expired rows first, then the soonest to expire.
@@ -37,7 +40,7 @@ def _decode(value):
     return value if type(value) is int else pickle.loads(value)
 
 
-class SQLiteCache(BaseCache):
+class SQLiteStore(BaseCache):
     """``LOCATION``: the SQLite file (created on first use). Connections are per thread and per process."""
 
     def __init__(self, location, params):
@@ -135,3 +138,7 @@ class SQLiteCache(BaseCache):
     def close(self, **kwargs):
         # Connections are kept for the thread's life: opening one costs more than most requests.
         pass
+
+
+class SQLiteCache(MissOnError, SQLiteStore):
+    """The site's cache backend: the store, failing soft (a full disk is a miss)."""

@@ -65,7 +65,9 @@ def check_cache() -> tuple[bool, str]:
     key, value = "dailypapers:readyz", uuid.uuid4().hex
     cache.set(key, value, timeout=30)
     if cache.get(key) != value:
-        return False, "a value written was not read back"
+        from dailypapers.lib.tolerant_cache import recent_failure
+
+        return False, recent_failure() or "a value written was not read back"
     return True, caches["default"].__class__.__name__
 
 
@@ -94,3 +96,10 @@ def run_checks() -> tuple[bool, dict[str, dict]]:
                 _search_ok_at = -SEARCH_OK_SECONDS
         results[name] = {"ok": ok, "detail": detail}
     return all(result["ok"] for result in results.values()), results
+
+
+def forget() -> None:
+    """Check everything afresh on the next probe (tests)."""
+    global _search_ok_at, _migrations_applied
+    _search_ok_at = -SEARCH_OK_SECONDS
+    _migrations_applied = False

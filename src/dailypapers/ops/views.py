@@ -17,14 +17,24 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 
 from dailypapers.lib.ratelimit import client_address
+from dailypapers.lib.tolerant_cache import recent_failure
 from dailypapers.ops import checks, metrics
 
 
 @never_cache
 def healthz(request):
     """The process is alive and answering. Touches nothing else (no database), so a database outage
-    does not make an orchestrator restart every web process."""
-    return HttpResponse("ok\n", content_type="text/plain; charset=utf-8")
+    does not make an orchestrator restart every web process; says "degraded" when this process's
+    cache failed in the last minute."""
+    failure = recent_failure()
+    if failure is None:
+        return HttpResponse("ok\n", content_type="text/plain; charset=utf-8")
+    # Still 200: the process serves (uncached); restarting it would not free a disk. Monitors read
+    # the body or the header; /readyz fails its cache check meanwhile.
+    response = HttpResponse(f"degraded: the cache is failing, pages are served uncached ({failure})\n",
+                            content_type="text/plain; charset=utf-8")
+    response["X-Degraded"] = "cache"
+    return response
 
 
 @never_cache

@@ -33,6 +33,8 @@ PAPER_ID_PATTERN = rf"(?:{ARXIV_NEW_STYLE}|{ARXIV_OLD_STYLE}|{SOURCE_PREFIXED})"
 MAX_VERSION_DIGITS = 4  # arXiv versions are small; an unbounded one overflowed the integer column
 
 _ARXIV_ID = re.compile(rf"{ARXIV_NEW_STYLE}|{ARXIV_OLD_STYLE}")
+# The same, anchored, for a database's regex lookup (SQLite through Python's re, PostgreSQL's ~).
+ARXIV_ID_REGEX = rf"^(?:{ARXIV_NEW_STYLE}|{ARXIV_OLD_STYLE})$"
 _SOURCE_PREFIXED_ID = re.compile(SOURCE_PREFIXED)
 # The form nearly every imported record has (a snapshot's 3M ids): checked first, cheaply.
 _PLAIN_NEW_STYLE = re.compile(rf"({ARXIV_NEW_STYLE})(?:v(\d{{1,{MAX_VERSION_DIGITS}}}))?")
@@ -141,6 +143,62 @@ def is_arxiv_id(paper_id: str) -> bool:
 def is_paper_id(paper_id: str) -> bool:
     """Whether ``paper_id`` is a canonical paper id, as stored and as the URLs route it."""
     return bool(_ARXIV_ID.fullmatch(paper_id) or _SOURCE_PREFIXED_ID.fullmatch(paper_id))
+
+
+# Preprint servers other than arXiv, whose papers' ids are prefixed with the server's name.
+PREPRINT_SERVERS = {"biorxiv": "bioRxiv", "medrxiv": "medRxiv"}
+SERVERS = {"arxiv": "arXiv", **PREPRINT_SERVERS}  # what the listings' ``server`` filter accepts
+BIORXIV_DOI_PREFIX = "10.1101"  # bioRxiv's and medRxiv's DOIs (10.64898 too since 2026)
+_DOI = re.compile(r"10\.\d{4,9}/[A-Za-z0-9._\-]{1,60}")
+
+
+def preprint_paper_id(server: str, doi: str) -> str:
+    """The id of a bioRxiv/medRxiv paper: the server and its DOI, which no arXiv id can equal.
+
+    ``10.1101/2024.01.15.575123`` on bioRxiv is ``biorxiv-2024.01.15.575123``; a DOI with another
+    prefix keeps it (``10.64898/2026.07.31.741992`` is ``biorxiv-10.64898-2026.07.31.741992``: a DOI
+    prefix has no "-", the 10.1101 suffixes have none either, so no two DOIs share an id).
+    Raises InvalidIdentifier for an unknown server or a DOI of another shape."""
+    doi = (doi or "").strip()
+    if server not in PREPRINT_SERVERS:
+        raise InvalidIdentifier(f"unknown preprint server {server[:20]!r} (one of: {', '.join(PREPRINT_SERVERS)})")
+    if not _DOI.fullmatch(doi):
+        raise InvalidIdentifier(f"bad DOI: {doi[:80]!r}")
+    prefix, _, suffix = doi.partition("/")
+    paper_id = f"{server}-{suffix}" if prefix == BIORXIV_DOI_PREFIX else f"{server}-{prefix}-{suffix}"
+    if not _SOURCE_PREFIXED_ID.fullmatch(paper_id):
+        raise InvalidIdentifier(f"bad DOI: {doi[:80]!r}")
+    return paper_id
+
+
+# A bioRxiv/medRxiv paper as members paste it: its page (any version, .full, .full.pdf), its DOI
+# (bare, "doi:" or a doi.org link; bioRxiv's and medRxiv's prefixes only).
+_PREPRINT_PAGE = re.compile(
+    r"\s*(?:https?://)?(?:www\.)?(?P<server>biorxiv|medrxiv)\.org/content/(?:early/\d{4}/\d{2}/\d{2}/)?"
+    r"(?P<doi>10\.\d{4,9}/[0-9.]+?)(?:v\d{1,4})?(?:\.full(?:\.pdf)?|\.abstract|\.article-info)?/?(?:[?#].*)?\s*",
+    re.IGNORECASE,
+)
+_PREPRINT_DOI = re.compile(r"\s*(?:doi:\s*|(?:https?://)?(?:dx\.)?doi\.org/)?(?P<doi>10\.(?:1101|64898)/[0-9.]+?)(?:v\d{1,4})?\s*",
+                           re.IGNORECASE)  # fmt: skip
+
+
+def parse_preprint_reference(text: str) -> tuple[str | None, str] | None:
+    """(server or None when a bare DOI does not say, DOI) for a bioRxiv/medRxiv page or DOI; else None."""
+    if not isinstance(text, str):
+        return None
+    if m := _PREPRINT_PAGE.fullmatch(text):
+        return m.group("server").lower(), m.group("doi").rstrip(".")
+    if m := _PREPRINT_DOI.fullmatch(text):
+        return None, m.group("doi").rstrip(".")
+    return None
+
+
+def server_of(paper_id: str) -> str:
+    """Which server a stored paper id belongs to: "arxiv", "biorxiv", "medrxiv", or "" (another source)."""
+    if _ARXIV_ID.fullmatch(paper_id):
+        return "arxiv"
+    prefix = paper_id.partition("-")[0]
+    return prefix if prefix in PREPRINT_SERVERS else ""
 
 
 def sample_paper_id(title: str) -> str:

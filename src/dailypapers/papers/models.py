@@ -9,8 +9,16 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F
+from django.utils import timezone
 
-from dailypapers.papers.identifiers import MAX_ORGANIZATION_SLUG_CHARS, ORGANIZATION_SLUG_RULE, is_arxiv_id, is_organization_slug
+from dailypapers.papers.identifiers import (
+    MAX_ORGANIZATION_SLUG_CHARS,
+    ORGANIZATION_SLUG_RULE,
+    PREPRINT_SERVERS,
+    is_arxiv_id,
+    is_organization_slug,
+    server_of,
+)
 from dailypapers.papers.links import cached_reverse
 from dailypapers.papers.logos import validate_logo_upload
 
@@ -260,6 +268,19 @@ class Paper(models.Model):
         return is_arxiv_id(self.id)
 
     @property
+    def server(self) -> str:
+        """"arxiv", "biorxiv", "medrxiv", or "" for another source (papers.identifiers.server_of)."""
+        return server_of(self.id)
+
+    @property
+    def preprint_url(self) -> str:
+        """The paper's page on bioRxiv or medRxiv (its DOI, at its version), or ""."""
+        server = self.server
+        if server not in PREPRINT_SERVERS or not self.doi:
+            return ""
+        return f"https://www.{server}.org/content/{self.doi}v{self.version}"
+
+    @property
     def arxiv_url(self) -> str:
         return f"https://arxiv.org/abs/{self.id}" if self.is_arxiv else ""
 
@@ -301,6 +322,14 @@ class Paper(models.Model):
     def authorships_in_order(self) -> list[Authorship]:
         """In author order, each with its ``author`` (identity) and the name as this paper spells it."""
         return list(self.authorships.select_related("author").order_by("position"))
+
+    @property
+    def full_text_or_none(self) -> PaperFullText | None:
+        """The stored full text (``PaperFullText``), or None when none was fetched."""
+        try:
+            return self.full_text
+        except PaperFullText.DoesNotExist:
+            return None
 
     def shown_organization(self, entry: DailyEntry | None = None) -> Organization | None:
         """The organization pages, feeds and APIs show for the paper: the one it was submitted for
@@ -414,7 +443,7 @@ class Upvote(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "paper"], name="unique_upvote_per_member")]
 
     def __str__(self) -> str:
-        return f"{self.user_id} ▲ {self.paper_id}"
+        return f"{self.user} ▲ {self.paper_id}"
 
 
 class CollectionQuotaExceeded(Exception):
@@ -475,3 +504,32 @@ class CollectionItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.collection_id}: {self.paper_id}"
+
+
+class PaperFullText(models.Model):
+    """A paper's full text as markdown, converted from arXiv's HTML (``ingest.fulltext``), or why there is none.
+
+    Written by the worker when the operator turns full text on (DAILYPAPERS_FULL_TEXT); served at
+    ``/papers/<id>.md``, to ``hf papers read`` and as the paper's reading view. Math stays TeX
+    (``$…$``, ``$$…$$``), figures are links to arXiv's images; ``sections`` and ``references``
+    are the parsed outline and bibliography. ``license`` is the paper's licence when it was fetched.
+    """
+
+    class Status(models.TextChoices):
+        OK = "ok", "Full text"
+        NO_HTML = "no_html", "arXiv has no HTML version"
+        FAILED = "failed", "Could not be fetched"
+
+    paper = models.OneToOneField(Paper, primary_key=True, on_delete=models.CASCADE, related_name="full_text")
+    status = models.CharField(max_length=16, choices=Status.choices)
+    markdown = models.TextField(blank=True)
+    sections = models.JSONField(default=list, blank=True, help_text='[{"level": 2, "title": "1 Introduction", "anchor": "S1"}, …]')
+    references = models.JSONField(default=list, blank=True, help_text='[{"anchor": "bib.bib1", "text": "…"}, …]')
+    source_url = models.URLField(max_length=500, blank=True)
+    license = models.CharField(max_length=200, blank=True)
+    version = models.PositiveIntegerField(null=True, blank=True, help_text="the paper's version when fetched")
+    error = models.TextField(blank=True)
+    fetched_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.paper_id}: {self.status}"

@@ -16,6 +16,12 @@ MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 # refuse nothing real and leave every neighbour of a valid period computable.
 FIRST_DAY = dt.date(1900, 1, 1)
 LAST_DAY = dt.date(2999, 12, 31)
+# The same bounds as patterns, for the API schemas (OpenAPI): a schema-valid key is in range.
+YEAR_PATTERN = "(?:19|2[0-9])[0-9]{2}"
+DAY_PATTERN = rf"^{YEAR_PATTERN}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$"
+WEEK_PATTERN = rf"^{YEAR_PATTERN}-W(?:0[1-9]|[1-4][0-9]|5[0-3])$"
+MONTH_PATTERN = rf"^{YEAR_PATTERN}-(?:0[1-9]|1[0-2])$"
+YEARS = f"{FIRST_DAY.year}–{LAST_DAY.year}"
 
 
 class BadPeriod(ValueError):
@@ -46,6 +52,11 @@ class Period:
             return f"Week {week}, {year} ({self.start:%b} {self.start.day} – {self.end:%b} {self.end.day})"
         return f"{self.start:%B %Y}"
 
+    @property
+    def is_weekend(self) -> bool:
+        """A Saturday or Sunday: arXiv announces nothing on those days."""
+        return self.kind == "day" and self.start.weekday() >= 5
+
     def url(self) -> str:
         return reverse(f"papers:{self.kind}", args=[self.key])
 
@@ -69,6 +80,15 @@ def period_containing(kind: str, day: dt.date) -> Period:
         last = calendar.monthrange(day.year, day.month)[1]
         return Period("month", day.replace(day=1), day.replace(day=last))
     raise ValueError(kind)
+
+
+def parse_day(text: str, name: str = "date") -> dt.date:
+    """A date parameter (``published_from``, ``to``…): ``YYYY-MM-DD`` exactly (not ``0``, which read
+    as a Unix time, nor ``20240101``), a calendar day in FIRST_DAY..LAST_DAY; BadPeriod naming it."""
+    try:
+        return parse_period("day", str(text).strip()).start
+    except BadPeriod:
+        raise BadPeriod(f"{name} must be a date as YYYY-MM-DD in the years {YEARS}") from None
 
 
 def parse_period(kind: str, text: str) -> Period:

@@ -45,12 +45,15 @@ class TrendingRanker:
         return upvotes / (max(age_hours, 0.0) + self.offset_hours) ** self.gravity
 
     def rank(self, entries: QuerySet[DailyEntry], now: dt.datetime | None = None) -> list[DailyEntry]:
-        """Entries of the window, best first; each gets ``.trending_score`` and ``.age_hours``."""
+        """Entries of the window, best first; each gets ``.trending_score`` and ``.age_hours``.
+
+        Without an upvote a paper scores 0: no trend, only filler, so every trending list (the page,
+        the APIs, the feed, digests) leaves it out, as ``ranked_ids`` does."""
         now = now or timezone.now()
         since = (now - dt.timedelta(days=self.window_days)).date()
         ranked = []
         # Withdrawn papers stay on their day's page (marked) but no longer compete, here or in digests.
-        window = entries.filter(date__gte=since, date__lte=now.date(), paper__withdrawn_at__isnull=True)
+        window = entries.filter(date__gte=since, date__lte=now.date(), paper__withdrawn_at__isnull=True, paper__upvotes__gt=0)
         for entry in window.select_related("paper"):
             entry.age_hours = (now - entry.submitted_at).total_seconds() / 3600
             entry.trending_score = self.score(entry.paper.upvotes, entry.age_hours)

@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 
 from dailypapers.lib.pagecache import bump_content_version, content_version
 from dailypapers.papers.collections import member_paper_ids, saved_paper_ids
+from dailypapers.papers.identifiers import ARXIV_ID_REGEX, PREPRINT_SERVERS, SERVERS
 from dailypapers.papers.models import DailyEntry, Organization, Paper, Upvote
 from dailypapers.papers.periods import Period
 from dailypapers.papers.ranking import TrendingRanker, rank_period_entries
@@ -26,13 +27,16 @@ class EntryFilters:
     category: str = ""
     organization: str = ""  # organization slug
     has_code: bool = False
+    server: str = ""  # "arxiv", "biorxiv", "medrxiv" (papers.identifiers.SERVERS); anything else: no filter
 
     @classmethod
     def from_query(cls, params) -> EntryFilters:
+        server = (params.get("server") or "").strip().lower()[:20]
         return cls(
             category=(params.get("category") or "").strip()[:40],
             organization=(params.get("organization") or "").strip()[:100],
             has_code=(params.get("has_code") or "").lower() in {"1", "true", "on", "yes"},
+            server=server if server in SERVERS else "",
         )
 
     def q(self, paper: str = "paper__") -> Q:
@@ -48,6 +52,10 @@ class EntryFilters:
             )
         if self.has_code:
             q &= ~Q(**{f"{paper}github_repo": ""})
+        if self.server in PREPRINT_SERVERS:  # their ids are "biorxiv-…", "medrxiv-…" (papers.identifiers)
+            q &= Q(**{f"{paper}id__startswith": f"{self.server}-"})
+        elif self.server == "arxiv":
+            q &= Q(**{f"{paper}id__regex": ARXIV_ID_REGEX})
         return q
 
     def apply(self, entries: QuerySet[DailyEntry]) -> QuerySet[DailyEntry]:
@@ -58,12 +66,13 @@ class EntryFilters:
 
     @property
     def active(self) -> bool:
-        return bool(self.category or self.organization or self.has_code)
+        return bool(self.category or self.organization or self.has_code or self.server in SERVERS)
 
     def as_query(self, **extra) -> str:
         """The filters (and ``extra`` parameters) as a query string: links that keep the filters
         carry these, never the request's whole query (which anyone can make 60 KB long)."""
-        params = {"category": self.category, "organization": self.organization, "has_code": "1" if self.has_code else "", **extra}
+        params = {"category": self.category, "organization": self.organization, "has_code": "1" if self.has_code else "",
+                  "server": self.server, **extra}  # fmt: skip
         return urlencode({k: v for k, v in params.items() if v not in ("", None)})
 
 
@@ -135,11 +144,12 @@ def set_upvote(user, paper: Paper, voted: bool) -> Paper:
             except IntegrityError:
                 pass  # already voted
             else:
-                Paper.objects.filter(pk=paper.pk).update(member_upvotes=F("member_upvotes") + counts)
+                # modified_at too: a vote changes the paper, and incremental readers (api.sync) see it.
+                Paper.objects.filter(pk=paper.pk).update(member_upvotes=F("member_upvotes") + counts, modified_at=timezone.now())
         else:
             deleted, _ = Upvote.objects.filter(user=user, paper=paper).delete()
             if deleted and counts:
-                Paper.objects.filter(pk=paper.pk).update(member_upvotes=F("member_upvotes") - 1)
+                Paper.objects.filter(pk=paper.pk).update(member_upvotes=F("member_upvotes") - 1, modified_at=timezone.now())
     paper.refresh_from_db(fields=["imported_upvotes", "member_upvotes", "upvotes"])
     return paper
 

@@ -23,39 +23,12 @@ import nh3
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from dailypapers.lib.latex import _MATH, MATHML_ATTRIBUTES, MATHML_TAGS, MAX_MATH_CHARS, _latex_to_text, _math_source, _mathml, formula_html
+
 log = logging.getLogger(__name__)
 
 # A paragraph break in arXiv's text: a blank line, or a newline followed by indentation.
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*|\n[ \t]+")
-# Math spans: $$…$$, $…$, \[…\], \(…\); a backslash-escaped dollar (\$) is a dollar sign.
-_MATH = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$|(?<!\\)\$(.+?)(?<!\\)\$|\\\[(.+?)\\\]|\\\((.+?)\\\)", re.S)
-MAX_MATH_CHARS = 2000  # longer "math" is far more likely an unbalanced dollar than a formula
-# latex2mathml writes \log as a bare <mi>, which browsers set flush against its argument ("logn"):
-# thin spaces around named functions, as TeX puts them.
-_NAMED_FUNCTION = re.compile(r"(<mi>(?:log|ln|lg|exp|sin|cos|tan|sec|csc|cot|sinh|cosh|tanh|arcsin|arccos|arctan|"
-                             r"max|min|sup|inf|lim|liminf|limsup|det|dim|ker|arg|deg|gcd|hom|Pr|mod)</mi>)")
-
-MATHML_TAGS = {
-    "math", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msub", "msup", "msubsup", "mfrac",
-    "msqrt", "mroot", "mover", "munder", "munderover", "mtable", "mtr", "mtd", "mstyle", "mpadded",
-    "mphantom", "menclose", "semantics", "annotation", "merror",
-}
-MATHML_ATTRIBUTES = {
-    "*": {"mathvariant", "displaystyle", "scriptlevel"},
-    "math": {"display", "xmlns"},
-    "mo": {"stretchy", "fence", "separator", "lspace", "rspace", "largeop", "movablelimits", "form", "minsize", "maxsize", "symmetric"},
-    "mspace": {"width", "height", "depth"},
-    "mfrac": {"linethickness"},
-    "mtable": {"columnalign", "rowspacing", "columnspacing"},
-    "mtd": {"columnalign"},
-    "mover": {"accent"},
-    "munder": {"accentunder"},
-    "munderover": {"accent", "accentunder"},
-    "menclose": {"notation"},
-    "mpadded": {"width", "height", "depth", "lspace", "voffset"},
-}
-
-
 def reflow(text: str | None) -> str:
     """arXiv's hard-wrapped text as paragraphs separated by a blank line, each on one line."""
     if not text:
@@ -82,22 +55,6 @@ def paragraphs(text: str | None) -> list[str]:
     return [p for p in reflow(text).split("\n\n") if p]
 
 
-def _math_source(match: re.Match) -> tuple[str, bool]:
-    display_dollars, inline_dollars, display_bracket, inline_paren = match.groups()
-    source = display_dollars or display_bracket or inline_dollars or inline_paren or ""
-    return source.strip(), bool(display_dollars or display_bracket)
-
-
-@lru_cache(maxsize=4096)
-def _latex_to_text(source: str) -> str:
-    from pylatexenc.latex2text import LatexNodes2Text
-
-    try:
-        return " ".join(LatexNodes2Text(math_mode="text").latex_to_text(source).split())
-    except Exception:  # noqa: BLE001 - any parser failure: show the formula as written
-        return source
-
-
 def plain_text(text: str | None) -> str:
     """Reflowed text with each formula turned into readable characters (feeds, mail, JSON, .md)."""
 
@@ -108,26 +65,12 @@ def plain_text(text: str | None) -> str:
     return _MATH.sub(readable, reflow(text)).replace("\\$", "$")
 
 
-@lru_cache(maxsize=4096)
-def _mathml(source: str, display: bool) -> str | None:
-    import latex2mathml.converter
-
-    try:
-        markup = latex2mathml.converter.convert(source, display="block" if display else "inline")
-    except Exception:  # noqa: BLE001 - latex2mathml raises many kinds on bad input
-        return None
-    markup = _NAMED_FUNCTION.sub(r'<mspace width="0.1667em"></mspace>\1<mspace width="0.1667em"></mspace>', markup)
-    return nh3.clean(markup, tags=MATHML_TAGS, attributes=MATHML_ATTRIBUTES, url_schemes=set(), link_rel=None)
-
-
 def _paragraph_html(paragraph: str) -> str:
     out, last = [], 0
     for match in _MATH.finditer(paragraph):
-        source, display = _math_source(match)
-        markup = _mathml(source, display) if source and len(source) <= MAX_MATH_CHARS else None
         out.append(escape(paragraph[last:match.start()].replace("\\$", "$")))
         # A formula latex2mathml cannot read is shown as written, with its dollars.
-        out.append(f'<span class="math">{markup}</span>' if markup else escape(match.group(0)))
+        out.append(formula_html(match))
         last = match.end()
     out.append(escape(paragraph[last:].replace("\\$", "$")))
     return "".join(out)
@@ -158,3 +101,39 @@ def summary(text: str | None, count: int) -> str:
     """``plain_text`` cut after ``count`` words. Cached by the text: after each vote the same cards
     render again, and plain_text's formula parsing is most of what a card costs."""
     return first_words(plain_text(text), count)
+
+
+# -- a paper's full text (markdown from arXiv's HTML, ``ingest.fulltext``) as a reading view ----------
+
+FULL_TEXT_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "ul", "ol", "li", "blockquote", "pre", "code", "em", "strong",
+                  "a", "table", "thead", "tbody", "tr", "th", "td", "hr", "br", "span"} | MATHML_TAGS  # fmt: skip
+_PLACEHOLDER = re.compile(r"MATHPLACEHOLDER(\d+)X")
+
+
+def full_text_html(markdown: str | None) -> SafeString:
+    """Stored full-text markdown as sanitized HTML: math as MathML (as abstracts), figures as links to
+    their images (the page loads nothing from arXiv), raw HTML never passed through."""
+    from markdown_it import MarkdownIt
+
+    formulas: list[str] = []
+
+    def protect(match: re.Match) -> str:
+        source, display = _math_source(match)
+        markup = _mathml(source, display) if source and len(source) <= MAX_MATH_CHARS else None
+        formulas.append(f'<span class="math">{markup}</span>' if markup else escape(match.group(0)))
+        return f"MATHPLACEHOLDER{len(formulas) - 1}X"
+
+    parser = MarkdownIt("commonmark", {"html": False}).enable("table")
+    parser.validateLink = lambda url: url.lower().startswith(("http://", "https://"))
+
+    def figure_link(renderer, tokens, idx, options, env):
+        token = tokens[idx]
+        label = escape(renderer.renderInlineAsText(token.children or [], options, env) or "figure")
+        return f'<a class="figure-link" href="{escape(token.attrGet("src") or "")}" rel="noopener">{label}</a>'
+
+    parser.add_render_rule("image", figure_link)
+    html = parser.render(_MATH.sub(protect, markdown or ""))
+    html = _PLACEHOLDER.sub(lambda m: formulas[int(m.group(1))], html)
+    attributes = {**MATHML_ATTRIBUTES, "a": {"href", "class"}, "span": {"class"}}
+    return mark_safe(nh3.clean(html, tags=FULL_TEXT_TAGS, attributes=attributes, url_schemes={"http", "https"},  # noqa: S308 - nh3's allowlist
+                               link_rel="noopener nofollow"))  # fmt: skip

@@ -33,5 +33,6 @@ urlpatterns = [
     re_path(rf"^papers/{PAPER_ID}/save$", collection_views.save_paper, name="save_paper"),
     re_path(rf"^papers/{PAPER_ID}/upvote$", views.upvote, name="upvote"),
     re_path(rf"^papers/{PAPER_ID}/thumbnail\.png$", views.thumbnail, name="thumbnail"),
+    re_path(rf"^papers/{PAPER_ID}/read$", views.paper_read, name="paper_read"),
     re_path(rf"^papers/{PAPER_ID}$", views.paper_detail, name="paper"),
 ]

@@ -11,14 +11,16 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from dailypapers.lib.pagecache import cached_page
 from dailypapers.lib.ratelimit import RateLimited, count_per_minute, too_many_requests
 from dailypapers.papers import pending_votes
+from dailypapers.papers.as_markdown import markdown_response, wants_markdown
 from dailypapers.papers.context_processors import safe_return_path
-from dailypapers.papers.models import DailyEntry, Organization, Paper
+from dailypapers.papers.models import DailyEntry, Organization, Paper, PaperFullText
 from dailypapers.papers.organizations import membership_overview
 from dailypapers.papers.periods import BadPeriod, Period, parse_period, period_containing
 from dailypapers.papers.ranking import TrendingRanker
@@ -41,16 +43,32 @@ def _with_votes(request, entries):
 
 
 PAGE_SIZE = 50
+MAX_PAGES_AT_ONCE = 10  # a full load of ?page=N shows pages 1..N up to this; past it, page N alone
 
 
 def _period_page(request, period: Period, *, is_home: bool = False):
     filters = EntryFilters.from_query(request.GET)
-    page = Paginator(period_entries(period, filters).for_listing(), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    entries = period_entries(period, filters).for_listing()
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    load_more = bool(request.htmx and request.htmx.target == "load-more")
+    if not load_more and 1 < page.number <= MAX_PAGES_AT_ONCE:
+        # "Show more" puts ?page=N in the address bar, so Back (and a reload or a shared link) comes
+        # here: the page then shows everything up to page N, and the reader is where they were.
+        page.object_list = entries[: page.end_index()]
+        page.shown_from_start = True
     page.object_list = _with_votes(request, page.object_list)
     today = timezone.localdate()
+    newest = []
+    no_entries_anywhere = not page.object_list and not DailyEntry.objects.exists()
+    if no_entries_anywhere:
+        # Nothing was ever submitted (a site loaded from the snapshot or a harvest alone): rather
+        # than an empty page, the newest papers by announcement date, and how the daily page fills.
+        newest = list(filters.apply_to_papers(Paper.objects.filter(withdrawn_at__isnull=True))
+                      .order_by("-published_at", "-pk").for_listing()[:PAGE_SIZE])
+        mark_member_state(request.user, newest)
     context = {
+        "newest_papers": newest,
+        "no_entries_anywhere": no_entries_anywhere,
         "period": period,
         "page": page,
         "entries": page.object_list,
@@ -67,7 +85,7 @@ def _period_page(request, period: Period, *, is_home: bool = False):
             "month": period_containing("month", min(period.end, today)),
         },
     }
-    if request.htmx and request.htmx.target == "load-more":
+    if load_more:
         return render(request, "papers/_entry_page.html", context)
     return render(request, "papers/period.html", context)
 
@@ -113,6 +131,7 @@ def trending(request):
     page = Paginator(trending_ranking(filters, ranker), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "entries": _with_votes(request, trending_entries(page.object_list)),
+        "no_entries_anywhere": not page.object_list and not DailyEntry.objects.exists(),
         "page": page,
         "ranker": ranker,
         "filters": filters,
@@ -127,14 +146,33 @@ def trending(request):
 @cached_page
 @require_GET
 def paper_detail(request, paper_id: str):
-    paper = get_object_or_404(Paper.objects.select_related("organization"), pk=paper_id)
+    if wants_markdown(request):  # never from the page cache (lib.pagecache reads the same header)
+        response = markdown_response(request, paper_id)
+        patch_vary_headers(response, ["Accept"])
+        return response
+    # The full text's status only (the page links the reading view or says there is none), in the same query.
+    papers = Paper.objects.select_related("organization", "full_text").defer(
+        "full_text__markdown", "full_text__sections", "full_text__references")
+    paper = get_object_or_404(papers, pk=paper_id)
     mark_member_state(request.user, [paper])
     entry = DailyEntry.objects.filter(paper=paper).select_related("organization", "submitted_by").first()
-    return render(
+    response = render(
         request,
         "papers/paper_detail.html",
         {"paper": paper, "authors": paper.authorships_in_order(), "entry": entry},
     )
+    patch_vary_headers(response, ["Accept"])  # the same URL answers markdown to Accept: text/markdown
+    return response
+
+
+@cached_page
+@require_GET
+def paper_read(request, paper_id: str):
+    """The paper's full text (from arXiv's HTML, when the operator turned full text on), or why there is none."""
+    paper = get_object_or_404(Paper, pk=paper_id)
+    full_text = PaperFullText.objects.filter(paper=paper).first()
+    return render(request, "papers/paper_read.html", {"paper": paper, "full_text": full_text},
+                  status=200 if full_text and full_text.status == PaperFullText.Status.OK else 404)  # fmt: skip
 
 
 @require_GET

@@ -18,6 +18,7 @@ from dailypapers.search.backends.base import (  # noqa: F401  (re-exported for c
     MAX_OFFSET,
     MAX_QUERY_CHARS,
     MODES,
+    MonthlyCounts,
     PendingCounts,
     SearchBackend,
     SearchFilters,
@@ -29,7 +30,7 @@ from dailypapers.search.backends.base import (  # noqa: F401  (re-exported for c
 # Loaded on first use: these modules need the app registry, which is not ready yet when Django
 # imports this package to load the app.
 _LAZY = {
-    **{name: "dailypapers.search.services" for name in ("FoundPapers", "find_papers", "papers_for_hits", "similar_papers")},
+    **{name: "dailypapers.search.services" for name in ("FoundPapers", "find_papers", "papers_for_hits", "similar_papers", "SIMILAR_SORTS")},
     **{name: "dailypapers.search.params" for name in ("InvalidSearch", "SearchParams", "PAGE", "NATIVE_API", "HF_API", "FEED")},
 }
 

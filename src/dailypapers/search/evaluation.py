@@ -192,22 +192,29 @@ class BM25sBaseline:
     """bm25s over title, author names and abstract of every paper in the database (the corpus the
     backend sees; the author names are there for the author-name queries)."""
 
-    def __init__(self):
+    def __init__(self, ids: list[str] | None = None, texts: list[str] | None = None):
         import bm25s
         import Stemmer
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each indexing step at debug
         self._bm25s = bm25s
         self.stemmer = Stemmer.Stemmer("english")
-        names: dict[str, list[str]] = defaultdict(list)
-        for pid, name in Authorship.objects.order_by("paper_id", "position").values_list("paper_id", "name").iterator():
-            names[pid].append(name)
-        self.ids, texts = [], []
-        for pid, title, abstract in Paper.objects.order_by("pk").values_list("pk", "title", "abstract").iterator():
-            self.ids.append(pid)
-            texts.append(f"{title}\n{', '.join(names.get(pid, ()))}\n{abstract}")
+        if ids is None:
+            names: dict[str, list[str]] = defaultdict(list)
+            for pid, name in Authorship.objects.order_by("paper_id", "position").values_list("paper_id", "name").iterator():
+                names[pid].append(name)
+            ids, texts = [], []
+            for pid, title, abstract in Paper.objects.order_by("pk").values_list("pk", "title", "abstract").iterator():
+                ids.append(pid)
+                texts.append(f"{title}\n{', '.join(names.get(pid, ()))}\n{abstract}")
+        self.ids = list(ids)
         self.retriever = bm25s.BM25()
         self.retriever.index(bm25s.tokenize(texts, stopwords="en", stemmer=self.stemmer, show_progress=False), show_progress=False)
+
+    @classmethod
+    def from_texts(cls, ids: list[str], texts: list[str]) -> BM25sBaseline:
+        """The same baseline over any corpus (``bench/public_ir.py``: public test collections)."""
+        return cls(ids, texts)
 
     def search(self, text: str, k: int = BASELINE_DEPTH) -> list[str]:
         tokens = self._bm25s.tokenize([text], stopwords="en", stemmer=self.stemmer, show_progress=False, return_ids=False)

@@ -372,6 +372,66 @@ class LexicalIndex(ManifestMixin):
         musts += [(tantivy.Occur.Must, q) for q in self._filter_queries(filters)]
         return bool(searcher.search(tantivy.Query.boolean_query(musts), limit=1, count=False).hits)
 
+    def _every_word_queries(self, words: list[str]) -> list[tantivy.Query]:
+        """One query per keyword, matching it in any text field (as a search analyses it)."""
+        queries = []
+        for word in words:
+            alternatives = [
+                (tantivy.Occur.Should, tantivy.Query.term_query(self.schema, field, token))
+                for field, analyzer, _ in TEXT_FIELDS
+                for token in analyzer.analyze(word)
+            ]
+            if alternatives:
+                queries.append(tantivy.Query.boolean_query(alternatives))
+        return queries
+
+    def count_by_month(
+        self, words: list[str], filters: SearchFilters, months: list[tuple[str, dt.date, dt.date]], among: tantivy.Query | None = None
+    ) -> dict[str, int]:
+        """Papers holding every one of ``words`` (none: every paper) that pass ``filters`` (and are
+        match ``among``, a set of ids), counted in each ``(key, first day, day after the last)`` of ``months``
+        by tantivy's range aggregation over the ``published_day`` fast field (no document is loaded)."""
+        word_queries = self._every_word_queries(words)
+        if words and not word_queries:
+            return {}  # words, none of them indexable
+        musts = [*word_queries, *self._filter_queries(filters)]
+        if among is not None:
+            musts.append(among)
+        query = tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in musts]) if musts else tantivy.Query.all_query()
+        ranges = [{"key": key, "from": (start - _EPOCH).days, "to": (end - _EPOCH).days} for key, start, end in months]
+        found = self.searcher().aggregate(query, {"months": {"range": {"field": "published_day", "ranges": ranges}}})
+        keys = {key for key, _, _ in months}
+        return {b["key"]: b["doc_count"] for b in found["months"]["buckets"] if b["key"] in keys and b["doc_count"]}
+
+    def sum_by_month(
+        self, words: list[str], filters: SearchFilters, weights: list[tuple[str, int]], months: list[tuple[str, dt.date, dt.date]]
+    ) -> dict[str, int]:
+        """The summed weights (upvotes) of the papers of ``weights`` (id, weight > 0) that hold every
+        one of ``words`` and pass ``filters``, per month. The index holds no weights, and loading each
+        matching paper's id cost ~12 us a paper (60k upvoted papers: ~0.7 s), so the weights are
+        summed bit by bit: one :meth:`count_by_month` over the papers whose weight has bit ``b`` set,
+        times ``2**b``. Exact, and about log2(largest weight) aggregations. The id sets of the bits
+        are kept for the next call while the weights stay the same (building them is a third of it)."""
+        bits = self._weight_bits(weights)
+        totals: dict[str, int] = {}
+        for bit, among in bits:
+            for key, count in self.count_by_month(words, filters, months, among=among).items():
+                totals[key] = totals.get(key, 0) + (count << bit)
+        return totals
+
+    def _weight_bits(self, weights: list[tuple[str, int]]) -> list[tuple[int, tantivy.Query]]:
+        fingerprint = hash(tuple(weights))
+        cached = getattr(self, "_bits_cache", None)
+        if cached is not None and cached[0] == fingerprint:
+            return cached[1]
+        bits = []
+        for bit in range(max((w for _, w in weights), default=0).bit_length()):
+            ids = [pid for pid, weight in weights if weight >> bit & 1]
+            if ids:
+                bits.append((bit, tantivy.Query.term_set_query(self.schema, "paper_id", ids)))
+        self._bits_cache = (fingerprint, bits)
+        return bits
+
     def matching_ids(self, paper_ids: list[str], filters: SearchFilters) -> set[str]:
         """Those of ``paper_ids`` that pass ``filters`` (vector hits are filtered this way)."""
         filter_queries = self._filter_queries(filters)

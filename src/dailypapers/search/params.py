@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from dailypapers.lib.params import BadParameter, int_param
 from dailypapers.papers.identifiers import is_category, is_organization_slug
+from dailypapers.papers.periods import BadPeriod, parse_day
 from dailypapers.search.backends.base import MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, MODES, SearchFilters, SearchQuery
 
 TRUE_VALUES = frozenset({"1", "true", "on", "yes"})
@@ -46,9 +47,9 @@ def _date(params, name: str) -> dt.date | None:
     if not raw:
         return None
     try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidSearch(f"{name} must be a date as YYYY-MM-DD", name) from None
+        return parse_day(raw, name)
+    except BadPeriod as exc:
+        raise InvalidSearch(str(exc), name) from None
 
 
 def filters_from_params(params, date_names: tuple[str, str] = ("from", "to")) -> SearchFilters:

@@ -34,5 +34,24 @@ def find_papers(query: SearchQuery) -> FoundPapers:
     return FoundPapers(papers=papers_for_hits(results.hits), results=results)
 
 
-def similar_papers(paper_id: str, *, limit: int = 10) -> list[Paper]:
-    return papers_for_hits(get_backend().similar(paper_id, limit=limit))
+# How similar papers may be ordered: nearest first, newest first, most upvoted first.
+SIMILAR_SORTS = ("relevance", "recency", "popularity")
+# Recency and popularity reorder this many nearest papers (or ``limit``, when more): "the newest
+# of the papers most like this one", not the newest papers with some likeness.
+SIMILAR_POOL = 30
+
+
+def similar_papers(paper_id: str, *, limit: int = 10, sort: str = "relevance") -> list[Paper]:
+    """The ``limit`` papers nearest to ``paper_id`` (each with ``.hit``), ordered by ``sort`` (one of
+    :data:`SIMILAR_SORTS`): relevance is the backend's order; recency (first-version date, undated
+    last) and popularity (upvotes) reorder the :data:`SIMILAR_POOL` nearest, ties keeping the
+    nearest first."""
+    if sort not in SIMILAR_SORTS:
+        raise ValueError(f"sort must be one of {', '.join(SIMILAR_SORTS)}")
+    pool = limit if sort == "relevance" else max(limit, SIMILAR_POOL)
+    papers = papers_for_hits(get_backend().similar(paper_id, limit=pool))
+    if sort == "recency":
+        papers.sort(key=lambda p: p.published_at.timestamp() if p.published_at else float("-inf"), reverse=True)
+    elif sort == "popularity":
+        papers.sort(key=lambda p: p.upvotes, reverse=True)  # (a stable sort: ties stay nearest first)
+    return papers[:limit]

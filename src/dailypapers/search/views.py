@@ -14,7 +14,7 @@ from dailypapers.papers.models import Organization, Paper
 from dailypapers.papers.services import mark_member_state
 from dailypapers.search import get_backend
 from dailypapers.search.params import PAGE, SUGGESTIONS, InvalidSearch
-from dailypapers.search.services import papers_for_hits
+from dailypapers.search.services import SIMILAR_SORTS, papers_for_hits, similar_papers
 
 SIMILAR = 6
 
@@ -85,8 +85,12 @@ def suggest(request):
 
 @require_GET
 def similar(request, paper_id: str):
-    """Nearest neighbours of a paper's own vector, loaded into its page by htmx."""
+    """Nearest neighbours of a paper's own vector, loaded into its page by htmx; ``?sort=`` relevance
+    (default), recency or popularity (``search.services.similar_papers``)."""
+    sort = request.GET.get("sort", "relevance") or "relevance"
+    if sort not in SIMILAR_SORTS:
+        return _refuse(request, 400, f"sort must be one of {', '.join(SIMILAR_SORTS)}.")
     if not Paper.objects.filter(pk=paper_id).exists():
         return _refuse(request, 404, "Paper not found.")
-    papers = papers_for_hits(get_backend().similar(paper_id, limit=SIMILAR))
-    return render(request, "search/_similar.html", {"papers": papers})
+    papers = similar_papers(paper_id, limit=SIMILAR, sort=sort)
+    return render(request, "search/_similar.html", {"papers": papers, "paper_id": paper_id, "sort": sort, "sorts": SIMILAR_SORTS})

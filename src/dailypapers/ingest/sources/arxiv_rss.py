@@ -17,8 +17,8 @@ Each item is one announcement, mapped to the import shape (the same as OAI-PMH's
   is never a new paper: one of a paper this site does not have is skipped and counted, since the
   feed does not say when its first version was (the OAI harvest or ``ingest arxiv-id`` brings it).
 
-One request per feed, through the site-wide arXiv slot; no checkpoint beyond the last announcement
-day read (``HarvestState``), since a feed only ever shows its latest day: a day the worker misses is
+One request per feed, through the site-wide arXiv slot; the daily run (``ingest.tasks.harvest_feed``)
+keeps no checkpoint beyond the last announcement day read (``HarvestState``), since a feed only ever shows its latest day: a day the worker misses is
 not in any later feed (README, "Ingesting arXiv": which daily source to pick).
 """
 
@@ -33,12 +33,10 @@ from typing import Any
 
 import requests
 from django.conf import settings
-from django.utils import timezone
 from lxml import etree
 
 from dailypapers.ingest.arxiv_authors import author_names
 from dailypapers.ingest.arxiv_format import parse_rfc2822
-from dailypapers.ingest.models import HarvestState
 from dailypapers.ingest.records import SourceItem
 from dailypapers.ingest.sources.arxiv_limit import wait_for_arxiv_slot
 from dailypapers.papers.identifiers import NotAnArxivId, parse_arxiv_reference
@@ -224,35 +222,6 @@ def fetch_feed(name: str, *, timeout: float | None = None) -> Feed:
     if response.status_code != 200:
         raise FeedError(f"the arXiv feed {name} answered HTTP {response.status_code}")
     return parse_feed(response.content, name)
-
-
-def harvest_feed(name: str) -> str:
-    """The daily run of one feed: fetch, import, remember the announcement day; returns a summary.
-
-    A feed whose announcement day was imported already is not imported again (arXiv rebuilds it
-    only once a day). Raises FeedError (kept in ``HarvestState.last_error``) when it cannot be read.
-    """
-    from dailypapers.ingest.pipeline import IngestPipeline
-
-    state, _ = HarvestState.objects.get_or_create(source=SOURCE, set_spec=name, defaults={"metadata_prefix": "rss"})
-    HarvestState.objects.filter(pk=state.pk).update(last_run_at=timezone.now())
-    try:
-        feed = fetch_feed(name)
-    except FeedError as exc:
-        HarvestState.objects.filter(pk=state.pk).update(last_error=str(exc)[:2000])
-        raise
-    if feed.announced and state.last_datestamp == feed.announced:
-        return f"{name} {feed.announced}: already imported"
-    run = pipeline_items(feed)
-    report = IngestPipeline(SOURCE, detail=f"feed {name} announced {feed.announced or '(empty)'}").run(run.items)
-    summary = run.summary(report.summary())
-    if feed.capped:
-        log.warning("arXiv feed %s is at the %s-item cap: %s", name, FEED_ITEM_CAP, summary)
-    updates: dict[str, Any] = {"last_success_at": timezone.now(), "last_error": "", "records": len(run.items)}
-    if feed.announced:
-        updates["last_datestamp"] = feed.announced
-    HarvestState.objects.filter(pk=state.pk).update(**updates)
-    return summary
 
 
 def feed_items(content: bytes, name: str = "") -> Iterator[SourceItem]:

@@ -30,7 +30,7 @@ RENDER_LOCK_SECONDS = 10
 RENDER_WAIT_SECONDS = float(RENDER_LOCK_SECONDS)
 # Headers of a stored response that belong to it, not to one reader or to the cache layer.
 _SKIPPED_HEADERS = {"set-cookie", "vary", "cache-control", "etag", "last-modified", "expires", "content-length"}
-_ALLOWED_VARY = {"cookie", "accept-encoding", "hx-request", "hx-target"}
+_ALLOWED_VARY = {"cookie", "accept-encoding", "hx-request", "hx-target", "accept"}  # accept: markdown bypasses the cache
 
 
 def csrf_placeholder(request) -> dict:
@@ -45,6 +45,7 @@ def _cacheable_read(request):
         request.method != "GET"
         or getattr(settings, "MESSAGE_COOKIE_NAME", "messages") in request.COOKIES
         or "HTTP_AUTHORIZATION" in request.META
+        or "text/markdown" in request.META.get("HTTP_ACCEPT", "")  # a page's markdown (papers.as_markdown): not the page
     ):
         return None
     return page_policy(request)

@@ -122,18 +122,13 @@ def paper_card(context, paper: Paper, entry: DailyEntry | None = None, score: fl
         return ""
 
 
-# Hosts of code repositories by the names readers know; any other shows its host name.
-_CODE_HOSTS = {"github.com": "GitHub", "gitlab.com": "GitLab", "codeberg.org": "Codeberg", "bitbucket.org": "Bitbucket",
-               "huggingface.co": "Hugging Face"}
-
-
 @register.filter
 def repo_host(url: str) -> str:
-    """``{{ paper.github_repo|repo_host }}``: "GitHub" for https://github.com/org/repo, else the host."""
-    from urllib.parse import urlsplit
+    """``{{ paper.github_repo|repo_host }}``: "GitHub" for https://github.com/org/repo, else the host
+    (``cards.repo_host``, the rule the digest mail's card copy uses too)."""
+    from dailypapers.papers.cards import repo_host as host_of
 
-    host = (urlsplit(url or "").hostname or "").removeprefix("www.")
-    return _CODE_HOSTS.get(host, host or "code")
+    return host_of(url)
 
 
 @register.filter

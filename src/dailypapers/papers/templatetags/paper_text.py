@@ -29,3 +29,9 @@ def author_count(value):
 def summary(value, count):
     """``abstract|summary:50``: ``plain_text|truncatewords:50``, cheaply (dailypapers.papers.text.summary)."""
     return text.summary(value, int(count))
+
+
+@register.filter
+def full_text(value):
+    """A paper's stored full-text markdown as sanitized HTML with MathML (dailypapers.papers.text.full_text_html)."""
+    return text.full_text_html(value)

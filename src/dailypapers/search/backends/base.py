@@ -108,6 +108,19 @@ class SearchResults:
 
 
 @dataclass(frozen=True)
+class MonthlyCounts:
+    """Papers and their upvotes by month of first publication, keyed ``"YYYY-MM"`` (months without
+    papers are absent), from :meth:`SearchBackend.count_by_month`."""
+
+    papers: dict[str, int]
+    upvotes: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.papers.values())
+
+
+@dataclass(frozen=True)
 class PendingCounts:
     """Upkeep work not yet done."""
 
@@ -141,6 +154,15 @@ class SearchBackend:
     def similar(self, paper_id: str, limit: int = 10) -> list[SearchHit]:
         """Up to ``limit`` papers nearest to ``paper_id``'s vector, best first, never the paper
         itself; ``[]`` for an unknown paper or one not embedded yet. Hits carry no highlights."""
+        raise NotImplementedError
+
+    def count_by_month(self, text: str, filters: SearchFilters = SearchFilters()) -> MonthlyCounts:
+        """How many papers hold every keyword of ``text`` (``search.query.keywords``: in the title,
+        the abstract or the author names, stemmed and accent-folded as searches are) and pass
+        ``filters``, and the upvotes they have (imported and members'), by month of first
+        publication (UTC). ``text`` without words counts every paper passing the filters (a
+        category's trend). Papers without a date are not counted. Counted from the index, so a paper
+        counts once it is indexed (as it is found by searches). Topic trends (``/trends``) call it."""
         raise NotImplementedError
 
     # -- index upkeep ------------------------------------------------------------------------

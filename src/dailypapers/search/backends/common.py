@@ -7,6 +7,7 @@ its upkeep; it never imports the other backend."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -15,10 +16,11 @@ from dataclasses import replace
 import numpy as np
 
 from dailypapers.papers.identifiers import arxiv_id_in, paper_reference_in
-from dailypapers.papers.models import Authorship, Paper
+from dailypapers.papers.models import Authorship, Paper, unaccented
 from dailypapers.search import fusion, spelling, vector_files
 from dailypapers.search.backends.base import (
     EmbedProgress,
+    MonthlyCounts,
     PendingCounts,
     SearchBackend,
     SearchFilters,
@@ -30,7 +32,17 @@ from dailypapers.search.embedder import get_embedder
 from dailypapers.search.highlight import ABSTRACT_FRAGMENT_CHARS, highlight
 from dailypapers.search.lexical import LexicalDoc, LexicalMatches
 from dailypapers.search.models import PaperEmbedding, PendingIndexUpdate
-from dailypapers.search.query import ReadQuery, fold, query_terms, question_terms, read_query, reference_text, without_mash, year_range
+from dailypapers.search.query import (
+    ReadQuery,
+    fold,
+    keywords,
+    query_terms,
+    question_terms,
+    read_query,
+    reference_text,
+    without_mash,
+    year_range,
+)
 
 # Papers per round of index upkeep (outbox drain, rebuild): bounded memory at any corpus size.
 INDEX_CHUNK = 2_000
@@ -41,6 +53,21 @@ FUSION_DEPTH = 100
 # Vector hits are filtered after the ANN search, so filtered searches fetch more of them.
 FILTERED_OVERFETCH = 8
 NO_LEXICAL_MATCHES = LexicalMatches([], 0, True)
+# The first month ``count_by_month`` counts: imports refuse dates before 1980.
+FIRST_MONTH = (1980, 1)
+
+
+def month_spans(until: dt.date | None = None) -> list[tuple[str, dt.date, dt.date]]:
+    """``("YYYY-MM", first day, first day of the next month)`` from :data:`FIRST_MONTH` to the
+    month after ``until`` (today, UTC): every month a paper can be dated in."""
+    until = until or dt.datetime.now(dt.UTC).date()
+    year, month = FIRST_MONTH
+    spans = []
+    while (year, month) <= (until.year + (until.month == 12), until.month % 12 + 1):
+        start = dt.date(year, month, 1)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        spans.append((start.strftime("%Y-%m"), start, dt.date(year, month, 1)))
+    return spans
 
 
 def lexical_docs(paper_ids: Iterable[str]) -> tuple[list[LexicalDoc], list[str]]:
@@ -157,6 +184,24 @@ class IndexedSearchBackend(SearchBackend):
             if (correction := spelling.best_correction(word, papers, self._spelling_candidates(word, spelling.max_edits(word)))) is not None:
                 found[word] = correction
         return found
+
+    def _papers_by_month(self, words: list[str], filters: SearchFilters) -> dict[str, int]:
+        """Papers holding every one of ``words`` (none: all) passing ``filters``, per "YYYY-MM"."""
+        raise NotImplementedError
+
+    def _upvotes_by_month(self, words: list[str], filters: SearchFilters) -> dict[str, int]:
+        """The upvotes (imported and members') of the papers holding every one of ``words`` (none:
+        all) and passing ``filters``, summed per "YYYY-MM" of first publication."""
+        raise NotImplementedError
+
+    # -- trends ------------------------------------------------------------------------------
+    def count_by_month(self, text: str, filters: SearchFilters = SearchFilters()) -> MonthlyCounts:
+        terms = query_terms(unaccented(text))
+        words = keywords(terms) if terms else []
+        papers = self._papers_by_month(words, filters)
+        if not papers:
+            return MonthlyCounts(papers={}, upvotes={})
+        return MonthlyCounts(papers=papers, upvotes=self._upvotes_by_month(words, filters))
 
     # -- searching ---------------------------------------------------------------------------
     def search(self, query: SearchQuery) -> SearchResults:

@@ -43,6 +43,16 @@ class Command(BaseCommand):
         rss = sub.add_parser("arxiv-rss", help="arXiv's announcement feed of the day (rss.arxiv.org)")
         rss.add_argument("feed", help="categories joined by '+', e.g. cs.CL+cs.LG, or an archive (cs)")
         rss.add_argument("--file", type=Path, default=None, help="read a saved feed (RSS or Atom) instead")
+        bio = sub.add_parser("biorxiv", help="bioRxiv or medRxiv postings of a date range (api.biorxiv.org)")
+        bio.add_argument("--server", default="biorxiv", choices=["biorxiv", "medrxiv"])
+        bio.add_argument("--from", dest="from_date", type=_date, default=None,
+                         help="first day (YYYY-MM-DD); default: after the server's last harvest")  # fmt: skip
+        bio.add_argument("--until", type=_date, default=None, help="last day (YYYY-MM-DD); default: today")
+        bio_doi = sub.add_parser("biorxiv-doi", help="bioRxiv or medRxiv papers by DOI (10.1101/…)")
+        bio_doi.add_argument("dois", nargs="+", metavar="DOI")
+        bio_doi.add_argument("--server", default="biorxiv", choices=["biorxiv", "medrxiv"])
+        full = sub.add_parser("full-text", help="fetch arXiv's HTML of papers the site has and store it as markdown")
+        full.add_argument("ids", nargs="+", metavar="ID")
         by_id = sub.add_parser("arxiv-id", help="papers by arXiv id or URL, from the arXiv API")
         by_id.add_argument("ids", nargs="+", metavar="ID")
 
@@ -79,7 +89,8 @@ class Command(BaseCommand):
             except HarvestError as exc:
                 raise CommandError(f"{exc} (the checkpoint is kept: run the same command again to resume)") from exc
         elif source == "arxiv-rss":
-            from dailypapers.ingest.sources.arxiv_rss import SOURCE, FeedError, feed_items, harvest_feed
+            from dailypapers.ingest.sources.arxiv_rss import SOURCE, FeedError, feed_items
+            from dailypapers.ingest.tasks import harvest_feed
 
             try:
                 if options["file"] is None:
@@ -91,6 +102,44 @@ class Command(BaseCommand):
             except FeedError as exc:
                 raise CommandError(str(exc)) from exc
             report = self.run_pipeline(SOURCE, items, detail=f"feed {options['feed']} from {options['file']}")
+        elif source == "biorxiv":
+            from dailypapers.ingest.sources.biorxiv import BiorxivError, BiorxivHarvest
+
+            try:
+                harvest = BiorxivHarvest(options["server"], from_date=options["from_date"], until=options["until"])
+                report = self.run_pipeline(options["server"], harvest.items(), detail=harvest.detail)
+            except BiorxivError as exc:
+                raise CommandError(f"{exc} (the checkpoint is kept: run the same command again to resume)") from exc
+        elif source == "biorxiv-doi":
+            from dailypapers.ingest.pipeline import SourceItem
+            from dailypapers.ingest.sources.biorxiv import BiorxivError, fetch_doi
+            from dailypapers.papers.identifiers import InvalidIdentifier
+
+            items = []
+            try:
+                for doi in options["dois"]:  # fetch all first: offline means nothing written
+                    record = fetch_doi(doi, options["server"])
+                    where = f"{options['server']} {doi}"
+                    items.append(SourceItem(location=where, data=record) if record else
+                                 SourceItem(location=where, error=f"unknown DOI: {options['server']} has no paper {doi}"))  # fmt: skip
+            except (BiorxivError, InvalidIdentifier) as exc:
+                raise CommandError(str(exc)) from exc
+            report = self.run_pipeline(options["server"], items, detail=" ".join(options["dois"]))
+        elif source == "full-text":
+            from dailypapers.ingest.fulltext import fetch_full_text
+            from dailypapers.papers.identifiers import NotAnArxivId, parse_arxiv_reference
+            from dailypapers.papers.models import Paper
+
+            for ref in options["ids"]:
+                try:
+                    paper = Paper.objects.filter(pk=parse_arxiv_reference(ref)[0]).first()
+                except NotAnArxivId as exc:
+                    raise CommandError(str(exc)) from exc
+                if paper is None:
+                    raise CommandError(f"no paper {ref} on this site (import it first: ingest arxiv-id {ref})")
+                stored = fetch_full_text(paper)
+                self.stdout.write(f"{paper.id}: {stored.status}" + (f" ({stored.error})" if stored.error else ""))
+            return
         elif source == "arxiv-id":
             from dailypapers.ingest.sources.arxiv_api import ArxivLookupError, arxiv_id_items
             from dailypapers.papers.identifiers import NotAnArxivId, parse_arxiv_reference

@@ -52,7 +52,7 @@ def backward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("search", "0004_postgres_document_first_author"),
+        ("search", "0006_postgres_lexeme_months"),
     ]
 
     operations = [migrations.RunPython(forward, backward)]
