@@ -170,6 +170,20 @@ def test_the_member_menu_opens_inside_a_phone_screen(live_server, browser, demo_
     context.close()
 
 
+def test_the_save_popover_opens_inside_a_phone_screen(live_server, browser, demo_site, artifacts):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, live_server.url, "ada")
+    card = page.locator("#entry-list article.paper-card").first
+    card.get_by_test_id("save-button").click()
+    expect(card.get_by_test_id("new-collection-name")).to_be_visible()
+    page.screenshot(path=str(artifacts / "save-popover-phone.png"))
+    box = card.locator(".save-popover").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    context.close()
+
+
 def test_the_date_picker_goes_to_the_chosen_day(live_server, page, demo_site):
     problems: list[str] = []
     _watch(page, problems)

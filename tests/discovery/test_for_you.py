@@ -129,6 +129,33 @@ def test_the_window_is_read_once_and_follows_new_vectors(topics, member):
     recent_vectors.load()
     assert len(recent_vectors.ids) == 30 and recent_vectors.matrix.shape == (30, 384)
     assert np.allclose(np.linalg.norm(recent_vectors.matrix, axis=1), 1, atol=1e-2)
+    full_read_at = recent_vectors._full_at
+
+    # A new paper, and a changed one (re-embedded: a new vector row), merge into the matrix held:
+    # only the rows added since are read.
+    import datetime as dt
+
+    from dailypapers.search import get_backend
+    from tests.discovery.conftest import ingest
+
+    changed = ids_of("graphs")[0]
+    old_vector = recent_vectors.matrix[recent_vectors.index[changed]].copy()
+    day = (topics - dt.timedelta(days=1)).isoformat()
+    ingest([{"id": "2612.80001", "title": "Denoising diffusion for protein backbones", "abstract": "Diffusion over residue frames.",
+             "authors": ["New Author"], "categories": ["q-bio.BM"], "published": day},
+            {"id": changed, "title": "Cosmic dark matter halos", "abstract": "Nothing about graphs any more.",
+             "authors": ["Tomas Messager"], "categories": ["cs.LG"], "published": day}])
+    get_backend().process_pending_updates()
+    get_backend().embed_pending()
+    recent_vectors._checked = 0.0  # past the reload check's interval
+    recent_vectors.load()
+    assert recent_vectors._full_at == full_read_at  # merged, not read whole
+    assert len(recent_vectors.ids) == 31 and len(set(recent_vectors.ids)) == 31
+    stored = vectors_of(["2612.80001", changed])
+    for pid in ("2612.80001", changed):
+        assert np.allclose(recent_vectors.matrix[recent_vectors.index[pid]], stored[pid])
+    assert not np.allclose(recent_vectors.matrix[recent_vectors.index[changed]], old_vector)
+    assert np.allclose(recent_vectors.mean, recent_vectors.matrix.mean(axis=0))
 
 
 def test_upvotes_break_ties_between_papers_the_member_vector_cannot_tell_apart(topics, member):

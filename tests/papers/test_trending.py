@@ -110,7 +110,7 @@ def test_trending_page_pages_and_ranks_once_per_change(client, member, django_as
     with django_assert_num_queries(2):  # another URL, same content: the cached ranking, then the page's entries and authors
         client.get("/papers/trending?page=2&utm=1")
     set_upvote(member, papers[54], True)
-    with django_assert_num_queries(4):  # a vote: ranked again, and the filter's organization names read again
+    with django_assert_num_queries(5):  # a vote: ranked again, and the filters' organization names and facets read again
         page = client.get("/papers/trending?page=2").content.decode()
     card = page[page.index(f'id="paper-{papers[54].pk.replace(".", "")}"'):page.index("Trend 54")]
     assert 'data-testid="upvote-count">7<' in card  # 6 imported + the member's

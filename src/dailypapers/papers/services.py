@@ -94,6 +94,27 @@ def filter_organizations(start, end) -> list[dict]:
     return names
 
 
+def filter_facets(start, end) -> dict:
+    """What the category and has-code filters can match for entries dated ``start``..``end``: the
+    categories present, most papers first (``[{"name", "count"}]``), and how many papers have a code
+    link. A filter that cannot match anything is then not offered, or says why. Computed once per
+    content version and range, like ``filter_organizations``."""
+    key = f"dailypapers:filter-facets:{content_version()}:{start}:{end}"
+    facets = cache.get(key)
+    if facets is None:
+        counts: dict[str, int] = {}
+        with_code = 0
+        rows = DailyEntry.objects.filter(date__gte=start, date__lte=end).values_list("paper__categories", "paper__github_repo")
+        for categories, repo in rows.iterator(chunk_size=2000):
+            for category in categories or []:
+                counts[category] = counts.get(category, 0) + 1
+            with_code += bool(repo)
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        facets = {"categories": [{"name": name, "count": n} for name, n in ranked], "with_code": with_code}
+        cache.set(key, facets, 600)
+    return facets
+
+
 def period_entries(period: Period, filters: EntryFilters = EntryFilters()) -> QuerySet[DailyEntry]:
     entries = DailyEntry.objects.filter(date__gte=period.start, date__lte=period.end)
     entries = filters.apply(entries).with_paper()

@@ -26,6 +26,7 @@ from dailypapers.papers.periods import BadPeriod, Period, parse_period, period_c
 from dailypapers.papers.ranking import TrendingRanker
 from dailypapers.papers.services import (
     EntryFilters,
+    filter_facets,
     filter_organizations,
     latest_day_with_entries,
     mark_member_state,
@@ -40,6 +41,11 @@ def _with_votes(request, entries):
     entries = list(entries)
     mark_member_state(request.user, [e.paper for e in entries])
     return entries
+
+
+def _facets(filters: EntryFilters, start, end) -> dict:
+    facets = filter_facets(start, end)
+    return {**facets, "offers_category": any(c["name"] == filters.category for c in facets["categories"])}
 
 
 PAGE_SIZE = 50
@@ -75,6 +81,7 @@ def _period_page(request, period: Period, *, is_home: bool = False):
         "more_url": f"?{filters.as_query(page=page.next_page_number())}" if page.has_next() else "",
         "filters": filters,
         "filter_organizations": filter_organizations(period.start, period.end),
+        "filter_facets": _facets(filters, period.start, period.end),
         "is_home": is_home,
         "today": today,
         "previous": period.previous(),
@@ -136,6 +143,7 @@ def trending(request):
         "ranker": ranker,
         "filters": filters,
         "filter_organizations": filter_organizations(timezone.localdate() - dt.timedelta(days=ranker.window_days), timezone.localdate()),
+        "filter_facets": _facets(filters, timezone.localdate() - dt.timedelta(days=ranker.window_days), timezone.localdate()),
         "today": timezone.localdate(),
         "previous_url": f"?{filters.as_query(page=page.previous_page_number())}" if page.has_previous() else "",
         "next_url": f"?{filters.as_query(page=page.next_page_number())}" if page.has_next() else "",
