@@ -130,6 +130,15 @@ def test_list_papers_searches_through_the_backend(hf, catalog):
     assert [p.id for p in hf.list_papers(limit=2)] == ["2205.13147", "1706.03762"]
 
 
+def test_list_papers_corrects_typos_and_says_how(hf, catalog):
+    # The Hub's answer is a list: each item carries the corrected query, which the client keeps.
+    found = list(hf.list_papers(query="matryoshka represntation"))
+    assert found[0].id == "2205.13147" and found[0].didYouMean == "matryoshka representation"
+    for info in found:
+        assert_paper_types(info, daily=False)
+    assert not hasattr(next(iter(hf.list_papers(query="matryoshka representation"))), "didYouMean")
+
+
 def test_list_papers_rejects_long_queries_and_bad_limits(hf, catalog):
     for kwargs in ({"query": "x" * 251}, {"query": "lora", "limit": 121}, {"query": "lora", "limit": 0}):
         with pytest.raises(HfHubHTTPError) as caught:

@@ -316,6 +316,52 @@ def test_a_forename_matches_its_initial_on_every_backend(people):
     assert not people.matches_all(["prompt", "experts", "photon"])
 
 
+TYPOS = [
+    {"id": "2002.05709", "title": "A simple framework for contrastive learning of visual representations", "authors": ["Ting Chen"],
+     "abstract": "Contrastive self-supervised learning of image representations without labels.", "published": "2020-02-13"},
+    {"id": "1807.03748", "title": "Representation learning with contrastive predictive coding", "authors": ["Aaron van den Oord"],
+     "abstract": "Learning representations by predicting the future in latent space with a contrastive loss.", "published": "2018-07-10"},
+    {"id": "1901.00001", "title": "Leaning towers and tilted foundations", "authors": ["Grace Hopper"],
+     "abstract": "Why old towers lean: settlement of soil under heavy masonry.", "published": "2019-01-02"},
+    {"id": "1901.00002", "title": "Deep learning for protein structure", "authors": ["Ada Lovelace"],
+     "abstract": "Learning to predict protein structures from sequences.", "published": "2019-01-03"},
+]  # fmt: skip
+
+
+@pytest.fixture
+def typos(backend) -> SearchBackend:
+    ingest(TYPOS)
+    backend.process_pending_updates()
+    backend.embed_pending()
+    return backend
+
+
+@pytest.mark.parametrize("mode", ["lexical", "vector", "hybrid"])
+def test_a_misspelled_query_finds_what_the_spelled_one_does(typos, mode):
+    spelled = typos.search(SearchQuery("contrastive representation learning", mode=mode))
+    typed = typos.search(SearchQuery("contrastve represntation lerning", mode=mode))
+    assert typed.did_you_mean == "contrastive representation learning" and spelled.did_you_mean is None
+    assert [h.paper_id for h in typed.hits] == [h.paper_id for h in spelled.hits] and typed.hits
+    assert {h.paper_id for h in typed.hits[:2]} == {"2002.05709", "1807.03748"}
+    # Off, the typos are searched as typed: nothing has those words, nothing is that close.
+    as_typed = typos.search(SearchQuery("contrastve represntation lerning", mode=mode, spelling=False))
+    assert as_typed.did_you_mean is None and [h.paper_id for h in as_typed.hits][:2] != [h.paper_id for h in typed.hits][:2]
+
+
+def test_a_typo_is_the_commoner_word_and_real_words_stay_as_typed(typos):
+    # "lerning" is one edit from "learning" (4 papers) and from "leaning" (1): the commoner wins,
+    # so a misspelled topic does not bring the paper about leaning towers.
+    results = typos.search(SearchQuery("lerning", mode="lexical"))
+    assert results.did_you_mean == "learning" and {h.paper_id for h in results.hits} == {"2002.05709", "1807.03748", "1901.00002"}
+    # A word the papers have is never replaced, however near a commoner one ("leaning").
+    assert typos.search(SearchQuery("leaning towers")).did_you_mean is None
+    # The last word, half typed, starts a longer word: left for the prefix match.
+    assert typos.search(SearchQuery("contrastive represent")).did_you_mean is None
+    # Case and the rest of the text are kept around the corrected words.
+    assert typos.search(SearchQuery("Contrastve predictive coding")).did_you_mean == "contrastive predictive coding"
+    assert typos.search(SearchQuery("Lovelase et al.")).hits[0].paper_id == "1901.00002"
+
+
 def test_count_by_month_counts_papers_and_upvotes_of_a_topic(indexed):
     Paper.objects.filter(pk="2402.00002").update(imported_upvotes=7)
     Paper.objects.filter(pk="2303.00003").update(imported_upvotes=2)

@@ -3,7 +3,8 @@ keyboard mash. Pure functions: no database."""
 
 import pytest
 
-from dailypapers.search.query import ReadQuery, is_mash, keyboard_run, query_terms, read_query, reference_text, without_mash
+from dailypapers.search.query import ReadQuery, is_mash, keyboard_run, query_terms, question_terms, read_query, reference_text, without_mash
+from dailypapers.search.spelling import best_correction, corrected_text, edit_distance, words_of
 
 
 @pytest.mark.parametrize(
@@ -58,3 +59,37 @@ def test_mash_is_left_out_of_a_query_and_alone_is_no_query():
     assert keyboard_run("asdfghjkl") == 9 and keyboard_run("were") == 4
     assert without_mash(query_terms("asdfghjkl diffusion models")) == ["diffusion", "models"]
     assert without_mash(query_terms("asdfghjkl qwertyuiop")) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "searched"),
+    [
+        ("which schedule should I use when I keep pretraining a model?",
+         ["which", "schedule", "should", "i", "when", "i", "keep", "pretraining", "a", "model"]),
+        ("are there any papers about protein folding?", ["are", "any", "about", "protein", "folding"]),
+        ("how does attention work?", ["how", "does", "attention"]),
+        # Not questions: titles keep every word ("Attention is all you need", "Papers with code").
+        ("Attention is all you need", ["attention", "is", "all", "you", "need"]),
+        ("papers with code", ["papers", "with", "code"]),
+        # Nothing but asking: searched as typed.
+        ("what is a good paper?", ["what", "is", "a", "good", "paper"]),
+    ],
+)
+def test_a_questions_words_of_asking_are_left_out(text, searched):
+    assert question_terms(text, query_terms(text)) == searched
+
+
+def test_spelling_weighs_edits_against_papers():
+    # Absent: the nearest commonest word; present: only one EDIT_COST times commoner per edit.
+    candidates = [("learning", 4_000), ("leaning", 30), ("meaning", 900)]
+    assert best_correction("lerning", 0, candidates) == "learning"
+    assert best_correction("lerning", 3, candidates) == "learning"  # a typo a few abstracts share
+    assert best_correction("leaning", 30, candidates) is None  # a word of its own
+    assert best_correction("contrastve", 0, [("contrast", 500), ("contrastive", 20)]) == "contrastive"  # one edit beats two
+    assert best_correction("moe", 0, [("more", 10_000)]) is None  # too short to guess at
+    assert best_correction("qwzx", 0, [("that", 10_000)]) is None  # a stop word is never offered
+    assert edit_distance("lerning", "learning") == 1 and edit_distance("ab", "ba") == 1 and edit_distance("abc", "xyz") == 3
+    assert words_of("Gödel's theorem, 2nd ed.: C-numbers") == {"godel", "theorem", "numbers"}
+    assert corrected_text("Contrastve, represntation!", {"contrastve": "contrastive", "represntation": "representation"}) == (
+        "contrastive, representation!"
+    )

@@ -314,6 +314,31 @@ def test_result_cards_have_the_upvote_control(corpus, client, member):
     assert 'aria-pressed="true"' in page and 'class="upvote-button voted"' in page
 
 
+# -- typos (issue 24) --------------------------------------------------------------------------
+def test_the_page_and_the_apis_say_did_you_mean(corpus, client):
+    page = client.get("/search", {"q": "matryoska embeddings", "mode": "lexical"}).content.decode()
+    assert 'data-testid="did-you-mean"' in page and "<strong>matryoshka embeddings</strong>" in page
+    assert 'href="?q=matryoshka+embeddings&amp;mode=lexical"' in page
+    assert 'href="?q=matryoska+embeddings&amp;mode=lexical&amp;spelling=off"' in page
+    assert 'data-paper-id="2401.00001"' in page
+    # As typed: no correction offered, and the typo finds nothing.
+    page = client.get("/search", {"q": "matryoska", "mode": "lexical", "spelling": "off"}).content.decode()
+    assert 'data-testid="did-you-mean"' not in page and 'data-paper-id="2401.00001"' not in page
+    api = client.get("/api/v1/search", {"q": "matryoska embeddings"}).json()
+    assert api["did_you_mean"] == "matryoshka embeddings" and api["items"][0]["id"] == "2401.00001"
+    assert client.get("/api/v1/search", {"q": "matryoshka embeddings"}).json()["did_you_mean"] is None
+    assert client.get("/api/v1/search", {"q": "matryoska", "spelling": "off"}).json()["did_you_mean"] is None
+    response = client.get("/api/papers/search", {"q": "matryoska embeddings"})
+    assert response.json()[0]["didYouMean"] == "matryoshka embeddings" and response["X-Did-You-Mean"] == "matryoshka%20embeddings"
+    assert "didYouMean" not in client.get("/api/papers/search", {"q": "matryoshka"}).json()[0]
+
+
+def test_a_bad_spelling_switch_is_a_400(corpus, client):
+    assert client.get("/search", {"q": "protein", "spelling": "maybe"}).status_code == 400
+    response = client.get("/api/v1/search", {"q": "protein", "spelling": "maybe"})
+    assert response.status_code in (400, 422) and response.headers["Content-Type"].startswith("application/json")
+
+
 def test_similar_papers_sort_by_relevance_recency_or_popularity(corpus, client):
     from dailypapers.papers.models import Paper
 

@@ -15,7 +15,7 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.db.models import F, Q, prefetch_related_objects
 from django.http import JsonResponse
@@ -242,8 +242,18 @@ def papers_search(request):
         params = DailyPapersParams(period=None, submitter="", sort="publishedAt", page=0, limit=query.limit)
         items = [daily_item_payload(e.paper, e, site_base(request)) for e in daily_papers_entries(params)]
         return JsonResponse(items, safe=False)
-    papers = find_papers(query).papers
-    return JsonResponse([daily_item_payload(p, p.entry, site_base(request)) for p in papers], safe=False)
+    found = find_papers(query)
+    items = [daily_item_payload(p, p.entry, site_base(request)) for p in found.papers]
+    did_you_mean = found.results.did_you_mean
+    if did_you_mean:
+        # The Hub's answer is a bare list: the corrected query rides on each item (huggingface_hub
+        # keeps unknown keys as attributes, ``info.didYouMean``) and, for an empty list, a header.
+        for item in items:
+            item["didYouMean"] = did_you_mean
+    response = JsonResponse(items, safe=False)
+    if did_you_mean:
+        response["X-Did-You-Mean"] = quote(did_you_mean)
+    return response
 
 
 def load_paper(paper_id: str) -> tuple[Paper | None, DailyEntry | None]:

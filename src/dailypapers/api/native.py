@@ -370,6 +370,7 @@ def search_papers(
     mode: Literal["hybrid", "lexical", "vector"] = "hybrid",
     limit: int = Query(NATIVE_API.default_limit, ge=1, le=NATIVE_API.max_limit),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    spelling: bool = Query(True, description="correct typos from the index's vocabulary (did_you_mean says how)"),
 ):
     """Hybrid lexical + semantic search, with the same filters as the pages."""
     # The signature documents the parameters (OpenAPI) and checks their types (422); what they
@@ -392,6 +393,7 @@ def search_papers(
         "exact_paper_id": results.exact_paper_id,
         "no_good_match": results.no_good_match,
         "missing_arxiv_id": results.missing_arxiv_id,
+        "did_you_mean": results.did_you_mean,
         "items": [
             {
                 **s.paper_out(p),

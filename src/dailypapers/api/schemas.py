@@ -161,6 +161,10 @@ class SearchOut(Schema):
     missing_arxiv_id: str | None = Field(
         default=None, description="the query was an arXiv id this site does not have; POST it to the submit form to add it"
     )
+    did_you_mean: str | None = Field(
+        default=None,
+        description="the query with its typos corrected from the index's vocabulary; items are its matches (spelling=off: the words as typed)",
+    )
     items: list[SearchItemOut]
 
 

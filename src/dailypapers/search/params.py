@@ -118,7 +118,10 @@ class SearchParams:
             if mode not in MODES:
                 raise InvalidSearch(f"mode must be one of {', '.join(MODES)}", "mode")
         filters = filters_from_params(params, self.date_names) if self.reads_filters else SearchFilters()
-        return SearchQuery(text=text, filters=filters, limit=limit, offset=offset, mode=mode)
+        spelling = (params.get("spelling") or "on").strip().lower()
+        if spelling not in TRUE_VALUES | FALSE_VALUES - {""}:
+            raise InvalidSearch("spelling must be on or off", "spelling")
+        return SearchQuery(text=text, filters=filters, limit=limit, offset=offset, mode=mode, spelling=spelling in TRUE_VALUES)
 
 
 # Every caller's limits, declared here once.

@@ -169,3 +169,34 @@ def without_mash(terms: list[str]) -> list[str]:
     """``terms`` without mash words ("asdfghjkl transformers" searches "transformers"); an empty
     list when every keyword is mash, which is then no query at all."""
     return [t for t in terms if not is_mash(t)]
+
+
+# Questions as typed ("which schedule should I use when I keep pretraining a model?", "are there
+# any papers about protein folding?"): a question's own words ask for papers, they are not what
+# the papers are about. Beside the stop words (which the keyword half drops anyway), these words of
+# asking are left out of both halves when the query reads as a question: starts with a question
+# word or ends in "?".
+QUESTION_STARTS = frozenset(
+    "which what how why where who whom when is are was were can could should would do does did any anyone has have"
+    " will shall may might recommend suggest".split()
+)
+QUESTION_SCAFFOLDING = frozenset(
+    """paper papers article articles work works research study studies literature publication publications
+    method methods approach approaches technique techniques way ways best good better recent
+    find finding read reading use using used recommend recommended suggest suggested know looking look
+    want need needs someone anyone something anything there exist exists existing available
+    help tell show explain""".split()
+)
+
+
+def is_question(text: str, terms: list[str]) -> bool:
+    return bool(terms) and (terms[0] in QUESTION_STARTS or text.rstrip().endswith("?"))
+
+
+def question_terms(text: str, terms: list[str]) -> list[str]:
+    """``terms`` without a question's words of asking (:data:`QUESTION_SCAFFOLDING`), when ``text``
+    reads as a question and words of substance are left; else ``terms``."""
+    if not is_question(text, terms):
+        return terms
+    kept = [t for t in terms if t not in QUESTION_SCAFFOLDING]
+    return kept if keywords(kept) and set(keywords(kept)) - STOP_WORDS else terms

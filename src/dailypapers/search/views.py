@@ -59,6 +59,11 @@ def search_page(request):
         params.pop("offset", None)
         params.pop("page", None)
         context["paging_query"] = params.urlencode()
+        if results.did_you_mean:
+            corrected, as_typed = params.copy(), params.copy()
+            corrected["q"] = results.did_you_mean
+            as_typed["spelling"] = "off"
+            context.update(did_you_mean_query=corrected.urlencode(), as_typed_query=as_typed.urlencode())
     return render(request, "search/search.html", context)
 
 

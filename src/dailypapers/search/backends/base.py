@@ -65,6 +65,8 @@ class SearchQuery:
     limit: int = 20
     offset: int = 0
     mode: str = "hybrid"  # one of MODES
+    # Typos corrected from the index's vocabulary (search.spelling); off: the words as typed.
+    spelling: bool = True
 
     def __post_init__(self):
         # Backends may rely on these; callers validate user input first (see search.query).
@@ -100,6 +102,9 @@ class SearchResults:
     no_good_match: bool = False
     # The query was an arXiv id the site does not have (yet): the page offers to add it.
     missing_arxiv_id: str | None = None
+    # The query with its typos corrected, when it had some: the hits are that query's ("Did you
+    # mean …"; searching with ``spelling`` off gives the words as typed).
+    did_you_mean: str | None = None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import numpy as np
 
 from dailypapers.papers.identifiers import arxiv_id_in, paper_reference_in
 from dailypapers.papers.models import Authorship, Paper, unaccented
-from dailypapers.search import fusion, vector_files
+from dailypapers.search import fusion, spelling, vector_files
 from dailypapers.search.backends.base import (
     EmbedProgress,
     MonthlyCounts,
@@ -32,7 +32,17 @@ from dailypapers.search.embedder import get_embedder
 from dailypapers.search.highlight import ABSTRACT_FRAGMENT_CHARS, highlight
 from dailypapers.search.lexical import LexicalDoc, LexicalMatches
 from dailypapers.search.models import PaperEmbedding, PendingIndexUpdate
-from dailypapers.search.query import ReadQuery, keywords, query_terms, read_query, reference_text, without_mash, year_range
+from dailypapers.search.query import (
+    ReadQuery,
+    fold,
+    keywords,
+    query_terms,
+    question_terms,
+    read_query,
+    reference_text,
+    without_mash,
+    year_range,
+)
 
 # Papers per round of index upkeep (outbox drain, rebuild): bounded memory at any corpus size.
 INDEX_CHUNK = 2_000
@@ -138,6 +148,43 @@ class IndexedSearchBackend(SearchBackend):
         """What searches should say about the index's state (a rebuild under way)."""
         return []
 
+    def _vocabulary_papers(self, words: list[str]) -> dict[str, int]:
+        """Papers holding each of ``words`` (folded) by the spelling vocabulary (0: not in it)."""
+        return {}
+
+    def _spelling_candidates(self, word: str, edits: int) -> list[tuple[str, int]]:
+        """The commonest vocabulary words at most ``edits`` edits from ``word``, with their papers."""
+        return []
+
+    def _vocabulary_has_prefix(self, prefix: str) -> bool:
+        """Whether a longer vocabulary word starts with ``prefix`` (a half-typed last word)."""
+        return False
+
+    def _corpus_size(self) -> int:
+        """Papers in the keyword index (exact or estimated)."""
+        return 0
+
+    def corrections(self, terms: list[str]) -> dict[str, str]:
+        """The typos among ``terms`` (query terms) and what they stand for, by ``spelling``'s rule:
+        ``{typed word, folded: correction}``. Words common enough that no word could outnumber them
+        by ``EDIT_COST`` are not looked up; nor a last word that starts a longer word (typed so far)."""
+        words = list(dict.fromkeys(fold(t) for t in terms if spelling.correctable(t)))
+        if not words:
+            return {}
+        counts = self._vocabulary_papers(words)
+        if not any(counts.values()) and not self._corpus_size():
+            return {}
+        enough = max(1.0, self._corpus_size() / spelling.EDIT_COST)
+        last = fold(terms[-1])
+        found = {}
+        for word in words:
+            papers = counts.get(word, 0)
+            if papers >= enough or (word == last and self._vocabulary_has_prefix(word)):
+                continue
+            if (correction := spelling.best_correction(word, papers, self._spelling_candidates(word, spelling.max_edits(word)))) is not None:
+                found[word] = correction
+        return found
+
     def _papers_by_month(self, words: list[str], filters: SearchFilters) -> dict[str, int]:
         """Papers holding every one of ``words`` (none: all) passing ``filters``, per "YYYY-MM"."""
         raise NotImplementedError
@@ -156,6 +203,7 @@ class IndexedSearchBackend(SearchBackend):
             return MonthlyCounts(papers={}, upvotes={})
         return MonthlyCounts(papers=papers, upvotes=self._upvotes_by_month(words, filters))
 
+    # -- searching ---------------------------------------------------------------------------
     def search(self, query: SearchQuery) -> SearchResults:
         text = reference_text(query.text)  # "arxiv 2406.01234": the word before an id says what it is
         reference = paper_reference_in(text)
@@ -169,27 +217,37 @@ class IndexedSearchBackend(SearchBackend):
         read = read_query(query.text)
         if not read.constrained:
             return self._search_words(query)
+        if read.first_author and query.spelling and (fixed := self.corrections([read.first_author])):
+            read = replace(read, first_author=fixed[read.first_author])  # "Vaswany et al."
         # "Surname et al.", "Surname 2023": the first author and the year filter the search; when no
         # paper passes them the words are searched on their own, and the notice says so.
         narrowed = narrowed_filters(query.filters, read)
         if narrowed is not None:
-            results = self._search_words(replace(query, text=read.text, filters=narrowed))
+            results = self._search_words(replace(query, text=read.text, filters=narrowed), query.text)
             if results.hits or results.total:
                 return results
-        results = self._search_words(replace(query, text=read.text))
+        results = self._search_words(replace(query, text=read.text), query.text)
         asked = " in ".join(part for part in (f"first author {read.first_author.title()}" if read.first_author else "", str(read.year or "")) if part)
         notice = f"No paper here matches {asked}; showing matches for “{read.text}”."
         return replace(results, notice=" ".join(n for n in (notice, results.notice) if n))
 
-    def _search_words(self, query: SearchQuery) -> SearchResults:
-        """A search of ``query``'s words (no id in them) through both halves."""
+    def _search_words(self, query: SearchQuery, typed_text: str | None = None) -> SearchResults:
+        """A search of ``query``'s words (no id in them) through both halves; ``typed_text`` is what
+        the reader typed (``query.text`` with any "et al" and year), for "Did you mean"."""
         typed = query_terms(query.text)
-        terms = without_mash(typed)
+        terms = question_terms(query.text, without_mash(typed))
         notices = self._index_notices()
         if typed and not terms:  # keyboard mash, whatever the corpus holds
             return SearchResults(hits=[], total=0, mode=query.mode, notice=" ".join(notices), no_good_match=True)
         if not terms:
             return SearchResults(hits=[], total=0, mode=query.mode, notice="Type some words to search.")
+        did_you_mean = None
+        if query.spelling and (corrected := self.corrections(terms)):
+            terms = [corrected.get(fold(t), t) for t in terms]
+            did_you_mean = spelling.corrected_text(typed_text or query.text, corrected)
+        return replace(self._search_terms(query, terms, notices), did_you_mean=did_you_mean)
+
+    def _search_terms(self, query: SearchQuery, terms: list[str], notices: list[str]) -> SearchResults:
         depth = max(FUSION_DEPTH, query.offset + query.limit)
         mode = query.mode
         if mode in ("hybrid", "vector"):

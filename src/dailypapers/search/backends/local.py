@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -27,8 +28,10 @@ from dailypapers.search.backends.common import (
 from dailypapers.search.embedder import paper_text, text_hash
 from dailypapers.search.lexical import LexicalIndex, LexicalMatches
 from dailypapers.search.models import PaperEmbedding, PendingIndexUpdate
+from dailypapers.search.spelling import paper_words
 from dailypapers.search.tasks import enqueue_unless_queued, update_search_index
 from dailypapers.search.vectors import VectorIndex
+from dailypapers.search.vocabulary import VocabularyIndex
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -58,6 +61,7 @@ class LocalSearchBackend(IndexedSearchBackend):
         super().__init__()
         self.root = (root or settings.DATA_DIR / "search")
         self.lexical = LexicalIndex(self.root / "lexical")
+        self.vocabulary = VocabularyIndex(self.root / "vocabulary")
         self.vectors = VectorIndex(self.root / "vectors", self.embedder.name, self.embedder.dimensions)
         self._repair_requested_at = -REPAIR_REQUEST_INTERVAL_S
         self._upvoted_cache: tuple[int, list[tuple[str, int]]] | None = None
@@ -88,6 +92,18 @@ class LocalSearchBackend(IndexedSearchBackend):
 
     def matches_all(self, terms: list[str]) -> bool:
         return self.lexical.matches_all(terms, SearchFilters())
+
+    def _vocabulary_papers(self, words: list[str]) -> dict[str, int]:
+        return self.vocabulary.papers(words)
+
+    def _spelling_candidates(self, word: str, edits: int) -> list[tuple[str, int]]:
+        return self.vocabulary.near(word, edits)
+
+    def _vocabulary_has_prefix(self, prefix: str) -> bool:
+        return self.vocabulary.has_prefix(prefix, len(prefix))
+
+    def _corpus_size(self) -> int:
+        return self.lexical.num_docs()
 
     def _request_repair(self) -> None:
         """Ask the worker to check and rebuild the index (at most once a minute per process)."""
@@ -151,8 +167,10 @@ class LocalSearchBackend(IndexedSearchBackend):
             chunk = paper_ids[start : start + INDEX_CHUNK]
             docs, gone = lexical_docs(chunk)
             self.lexical.upsert(docs, gone)
+            self.vocabulary.add(paper_words(docs))
             self._drop_stale_vectors(chunk)
         self.lexical.commit()
+        self.vocabulary.commit()
 
     def remove_papers(self, paper_ids: Sequence[str]) -> None:
         paper_ids = list(paper_ids)
@@ -210,12 +228,14 @@ class LocalSearchBackend(IndexedSearchBackend):
         self.lexical.delete_all()
         done = 0
         last_pk = ""
+        words = Counter()
         while True:
             ids = list(Paper.objects.filter(pk__gt=last_pk).order_by("pk").values_list("pk", flat=True)[:INDEX_CHUNK])
             if not ids:
                 break
             docs, _ = lexical_docs(ids)
             self.lexical.upsert(docs)
+            words.update(paper_words(docs))
             # Vectors whose paper text changed while the index was down must go too.
             self._drop_stale_vectors(ids)
             last_pk = ids[-1]
@@ -223,6 +243,8 @@ class LocalSearchBackend(IndexedSearchBackend):
             if on_progress:
                 on_progress("lexical", done, total)
         self.lexical.commit()
+        self.vocabulary.replace_all(words)
+        self.vocabulary.commit()
         self.vectors.close()
         self.vectors.rebuild(lambda d, t: on_progress("vectors", d, t) if on_progress else None)
         return self.status()
@@ -242,7 +264,9 @@ class LocalSearchBackend(IndexedSearchBackend):
 
         (The vector index checks its own manifest whenever it is opened and rebuilds itself.)
         """
-        return self.lexical.consistent() and self.lexical.num_docs() == Paper.objects.count()
+        papers = Paper.objects.count()
+        # A vocabulary never built (an index from before spelling) is rebuilt with the rest.
+        return self.lexical.consistent() and self.lexical.num_docs() == papers and (self.vocabulary.built() or not papers)
 
     # -- operators ---------------------------------------------------------------------------
     def status(self) -> dict:
@@ -267,4 +291,5 @@ class LocalSearchBackend(IndexedSearchBackend):
 
     def close(self) -> None:
         self.lexical.close()
+        self.vocabulary.close()
         self.vectors.close()

@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from importlib import import_module
@@ -59,17 +60,23 @@ from dailypapers.search.lexical import (
 )
 from dailypapers.search.models import PaperEmbedding, PendingIndexUpdate
 from dailypapers.search.query import first_author_words, fold, keywords
+from dailypapers.search.spelling import CANDIDATES, paper_words
 
 log = logging.getLogger(__name__)
 
 DOCUMENTS = "search_pg_document"
 LEXEME_MONTHS = "search_pg_lexeme_month"  # papers per (lexeme or \x01category, month): migration 0006
 VECTORS = "search_pg_vector"
+TERMS = "search_pg_term"  # the spelling vocabulary (migration 0007)
 _MIGRATION = "dailypapers.search.migrations.0002_postgres_search_tables"
 # What the documents' text is: 2 folds accents on both sides (migration 0003, whose partial index
 # finds rows of an older version; a new version needs a new migration and index); 3 adds the first
-# author's name words (migration 0004).
-TEXT_VERSION = 3
+# author's name words (migration 0004); 4: their words are in the spelling vocabulary (0007).
+TEXT_VERSION = 4
+# The trigram similarity (pg_trgm's ``%``) a spelling candidate needs: the default 0.3 lets most
+# one- and two-edit typos of 4+ letters through ("lerning"/"learning" 0.55, "moel"/"model" 0.38);
+# the edit distance decides among them (``search.spelling``).
+TRIGRAM_SIMILARITY = 0.3
 
 CANDIDATES_PER_TIER = 500
 # A word in fewer papers than this is "rare": its papers are tier 3. Words the statistics do not
@@ -150,6 +157,7 @@ class PostgresSearchBackend(IndexedSearchBackend):
     def __init__(self):
         super().__init__()
         self._has_vector_table: bool | None = None
+        self._has_trigrams: bool | None = None
         self._iterative_scans = False  # pgvector >= 0.8 (set by vectors_available)
         self._statistics: tuple[float, int, dict[str, float]] | None = None  # (when, papers, lexeme shares)
 
@@ -417,6 +425,53 @@ class PostgresSearchBackend(IndexedSearchBackend):
             cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {DOCUMENTS} d WHERE d.document @@ ({' && '.join(parts)}))", params)
             return bool(cursor.fetchone()[0])
 
+    def spelling_available(self) -> bool:
+        """Whether the vocabulary has its trigram index (``pg_trgm`` was there at migration time)."""
+        if self._has_trigrams is None:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [f"{TERMS}_trgm"])
+                self._has_trigrams = bool(cursor.fetchone()[0])
+            if not self._has_trigrams:
+                log.warning("PostgreSQL search: no trigram index on %s (pg_trgm missing): spelling is off", TERMS)
+        return self._has_trigrams
+
+    def _vocabulary_papers(self, words: list[str]) -> dict[str, int]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT word, papers FROM {TERMS} WHERE word = ANY(%s)", [words])
+            found = dict(cursor.fetchall())
+        return {w: found.get(w, 0) for w in words}
+
+    def _spelling_candidates(self, word: str, edits: int) -> list[tuple[str, int]]:
+        if not self.spelling_available():
+            return []
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(TRIGRAM_SIMILARITY)])
+            cursor.execute(
+                f"SELECT word, papers FROM {TERMS} WHERE word %% %s AND length(word) BETWEEN %s AND %s ORDER BY papers DESC, word LIMIT %s",
+                [word, len(word) - edits, len(word) + edits, CANDIDATES],
+            )
+            return cursor.fetchall()
+
+    def _vocabulary_has_prefix(self, prefix: str) -> bool:
+        with connection.cursor() as cursor:
+            # The primary key's "C" collation orders bytes: a range scan finds the prefix's words.
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {TERMS} WHERE word > %s AND word < %s)", [prefix, prefix + "\uffff"])
+            return bool(cursor.fetchone()[0])
+
+    def _corpus_size(self) -> int:
+        with connection.cursor() as cursor:
+            return self._corpus_statistics(cursor)[0]
+
+    @staticmethod
+    def _add_words(cursor, counts) -> None:
+        """New vocabulary words with their papers (``spelling.paper_words``); known words keep theirs."""
+        if counts:
+            words = sorted(counts)
+            cursor.execute(
+                f"INSERT INTO {TERMS} (word, papers) SELECT * FROM unnest(%s::text[], %s::int[]) ON CONFLICT (word) DO NOTHING",
+                [words, [counts[w] for w in words]],
+            )
+
     def _nearest(self, cursor, vector_text: str, k: int) -> list[tuple[str, float]]:
         """The ``k`` nearest current vectors as (paper id, cosine), best first. Rows whose embedding
         row is gone (a deleted paper, text that changed) drop out until upkeep removes them."""
@@ -491,6 +546,7 @@ class PostgresSearchBackend(IndexedSearchBackend):
                     self._delete_rows(cursor, gone)
                 if docs:
                     self._write_documents(cursor, docs)
+                    self._add_words(cursor, paper_words(docs))
                 self._drop_stale_vectors(chunk)
 
     def _delete_rows(self, cursor, paper_ids: list[str]) -> None:
@@ -558,11 +614,13 @@ class PostgresSearchBackend(IndexedSearchBackend):
         # table emptied first, so searches keep finding papers while a rebuild runs.
         total = Paper.objects.count()
         done, last_pk = 0, ""
+        words = Counter()
         while True:
             ids = list(Paper.objects.filter(pk__gt=last_pk).order_by("pk").values_list("pk", flat=True)[:INDEX_CHUNK])
             if not ids:
                 break
             docs, _ = lexical_docs(ids)
+            words.update(paper_words(docs))
             with transaction.atomic(), connection.cursor() as cursor:
                 self._write_documents(cursor, docs)
                 # Vectors whose paper text changed while the index was down must go too.
@@ -576,6 +634,9 @@ class PostgresSearchBackend(IndexedSearchBackend):
             for start in range(0, len(gone), INDEX_CHUNK):
                 self._delete_rows(cursor, gone[start : start + INDEX_CHUNK])
             cursor.execute(f"ANALYZE {DOCUMENTS}")
+        with transaction.atomic(), connection.cursor() as cursor:  # searches see the old words until it commits
+            cursor.execute(f"DELETE FROM {TERMS}")
+            self._add_words(cursor, words)
         self._rebuild_vectors(on_progress)
         return self.status()
 
