@@ -52,6 +52,8 @@ def _pages(site) -> dict[str, list[str]]:
         f"/papers/month/{day:%Y-%m}",
         "/papers/trending",
         "/about/ranking",
+        "/trends",
+        "/trends?q=diffusion&q=language+model&q=category:cs.CL",
         paper.get_absolute_url(),
         "/search?q=diffusion+models",
         f"/organizations/{site['organization'].slug}",
