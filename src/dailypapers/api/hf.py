@@ -310,14 +310,23 @@ def bearer_user(request):
     return ApiToken.user_for(raw.strip()) if scheme.lower() == "bearer" else None
 
 
+def token_writer(request):
+    """``(member, None)`` for a POST with a member's Bearer token, else ``(None, the Hub's answer)``:
+    405 for another method, 401 without a valid token (every token write of this API starts so)."""
+    if request.method != "POST":
+        return None, hf_error(405, "Method not allowed")
+    user = bearer_user(request)
+    if user is None:
+        return None, hf_error(401, "Invalid credentials in Authorization header")
+    return user, None
+
+
 def _post_comment(request, paper_id: str, parent_id: str | None) -> JsonResponse:
     """``{"comment": "…"}`` with a member's Bearer token; answers ``{"newMessage": event}`` as the
     Hub's comment endpoints do, and the paper's new ``numComments``."""
-    if request.method != "POST":
-        return hf_error(405, "Method not allowed")
-    user = bearer_user(request)
-    if user is None:
-        return hf_error(401, "Invalid credentials in Authorization header")
+    user, refusal = token_writer(request)
+    if refusal is not None:
+        return refusal
     paper = Paper.objects.filter(pk=paper_id).first()
     if paper is None:
         return hf_error(404, "Paper not found")
@@ -367,11 +376,9 @@ def claim_paper_author(request):
     ``claimAuthorId``. ``targetUserId``, when given, must be the token's member (its ``_id`` or
     username): nobody claims for someone else. Answers ``{"paperId", "claimAuthorId", "status"}``
     with ``status`` "pending" (an admin decides) or "claimed_verified" (approved at once)."""
-    if request.method != "POST":
-        return hf_error(405, "Method not allowed")
-    user = bearer_user(request)
-    if user is None:
-        return hf_error(401, "Invalid credentials in Authorization header")
+    user, refusal = token_writer(request)
+    if refusal is not None:
+        return refusal
     body = _json_body(request)
     if body is None:
         return hf_error(400, "Invalid JSON body")
@@ -445,11 +452,9 @@ def paper_links(request, paper_id: str):
     (``Paper.links_editable_by``). An empty string says the paper has none (found ones are marked
     wrong). ``organizationId`` (an organization's ``_id`` or name) sets the paper's organization: one
     the member belongs to. Answers the paper object."""
-    if request.method != "POST":
-        return hf_error(405, "Method not allowed")
-    user = bearer_user(request)
-    if user is None:
-        return hf_error(401, "Invalid credentials in Authorization header")
+    user, refusal = token_writer(request)
+    if refusal is not None:
+        return refusal
     paper = Paper.objects.filter(pk=paper_id).first()
     if paper is None:
         return hf_error(404, "Paper not found")
@@ -536,11 +541,9 @@ def papers_index(request):
     site's submission (ingest.services.submit_paper: its window, rate limit and worker hand-over), so
     a paper older than the submission window is refused here (docs/hf-api.md). 200 with the paper,
     or 202 while the worker fetches it."""
-    if request.method != "POST":
-        return hf_error(405, "Method not allowed")
-    user = bearer_user(request)
-    if user is None:
-        return hf_error(401, "Invalid credentials in Authorization header")
+    user, refusal = token_writer(request)
+    if refusal is not None:
+        return refusal
     body = _json_body(request)
     arxiv_id = body.get("arxivId") if body is not None else None
     if not isinstance(arxiv_id, str) or not _INDEX_ID.fullmatch(arxiv_id):
