@@ -64,6 +64,16 @@ def test_papers_are_on_the_last_30_days_pages(demo):
     assert per_day >= 50  # real records on today's page, not only listings
 
 
+def test_the_last_two_weeks_show_papers_with_their_authors(demo):
+    """The first pages a visitor opens: no author-less listing there (they sit on the older days)."""
+    from dailypapers.ingest.sources.sample import DEMO_RECENT_DAYS
+
+    recent = timezone.localdate() - dt.timedelta(days=DEMO_RECENT_DAYS - 1)
+    assert DailyEntry.objects.filter(date__gte=recent).count() > 1000
+    assert not DailyEntry.objects.filter(date__gte=recent, paper__id__startswith="sample-").exists()
+    assert DailyEntry.objects.filter(date__lt=recent, paper__id__startswith="sample-").count() > 250
+
+
 def test_the_readme_example_paper_opens_in_the_demo(demo, client):
     ids = set(re.findall(r"`/papers/(\d{4}\.\d{4,5})`", README.read_text()))
     assert ids

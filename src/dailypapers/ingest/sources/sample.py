@@ -11,7 +11,7 @@ A listing whose title matches a record by title is that record, with the listing
 organization; the other listings keep a stable id derived from their title (``sample-<hash>``) and
 their author count. To give the demo a today, a yesterday, a week and a month to browse, each
 file's papers are spread over the daily pages of the 30 days up to ``today``, newest on the most
-recent days.
+recent days; in the demo, the listings no record matched sit on the days before the last two weeks.
 """
 
 from __future__ import annotations
@@ -70,6 +70,13 @@ def demo_items(today: dt.date | None = None, days: int = DEMO_DAYS) -> Iterator[
     return _items(today, days, records=demo_records())
 
 
+# In the demo, the listings no record matched (no arXiv id, no author names: what the listings
+# showed) go on the pages before the last two weeks, so the first pages a visitor opens (today,
+# this week) show real papers with their authors; the search evaluation's ``ingest sample`` spreads
+# them over all 30 days as before.
+DEMO_RECENT_DAYS = 14
+
+
 def _items(today: dt.date | None, days: int, records: list[dict]) -> Iterator[SourceItem]:
     today = today or timezone.localdate()
     rows = sample_rows()
@@ -77,9 +84,15 @@ def _items(today: dt.date | None, days: int, records: list[dict]) -> Iterator[So
     merged: set[str] = set()
     # Newest first; undated papers after dated ones, in file order (sort is stable).
     order = sorted(range(len(rows)), key=lambda i: rows[i].get("published") or "", reverse=True)
+    unmatched = {i: n for n, i in enumerate(i for i in order if title_key(rows[i].get("title")) not in by_title)}
+    older = bool(records) and days > DEMO_RECENT_DAYS
     for rank, i in enumerate(order):
         row = rows[i]
-        daily_date, submitted = _placement(rank, len(rows), today, days)
+        if older and i in unmatched:
+            daily_date, submitted = _placement(unmatched[i], len(unmatched), today - dt.timedelta(days=DEMO_RECENT_DAYS),
+                                               days - DEMO_RECENT_DAYS)
+        else:
+            daily_date, submitted = _placement(rank, len(rows), today, days)
         listed = {
             "upvotes": row.get("upvotes") or 0,
             "organization": row.get("organization"),
