@@ -7,8 +7,9 @@ import pytest
 from dailypapers.lib.pagecache import bump_content_version
 
 LISTINGS = [
-    ("/", 5),  # the latest day's page (+ the filter's organization names, cached per change)
-    ("/papers/trending", 4),  # the ranking and the filter's organization names (both cached per change), the page of entries, their authors
+    ("/", 6),  # the latest day's page (+ the filter's organization names and facets, each cached per change)
+    # the ranking, the filter's organization names and facets (cached per change), the page of entries, their authors
+    ("/papers/trending", 5),
     ("/organizations/google", 4),  # the organization, its papers and their authors, its members
     ("/api/daily_papers", 2),
     ("/api/daily_papers?sort=trending", 2),

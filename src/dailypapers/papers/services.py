@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 
 from dailypapers.lib.pagecache import bump_content_version, content_version
 from dailypapers.papers.collections import member_paper_ids, saved_paper_ids
-from dailypapers.papers.identifiers import ARXIV_ID_REGEX, PREPRINT_SERVERS, SERVERS
+from dailypapers.papers.identifiers import ARXIV_ID_REGEX, PREPRINT_SERVERS, SERVERS, server_of
 from dailypapers.papers.models import DailyEntry, Organization, Paper, Upvote
 from dailypapers.papers.periods import Period
 from dailypapers.papers.ranking import TrendingRanker, rank_period_entries
@@ -95,22 +95,28 @@ def filter_organizations(start, end) -> list[dict]:
 
 
 def filter_facets(start, end) -> dict:
-    """What the category and has-code filters can match for entries dated ``start``..``end``: the
-    categories present, most papers first (``[{"name", "count"}]``), and how many papers have a code
-    link. A filter that cannot match anything is then not offered, or says why. Computed once per
+    """What the category, has-code and server filters can match for entries dated ``start``..``end``:
+    the categories present, most papers first (``[{"name", "count"}]``), how many papers have a code
+    link, and the preprint servers present (``[{"name", "label", "count"}]``, offered when more than
+    one is). A filter that cannot match anything is then not offered, or says why. Computed once per
     content version and range, like ``filter_organizations``."""
     key = f"dailypapers:filter-facets:{content_version()}:{start}:{end}"
     facets = cache.get(key)
     if facets is None:
         counts: dict[str, int] = {}
+        servers: dict[str, int] = {}
         with_code = 0
-        rows = DailyEntry.objects.filter(date__gte=start, date__lte=end).values_list("paper__categories", "paper__github_repo")
-        for categories, repo in rows.iterator(chunk_size=2000):
+        rows = DailyEntry.objects.filter(date__gte=start, date__lte=end).values_list("paper_id", "paper__categories", "paper__github_repo")
+        for paper_id, categories, repo in rows.iterator(chunk_size=2000):
             for category in categories or []:
                 counts[category] = counts.get(category, 0) + 1
             with_code += bool(repo)
+            server = server_of(paper_id)
+            if server:
+                servers[server] = servers.get(server, 0) + 1
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-        facets = {"categories": [{"name": name, "count": n} for name, n in ranked], "with_code": with_code}
+        facets = {"categories": [{"name": name, "count": n} for name, n in ranked], "with_code": with_code,
+                  "servers": [{"name": name, "label": SERVERS[name], "count": servers[name]} for name in SERVERS if name in servers]}
         cache.set(key, facets, 600)
     return facets
 
