@@ -31,6 +31,23 @@ def isolated_search_backend(settings, tmp_path, monkeypatch):
     reset_backend()
 
 
+def empty_postgres_search_tables():
+    """A transactional test's flush empties Django's tables, not the PostgreSQL backend's own
+    (documents, papers per word and month, vectors, spelling terms): empty them as well, so counts
+    from earlier tests' papers do not linger (a TRUNCATE fires no trigger and no backend write)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    from dailypapers.search.backends import postgres
+
+    with connection.cursor() as cursor:
+        for table in (postgres.DOCUMENTS, postgres.LEXEME_MONTHS, postgres.VECTORS, postgres.TERMS):
+            cursor.execute("SELECT to_regclass(%s)", [table])
+            if cursor.fetchone()[0] is not None:
+                cursor.execute(f"TRUNCATE {table}")
+
+
 @pytest.fixture(autouse=True)
 def search_backend(isolated_search_backend):
     """Every search test runs on its own index."""
