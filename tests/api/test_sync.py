@@ -101,3 +101,11 @@ def test_the_feeds_are_in_the_openapi_schema(client):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert {"/api/v1/changes/papers", "/api/v1/changes/votes", "/api/v1/changes/comments"} <= set(paths)
     assert "since" in {p["name"] for p in paths["/api/v1/trending"]["get"]["parameters"]}
+
+
+def test_a_cursor_wins_over_since_and_names_its_place(client, catalog, settled):
+    ids, cursor = read_all(client, "/api/v1/changes/papers", limit=2)
+    micros, _, key = cursor.partition("~")
+    assert micros.isdigit() and key == ids[-1]  # the last row's time and id, readable and stable
+    both = client.get(f"/api/v1/changes/papers?since=2000-01-01&cursor={cursor}").json()
+    assert both["items"] == [] and both["next_cursor"] == cursor

@@ -1,6 +1,6 @@
 """Incremental reads for mirrors and bots: what changed since a time, page by page, under ``/api/v1/changes/``.
 
-Each feed orders its rows by (change time, id), ascending, and pages with an opaque ``cursor``
+Each feed orders its rows by (change time, id), ascending, and pages with a ``cursor``
 (the last row served): a reader starts with ``since=`` (or nothing: from the beginning), follows
 ``next_cursor`` while ``has_more``, and keeps the last ``next_cursor`` to ask again later. A row
 that changes again while a reader pages moves behind the cursor and is served again (never
@@ -11,9 +11,9 @@ handed out. docs/hf-api.md ("Incremental reads") says what each feed holds.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
+import re
+from typing import Annotated
 
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Greatest
@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from ninja import Query, Router
 from ninja.errors import HttpError
+from pydantic import WithJsonSchema
 
 from dailypapers.api import schemas as s
 from dailypapers.community.models import Comment
@@ -54,28 +55,35 @@ def parse_since(value: str) -> dt.datetime | None:
     return when if timezone.is_aware(when) else when.replace(tzinfo=dt.UTC)
 
 
+# A cursor is the last row's place: its change time in microseconds since 1970 (UTC) and its key,
+# "1733011200000000~2401.00001". Every string of that shape (the schema's pattern) is a place, so a
+# client (or a fuzzer) can only send one the API can read, or one the schema already refuses.
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+PAPER_CURSOR = r"^[0-9]{1,16}~[A-Za-z0-9./_\-]{1,80}$"
+ROW_CURSOR = r"^[0-9]{1,16}~[0-9]{1,18}$"
+
+
+def cursor_schema(pattern: str) -> dict:
+    return {"type": "string", "pattern": f"(^$)|({pattern})", "maxLength": CURSOR_MAX_CHARS,
+            "description": "next_cursor of the previous page (the last row's time in µs since 1970 UTC, ~, its id)"}
+
+
 def encode_cursor(when: dt.datetime, key) -> str:
-    raw = f"{when.astimezone(dt.UTC).isoformat()}|{key}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return f"{(when.astimezone(dt.UTC) - EPOCH) // dt.timedelta(microseconds=1)}~{key}"
 
 
 def decode_cursor(cursor: str, key_type=str) -> tuple[dt.datetime, object]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        when_text, key = raw.split("|", 1)
-        when = dt.datetime.fromisoformat(when_text)
-        if when.tzinfo is None:
-            raise ValueError
-        return when, key_type(key)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise HttpError(400, "cursor is not one this API handed out") from None
+    pattern = PAPER_CURSOR if key_type is str else ROW_CURSOR
+    if not re.fullmatch(pattern, cursor):
+        raise HttpError(400, "cursor is not one this API handed out")
+    micros, _, key = cursor.partition("~")
+    return EPOCH + dt.timedelta(microseconds=int(micros)), key_type(key)
 
 
 def page(qs, time_field: str, key_field: str, since: str, cursor: str, limit: int, key_type=str) -> tuple[list, str | None, bool]:
     """``limit`` rows of ``qs`` after the cursor (or changed after ``since``) in (time, key) order,
     the cursor of the last one (or the one given, when none), and whether more are waiting."""
-    if since and cursor:
-        raise HttpError(400, "give since or cursor, not both")
+    # A cursor names a place past ``since`` already: when both come, the cursor wins.
     qs = qs.filter(**{f"{time_field}__lte": timezone.now() - dt.timedelta(seconds=SETTLE_SECONDS)})
     if cursor:
         when, key = decode_cursor(cursor, key_type)
@@ -94,8 +102,8 @@ def page(qs, time_field: str, key_field: str, since: str, cursor: str, limit: in
 @router.get("/changes/papers", response={200: s.PaperChangesOut, **ERRORS}, summary="Papers added or changed since")
 def paper_changes(
     request,
-    since: str = Query("", max_length=40, description="ISO 8601 time or date (UTC when no zone)"),
-    cursor: str = Query("", max_length=CURSOR_MAX_CHARS, description="next_cursor of the previous page"),
+    since: Annotated[str, WithJsonSchema(s.SINCE_SCHEMA)] = Query("", max_length=40, description="ISO 8601 time or date (UTC when no zone)"),
+    cursor: Annotated[str, WithJsonSchema(cursor_schema(PAPER_CURSOR))] = Query("", max_length=CURSOR_MAX_CHARS),
     limit: int = Query(100, ge=1, le=MAX_LIMIT),
 ):
     """Papers in order of their last change (``modified_at``: an import, an edit, a vote, found
@@ -112,8 +120,8 @@ def paper_changes(
 @router.get("/changes/votes", response={200: s.VoteChangesOut, **ERRORS}, summary="Upvotes cast since")
 def vote_changes(
     request,
-    since: str = Query("", max_length=40, description="ISO 8601 time or date (UTC when no zone)"),
-    cursor: str = Query("", max_length=CURSOR_MAX_CHARS),
+    since: Annotated[str, WithJsonSchema(s.SINCE_SCHEMA)] = Query("", max_length=40, description="ISO 8601 time or date (UTC when no zone)"),
+    cursor: Annotated[str, WithJsonSchema(cursor_schema(ROW_CURSOR))] = Query("", max_length=CURSOR_MAX_CHARS),
     limit: int = Query(100, ge=1, le=MAX_LIMIT),
 ):
     """Members' upvotes in the order they were cast (who voted is not served), each with its paper's
@@ -134,8 +142,8 @@ def vote_changes(
 @router.get("/changes/comments", response={200: s.CommentChangesOut, **ERRORS}, summary="Comments posted or changed since")
 def comment_changes(
     request,
-    since: str = Query("", max_length=40, description="ISO 8601 time or date (UTC when no zone)"),
-    cursor: str = Query("", max_length=CURSOR_MAX_CHARS),
+    since: Annotated[str, WithJsonSchema(s.SINCE_SCHEMA)] = Query("", max_length=40, description="ISO 8601 time or date (UTC when no zone)"),
+    cursor: Annotated[str, WithJsonSchema(cursor_schema(ROW_CURSOR))] = Query("", max_length=CURSOR_MAX_CHARS),
     limit: int = Query(100, ge=1, le=MAX_LIMIT),
 ):
     """Comments in order of their last change (posted, edited, deleted or hidden: ``changed_at``),
