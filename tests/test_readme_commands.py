@@ -18,7 +18,8 @@ from django.urls import Resolver404, resolve
 from dailypapers import cli
 
 ROOT = Path(__file__).resolve().parents[1]
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+# The README and the guide its Search section hands on to (docs/search.md: the GPU embedding commands).
+README = (ROOT / "README.md").read_text(encoding="utf-8") + "\n" + (ROOT / "docs" / "search.md").read_text(encoding="utf-8")
 
 
 def _code_lines(text: str) -> list[str]:
