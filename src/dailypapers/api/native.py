@@ -316,7 +316,7 @@ def trending(
     request,
     filters: Query[ListingFilters],
     limit: int = Query(50, ge=1, le=100),
-    since: Annotated[str, WithJsonSchema(s.SINCE_SCHEMA)] = Query(
+    since: sync.Since = Query(
         "", max_length=40, description="only papers that reached their daily page after this ISO 8601 time or date"),
 ):
     """Ranked by ``upvotes / (age_hours + offset_hours) ** gravity`` over the last ``window_days``.

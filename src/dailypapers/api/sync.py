@@ -68,6 +68,12 @@ def cursor_schema(pattern: str) -> dict:
             "description": "next_cursor of the previous page (the last row's time in µs since 1970 UTC, ~, its id)"}
 
 
+# The feeds' shared parameter types (their schemas: the since rule trending uses, the cursor patterns).
+Since = Annotated[str, WithJsonSchema(s.SINCE_SCHEMA)]
+PaperCursor = Annotated[str, WithJsonSchema(cursor_schema(PAPER_CURSOR))]
+RowCursor = Annotated[str, WithJsonSchema(cursor_schema(ROW_CURSOR))]
+
+
 def encode_cursor(when: dt.datetime, key) -> str:
     return f"{(when.astimezone(dt.UTC) - EPOCH) // dt.timedelta(microseconds=1)}~{key}"
 
@@ -102,16 +108,15 @@ def page(qs, time_field: str, key_field: str, since: str, cursor: str, limit: in
 @router.get("/changes/papers", response={200: s.PaperChangesOut, **ERRORS}, summary="Papers added or changed since")
 def paper_changes(
     request,
-    since: Annotated[str, WithJsonSchema(s.SINCE_SCHEMA)] = Query("", max_length=40, description="ISO 8601 time or date (UTC when no zone)"),
-    cursor: Annotated[str, WithJsonSchema(cursor_schema(PAPER_CURSOR))] = Query("", max_length=CURSOR_MAX_CHARS),
+    since: Since = Query("", max_length=40, description="ISO 8601 time or date (UTC when no zone)"),
+    cursor: PaperCursor = Query("", max_length=CURSOR_MAX_CHARS),
     limit: int = Query(100, ge=1, le=MAX_LIMIT),
 ):
     """Papers in order of their last change (``modified_at``: an import, an edit, a vote, found
     links or keywords), then id. Deleted papers are not listed (a harvest's deletions are rare)."""
-    rows, next_cursor, more = page(Paper.objects.all(), "modified_at", "id", since, cursor, limit)
-    by_id = {p.pk: p for p in Paper.objects.filter(pk__in=[r.pk for r in rows]).for_listing()}
+    rows, next_cursor, more = page(Paper.objects.for_listing(), "modified_at", "id", since, cursor, limit)
     return {
-        "items": [{**s.paper_out(by_id[r.pk]), "modified_at": r.modified_at} for r in rows if r.pk in by_id],
+        "items": [{**s.paper_out(p), "modified_at": p.modified_at} for p in rows],
         "next_cursor": next_cursor,
         "has_more": more,
     }
@@ -120,8 +125,8 @@ def paper_changes(
 @router.get("/changes/votes", response={200: s.VoteChangesOut, **ERRORS}, summary="Upvotes cast since")
 def vote_changes(
     request,
-    since: Annotated[str, WithJsonSchema(s.SINCE_SCHEMA)] = Query("", max_length=40, description="ISO 8601 time or date (UTC when no zone)"),
-    cursor: Annotated[str, WithJsonSchema(cursor_schema(ROW_CURSOR))] = Query("", max_length=CURSOR_MAX_CHARS),
+    since: Since = Query("", max_length=40, description="ISO 8601 time or date (UTC when no zone)"),
+    cursor: RowCursor = Query("", max_length=CURSOR_MAX_CHARS),
     limit: int = Query(100, ge=1, le=MAX_LIMIT),
 ):
     """Members' upvotes in the order they were cast (who voted is not served), each with its paper's
@@ -142,8 +147,8 @@ def vote_changes(
 @router.get("/changes/comments", response={200: s.CommentChangesOut, **ERRORS}, summary="Comments posted or changed since")
 def comment_changes(
     request,
-    since: Annotated[str, WithJsonSchema(s.SINCE_SCHEMA)] = Query("", max_length=40, description="ISO 8601 time or date (UTC when no zone)"),
-    cursor: Annotated[str, WithJsonSchema(cursor_schema(ROW_CURSOR))] = Query("", max_length=CURSOR_MAX_CHARS),
+    since: Since = Query("", max_length=40, description="ISO 8601 time or date (UTC when no zone)"),
+    cursor: RowCursor = Query("", max_length=CURSOR_MAX_CHARS),
     limit: int = Query(100, ge=1, le=MAX_LIMIT),
 ):
     """Comments in order of their last change (posted, edited, deleted or hidden: ``changed_at``),
